@@ -1,0 +1,294 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { Environment } from '../config.ts';
+import { errorMessage, UserError } from '../errors.ts';
+import { waitForBroker } from '../kafka/admin.ts';
+import { type Logger, silentLogger } from '../logger.ts';
+import { runProgram } from '../programs.ts';
+import { waitUntil } from '../wait.ts';
+import { ensureKafkaDistribution } from './distribution.ts';
+import { findJava } from './java.ts';
+
+/** The local broker's JVM heap: small, as the machine runs PostgreSQL and the pipeline beside it. */
+const HEAP = '512m';
+const STOP_GRACE_MS = 30_000;
+
+export interface LocalBrokerOptions {
+  /** Where the broker keeps its data, config, pid file and logs (default `.pos/kafka`). */
+  dataDir: string;
+  port: number;
+  env?: Environment;
+  logger?: Logger;
+  /** How long `start` waits for the broker to answer; default 90 s. */
+  startTimeoutMs?: number;
+}
+
+/** What `broker.json` records about the running broker. */
+export interface LocalBrokerState {
+  pid: number;
+  port: number;
+  controllerPort: number;
+  version: string;
+  startedAt: string;
+}
+
+export type LocalBrokerStatus = { running: true; state: LocalBrokerState } | { running: false };
+
+const files = (dataDir: string) => ({
+  pid: join(dataDir, 'broker.pid'),
+  state: join(dataDir, 'broker.json'),
+  serverProperties: join(dataDir, 'server.properties'),
+  log4j: join(dataDir, 'log4j2.properties'),
+  logs: join(dataDir, 'logs'),
+  brokerLog: join(dataDir, 'logs', 'broker.log'),
+  jvmOut: join(dataDir, 'logs', 'jvm.out'),
+  storage: join(dataDir, 'data'),
+});
+
+export function localBrokerStatus(dataDir: string): LocalBrokerStatus {
+  const paths = files(dataDir);
+  if (!existsSync(paths.pid) || !existsSync(paths.state)) return { running: false };
+  try {
+    const pid = Number(readFileSync(paths.pid, 'utf8').trim());
+    const state = JSON.parse(readFileSync(paths.state, 'utf8')) as LocalBrokerState;
+    return state.pid === pid && isBrokerProcess(pid) ? { running: true, state } : { running: false };
+  } catch {
+    return { running: false };
+  }
+}
+
+/**
+ * Starts the broker unless it already runs from this data directory, and waits until it answers.
+ * The first start formats the storage (KRaft, one combined broker+controller node).
+ */
+export async function startLocalBroker(options: LocalBrokerOptions): Promise<{ started: boolean; state: LocalBrokerState }> {
+  const logger = options.logger ?? silentLogger;
+  const env = options.env ?? process.env;
+  const timeoutMs = options.startTimeoutMs ?? 90_000;
+  const paths = files(options.dataDir);
+
+  const current = localBrokerStatus(options.dataDir);
+  if (current.running) {
+    if (current.state.port !== options.port) {
+      throw new UserError(
+        `The local broker from ${options.dataDir} already runs on port ${current.state.port}, not ${options.port}.`,
+        { hint: 'Run `pos kafka down` first to restart it on another port.' },
+      );
+    }
+    await waitForBroker([`127.0.0.1:${current.state.port}`], { timeoutMs });
+    return { started: false, state: current.state };
+  }
+
+  const java = await findJava(env);
+  const distribution = await ensureKafkaDistribution({ env, logger });
+  if (!(await isPortFree(options.port))) {
+    throw new UserError(`Port ${options.port} on 127.0.0.1 is already in use, so the local Kafka broker cannot listen there.`, {
+      hint: `If a Kafka broker is already running there, use it: KAFKA_BROKERS=127.0.0.1:${options.port}. Otherwise pass --port to pick another port.`,
+    });
+  }
+
+  const controllerPort = await findFreePort();
+  await mkdir(paths.logs, { recursive: true });
+  await writeFile(paths.serverProperties, serverProperties(options.port, controllerPort, paths.storage));
+  await writeFile(paths.log4j, log4jProperties(paths.brokerLog));
+  const classpath = join(distribution.libDir, '*');
+  const jvmFlags = [`-Dlog4j2.configurationFile=${paths.log4j}`, '-Djava.awt.headless=true'];
+
+  if (!existsSync(join(paths.storage, 'meta.properties'))) {
+    logger.info({ dataDir: options.dataDir }, 'Formatting the broker storage (first start)');
+    await runProgram(
+      java.executable,
+      [...jvmFlags, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', paths.serverProperties],
+      { env, timeoutMs: 120_000 },
+    );
+  }
+
+  logger.info({ port: options.port, version: distribution.version }, 'Starting the local Kafka broker');
+  const output = openSync(paths.jvmOut, 'a');
+  const child = spawn(
+    java.executable,
+    [
+      `-Xms${HEAP}`,
+      `-Xmx${HEAP}`,
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-XX:+ExitOnOutOfMemoryError',
+      ...jvmFlags,
+      '-cp',
+      classpath,
+      'kafka.Kafka',
+      paths.serverProperties,
+    ],
+    { cwd: options.dataDir, env, detached: true, stdio: ['ignore', output, output] },
+  );
+  closeSync(output);
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new UserError(`Could not start ${java.executable}.`);
+
+  const state: LocalBrokerState = {
+    pid,
+    port: options.port,
+    controllerPort,
+    version: distribution.version,
+    startedAt: new Date().toISOString(),
+  };
+  await writeFile(paths.pid, `${pid}\n`);
+  await writeFile(paths.state, `${JSON.stringify(state, null, 2)}\n`);
+
+  const exited = new AbortController();
+  child.once('exit', (code, signal) => exited.abort(new Error(`the broker process exited (${signal ?? `code ${code}`})`)));
+  try {
+    await waitForBroker([`127.0.0.1:${options.port}`], { timeoutMs, signal: exited.signal });
+  } catch (error) {
+    if (!exited.signal.aborted) await stopProcess(pid);
+    await rm(paths.pid, { force: true });
+    throw new UserError(
+      `The local Kafka broker did not start: ${errorMessage(error)}.\nLast lines of ${paths.brokerLog} and ${paths.jvmOut}:\n${logTail(options.dataDir)}`,
+      { hint: `If the storage in ${paths.storage} is damaged, remove ${options.dataDir} and run \`pos kafka up\` again.` },
+    );
+  }
+  return { started: true, state };
+}
+
+/** Stops the broker (SIGTERM, then SIGKILL after a grace period) and waits until its port is free. */
+export async function stopLocalBroker(options: { dataDir: string; logger?: Logger }): Promise<LocalBrokerState | undefined> {
+  const logger = options.logger ?? silentLogger;
+  const paths = files(options.dataDir);
+  const status = localBrokerStatus(options.dataDir);
+  if (status.running) {
+    logger.info({ brokerPid: status.state.pid }, 'Stopping the local Kafka broker');
+    await stopProcess(status.state.pid);
+    await waitUntil(async () => (await isPortFree(status.state.port)) && (await isPortFree(status.state.controllerPort)), {
+      what: `ports ${status.state.port} and ${status.state.controllerPort} to be free`,
+      timeoutMs: 15_000,
+    });
+  }
+  await rm(paths.pid, { force: true });
+  await rm(paths.state, { force: true });
+  return status.running ? status.state : undefined;
+}
+
+async function stopProcess(pid: number): Promise<void> {
+  signal(pid, 'SIGTERM');
+  try {
+    await waitUntil(() => !isBrokerProcess(pid), { what: `broker process ${pid} to exit`, timeoutMs: STOP_GRACE_MS });
+  } catch {
+    signal(pid, 'SIGKILL');
+    await waitUntil(() => !isBrokerProcess(pid), { what: `broker process ${pid} to die`, timeoutMs: 10_000 });
+  }
+}
+
+/** Signals the broker's process group (it was started detached, as its leader), else the process. */
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, name);
+  } catch {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Alive, and (where /proc tells) still the Kafka JVM rather than an unrelated process that reused the pid. */
+function isBrokerProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const zombie = stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+    return cmdline.includes('kafka.Kafka') && !zombie;
+  } catch {
+    return !existsSync('/proc/self');
+  }
+}
+
+export function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+export function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ port: 0, host: '127.0.0.1' }, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Kafka's cluster ids are 16 random bytes in unpadded base64url that do not start with "-". */
+function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+function serverProperties(port: number, controllerPort: number, storage: string): string {
+  return `# Written by pos-pipeline at every start; edits are overwritten.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:${controllerPort}
+listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
+advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=${storage}
+num.partitions=1
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+`;
+}
+
+function log4jProperties(brokerLog: string): string {
+  return `# Written by pos-pipeline at every start; edits are overwritten.
+status = warn
+appender.file.type = RollingFile
+appender.file.name = file
+appender.file.fileName = ${brokerLog}
+appender.file.filePattern = ${brokerLog}.%i
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+appender.file.policies.type = Policies
+appender.file.policies.size.type = SizeBasedTriggeringPolicy
+appender.file.policies.size.size = 10MB
+appender.file.strategy.type = DefaultRolloverStrategy
+appender.file.strategy.max = 3
+rootLogger.level = info
+rootLogger.appenderRef.file.ref = file
+logger.stateChange.name = state.change.logger
+logger.stateChange.level = warn
+`;
+}
+
+/** The last lines of the broker's logs, for error messages. */
+export function logTail(dataDir: string, lines = 25): string {
+  const paths = files(dataDir);
+  return [paths.brokerLog, paths.jvmOut]
+    .filter((path) => existsSync(path))
+    .map((path) => readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n'))
+    .filter(Boolean)
+    .join('\n---\n');
+}

@@ -1,0 +1,35 @@
+import { Command, CommanderError } from 'commander';
+import { errorMessage, UserError } from '../errors.ts';
+import { registerDbCommands } from './db.ts';
+import { registerKafkaCommands } from './kafka.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('pos')
+    .description('Simulated point-of-sale transactions through Apache Kafka into a PostgreSQL star schema.')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (default: LOG_LEVEL or info)')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  registerKafkaCommands(program);
+  registerDbCommands(program);
+  for (const command of program.commands) command.showHelpAfterError('(add --help for usage)').exitOverride();
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; errors end here, printed for people, not as stack traces. */
+export async function main(argv: string[] = process.argv): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed the problem (or the help or version) already.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UserError) {
+      process.stderr.write(`pos: ${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
+      return error.exitCode;
+    }
+    process.stderr.write(`pos: unexpected error: ${errorMessage(error)}\n${(error as Error)?.stack ?? ''}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,176 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { ConfigError } from './errors.ts';
+
+export const DEFAULT_TOPIC = 'PointOfSale';
+export const DEFAULT_KAFKA_PORT = 9092;
+
+export interface ServerDatabaseConfig {
+  kind: 'server';
+  /** Where the settings came from, for messages. */
+  source: 'DATABASE_URL' | 'PG_* variables' | 'default';
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string | undefined;
+  /** Set when configured by DATABASE_URL, so that its query options (sslmode, …) reach the driver. */
+  connectionString: string | undefined;
+}
+
+export type DatabaseConfig = ServerDatabaseConfig;
+
+export interface KafkaConfig {
+  /** Bootstrap brokers as `host:port`. */
+  brokers: string[];
+  /** True when KAFKA_BROKERS names a cluster we do not manage: nothing is started or stopped. */
+  external: boolean;
+}
+
+export interface Config {
+  database: DatabaseConfig;
+  kafka: KafkaConfig;
+  topic: string;
+  /** Project-local state: the local broker's data, the embedded database. */
+  dataDir: string;
+  logLevel: string;
+  logFormat: 'pretty' | 'json' | undefined;
+}
+
+export type Environment = Record<string, string | undefined>;
+
+/**
+ * The one config loader: the process environment, over a `.env` file in the working directory.
+ * Flags are applied by each command on top of what this returns.
+ */
+export function loadConfig(options: { env?: Environment; cwd?: string } = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const env = { ...readDotEnv(cwd), ...(options.env ?? process.env) };
+  const kafkaBrokers = nonEmpty(env.KAFKA_BROKERS);
+  return {
+    database: databaseConfig(env),
+    kafka: kafkaBrokers
+      ? { brokers: parseBrokerList(kafkaBrokers, 'KAFKA_BROKERS'), external: true }
+      : { brokers: [`127.0.0.1:${DEFAULT_KAFKA_PORT}`], external: false },
+    topic: parseTopicName(nonEmpty(env.POS_TOPIC) ?? DEFAULT_TOPIC, 'POS_TOPIC'),
+    dataDir: resolve(cwd, nonEmpty(env.POS_DATA_DIR) ?? '.pos'),
+    logLevel: parseLogLevel(nonEmpty(env.LOG_LEVEL) ?? 'info'),
+    logFormat: parseLogFormat(nonEmpty(env.LOG_FORMAT)),
+  };
+}
+
+function readDotEnv(cwd: string): Environment {
+  const path = resolve(cwd, '.env');
+  if (!existsSync(path)) return {};
+  try {
+    return parseEnv(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`Cannot read ${path}: ${(error as Error).message}`, 'Fix or remove the .env file.');
+  }
+}
+
+function databaseConfig(env: Environment): DatabaseConfig {
+  const url = nonEmpty(env.DATABASE_URL);
+  if (url) return parseDatabaseUrl(url);
+  const names = ['PG_USERNAME', 'PG_PASSWORD', 'PG_HOST', 'PG_PORT', 'PG_DATABASE'] as const;
+  const anySet = names.some((name) => nonEmpty(env[name]) !== undefined);
+  return {
+    kind: 'server',
+    source: anySet ? 'PG_* variables' : 'default',
+    host: nonEmpty(env.PG_HOST) ?? '127.0.0.1',
+    port: parsePort(nonEmpty(env.PG_PORT) ?? '5432', 'PG_PORT'),
+    database: nonEmpty(env.PG_DATABASE) ?? 'postgres',
+    user: nonEmpty(env.PG_USERNAME) ?? 'postgres',
+    password: nonEmpty(env.PG_PASSWORD),
+    connectionString: undefined,
+  };
+}
+
+export function parseDatabaseUrl(url: string): ServerDatabaseConfig {
+  const hint = 'Use the form postgres://USER:PASSWORD@HOST:PORT/DATABASE, e.g. postgres://postgres@127.0.0.1:5432/postgres.';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Never echo the URL: it may hold a password.
+    throw new ConfigError('DATABASE_URL is not a valid URL.', hint);
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, not ${parsed.protocol}//.`, hint);
+  }
+  return {
+    kind: 'server',
+    source: 'DATABASE_URL',
+    host: decodeURIComponent(parsed.hostname) || parsed.searchParams.get('host') || 'localhost',
+    port: parsed.port ? parsePort(parsed.port, 'DATABASE_URL port') : 5432,
+    database: decodeURIComponent(parsed.pathname.slice(1)) || decodeURIComponent(parsed.username) || 'postgres',
+    user: decodeURIComponent(parsed.username) || 'postgres',
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    connectionString: url,
+  };
+}
+
+/** `host:port[,host:port…]`, as KAFKA_BROKERS and `--brokers` take it. */
+export function parseBrokerList(value: string, name: string): string[] {
+  const brokers = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  if (brokers.length === 0) {
+    throw new ConfigError(`${name} is empty.`, `Set ${name} to host:port[,host:port…], e.g. 127.0.0.1:9092.`);
+  }
+  for (const broker of brokers) {
+    const match = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d+)$/.exec(broker);
+    if (!match?.[2]) {
+      throw new ConfigError(
+        `${name} has "${broker}", which is not host:port.`,
+        `Set ${name} to host:port[,host:port…], e.g. 127.0.0.1:9092.`,
+      );
+    }
+    parsePort(match[2], `the port of ${broker} in ${name}`);
+  }
+  return brokers;
+}
+
+export function parsePort(value: string, name: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) {
+    throw new ConfigError(`${name} must be a port number from 1 to 65535, not "${value}".`);
+  }
+  return port;
+}
+
+/** Kafka's own rule for topic names. */
+export function parseTopicName(value: string, name: string): string {
+  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(value) || value === '.' || value === '..') {
+    throw new ConfigError(
+      `${name} "${value}" is not a valid Kafka topic name.`,
+      'Use 1 to 249 characters from a-z, A-Z, 0-9, ".", "_" and "-".',
+    );
+  }
+  return value;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function parseLogLevel(value: string): string {
+  if (!LOG_LEVELS.includes(value)) {
+    throw new ConfigError(`LOG_LEVEL "${value}" is not a log level.`, `Use one of ${LOG_LEVELS.join(', ')}.`);
+  }
+  return value;
+}
+
+function parseLogFormat(value: string | undefined): 'pretty' | 'json' | undefined {
+  if (value === undefined || value === 'pretty' || value === 'json') return value;
+  throw new ConfigError(`LOG_FORMAT "${value}" is not a log format.`, 'Use pretty or json.');
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** `user@host:port/database`: how messages name a database, never with its password. */
+export function describeDatabase(config: DatabaseConfig): string {
+  return `${config.user}@${config.host}:${config.port}/${config.database}`;
+}

@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { loadConfig, type ServerDatabaseConfig } from '../../../src/config.ts';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The broker the global setup provided for this run. */
+export function testBrokers(): string[] {
+  const brokers = process.env.POS_TEST_BROKERS;
+  if (!brokers) throw new Error('POS_TEST_BROKERS is not set: run the integration tests with `npm test`');
+  return brokers.split(',');
+}
+
+/** A name no other test (or run) uses, for topics, groups and databases. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(5).toString('hex')}`;
+}
+
+export interface TestDatabase {
+  config: ServerDatabaseConfig;
+  /** DATABASE_URL of the throwaway database, for CLI runs. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A throwaway database on the configured server (127.0.0.1:5432 as postgres when nothing is
+ * configured), so tests never touch user data. Drop it in an `after` hook.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const server = loadConfig().database;
+  const name = uniqueName('pos_test');
+  const admin = new pg.Client(server.connectionString ? { connectionString: server.connectionString } : server);
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const config: ServerDatabaseConfig = { ...server, database: name, connectionString: undefined, source: 'DATABASE_URL' };
+  const credentials = `${encodeURIComponent(config.user)}${config.password ? `:${encodeURIComponent(config.password)}` : ''}`;
+  return {
+    config,
+    url: `postgres://${credentials}@${config.host}:${config.port}/${name}`,
+    async drop() {
+      const client = new pg.Client(server.connectionString ? { connectionString: server.connectionString } : server);
+      await client.connect();
+      try {
+        await client.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** The whole environment besides PATH and HOME: nothing else of the test process leaks in. */
+  env?: Record<string, string | undefined>;
+  /** Working directory (where `.env` is read and `.pos/` kept); default: an empty folder of this test file. */
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+let scratch: string | undefined;
+
+/** Runs `pos ARGS` as a user would, in its own process. */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  scratch ??= mkdtempSync(join(tmpdir(), 'pos-cli-'));
+  const timeoutMs = options.timeoutMs ?? 180_000;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [`${PROJECT_ROOT}bin/pos.js`, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: 'json', ...options.env },
+      cwd: options.cwd ?? scratch,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`pos ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

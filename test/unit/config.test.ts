@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { describeDatabase, loadConfig } from '../../src/config.ts';
+import { ConfigError } from '../../src/errors.ts';
+
+const emptyDir = () => mkdtempSync(join(tmpdir(), 'pos-config-'));
+const load = (env: Record<string, string>, cwd = emptyDir()) => loadConfig({ env, cwd });
+
+describe('loadConfig', () => {
+  test('defaults: local PostgreSQL as postgres, the local broker on 9092, topic PointOfSale, data in .pos', () => {
+    const cwd = emptyDir();
+    const config = load({}, cwd);
+    assert.deepEqual(
+      { ...config.database },
+      {
+        kind: 'server',
+        source: 'default',
+        host: '127.0.0.1',
+        port: 5432,
+        database: 'postgres',
+        user: 'postgres',
+        password: undefined,
+        connectionString: undefined,
+      },
+    );
+    assert.deepEqual(config.kafka, { brokers: ['127.0.0.1:9092'], external: false });
+    assert.equal(config.topic, 'PointOfSale');
+    assert.equal(config.dataDir, join(cwd, '.pos'));
+  });
+
+  test("the prototype's PG_* variables", () => {
+    const config = load({
+      PG_USERNAME: 'ana',
+      PG_PASSWORD: 's3cret',
+      PG_HOST: 'db.local',
+      PG_PORT: '6543',
+      PG_DATABASE: 'sales',
+    });
+    assert.equal(config.database.source, 'PG_* variables');
+    assert.equal(describeDatabase(config.database), 'ana@db.local:6543/sales');
+    assert.equal(config.database.password, 's3cret');
+  });
+
+  test('DATABASE_URL wins over PG_* and keeps its query options for the driver', () => {
+    const url = 'postgresql://bo:p%40ss@warehouse:5433/dw?sslmode=require';
+    const config = load({ DATABASE_URL: url, PG_HOST: 'ignored' });
+    assert.equal(config.database.source, 'DATABASE_URL');
+    assert.equal(describeDatabase(config.database), 'bo@warehouse:5433/dw');
+    assert.equal(config.database.password, 'p@ss');
+    assert.equal(config.database.connectionString, url);
+  });
+
+  test('the environment wins over .env, which fills the gaps', () => {
+    const cwd = emptyDir();
+    writeFileSync(join(cwd, '.env'), 'POS_TOPIC=FromDotEnv\nKAFKA_BROKERS=kafka-a:9092, kafka-b:9093\nPG_PORT=5544\n');
+    const config = load({ POS_TOPIC: 'FromEnv' }, cwd);
+    assert.equal(config.topic, 'FromEnv');
+    assert.deepEqual(config.kafka, { brokers: ['kafka-a:9092', 'kafka-b:9093'], external: true });
+    assert.equal(config.database.port, 5544);
+  });
+
+  const invalid: [string, Record<string, string>, RegExp][] = [
+    ['a port that is not a number', { PG_PORT: 'five' }, /PG_PORT must be a port number/],
+    ['a port out of range', { PG_PORT: '70000' }, /PG_PORT must be a port number/],
+    ['a URL of another database', { DATABASE_URL: 'mysql://root@localhost/db' }, /must start with postgres:\/\//],
+    ['a URL that is not one', { DATABASE_URL: 'not a url' }, /DATABASE_URL is not a valid URL/],
+    ['a broker without a port', { KAFKA_BROKERS: 'localhost' }, /KAFKA_BROKERS has "localhost", which is not host:port/],
+    ['a topic Kafka would refuse', { POS_TOPIC: 'point of sale' }, /POS_TOPIC "point of sale" is not a valid Kafka topic name/],
+    ['an unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL "loud" is not a log level/],
+  ];
+  for (const [what, env, message] of invalid) {
+    test(`rejects ${what}, saying which setting and how to fix it`, () => {
+      assert.throws(
+        () => load(env),
+        (error: unknown) => error instanceof ConfigError && message.test(error.message),
+      );
+    });
+  }
+
+  test('never repeats a password from a bad DATABASE_URL', () => {
+    assert.throws(
+      () => load({ DATABASE_URL: 'postgres://u:hunter2@host:notaport/db' }),
+      (error: unknown) => error instanceof ConfigError && !`${error.message} ${error.hint}`.includes('hunter2'),
+    );
+  });
+});

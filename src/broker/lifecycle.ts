@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type Config, DEFAULT_KAFKA_PORT } from '../config.ts';
-import { errorMessage, UserError } from '../errors.ts';
-import { ensureTopics, listTopics, type TopicInfo, waitForBroker, withAdmin } from '../kafka/admin.ts';
+import { errorMessage } from '../errors.ts';
+import { connectToKafka, ensureTopics, listTopics, type TopicInfo, withAdmin } from '../kafka/admin.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import { pinnedKafkaVersion } from './distribution.ts';
 import { localBrokerStatus, startLocalBroker, stopLocalBroker } from './local-broker.ts';
@@ -42,14 +42,7 @@ export interface KafkaUpResult {
 export async function kafkaUp(config: Config, options: { port?: number; logger?: Logger } = {}): Promise<KafkaUpResult> {
   const logger = options.logger ?? silentLogger;
   if (config.kafka.external) {
-    await waitForBroker(config.kafka.brokers, { timeoutMs: 10_000 }).catch((error: unknown) => {
-      throw new UserError(
-        `The Kafka cluster in KAFKA_BROKERS (${config.kafka.brokers.join(',')}) does not answer: ${errorMessage(error)}`,
-        {
-          hint: 'Check the addresses and that the cluster runs, or unset KAFKA_BROKERS to use the local broker.',
-        },
-      );
-    });
+    await connectToKafka(config.kafka.brokers, true, 10_000);
     return { brokers: config.kafka.brokers, external: true, started: false, createdTopics: [] };
   }
   const port = options.port ?? DEFAULT_KAFKA_PORT;
@@ -93,6 +86,8 @@ export async function kafkaStatus(config: Config): Promise<KafkaStatus> {
     version: local?.running ? local.state.version : config.kafka.external ? undefined : pinnedKafkaVersion(),
     pid: local?.running ? local.state.pid : undefined,
   };
+  // A local broker that is not running is not probed: something else may listen on its port.
+  if (local && !local.running) return { ...base, running: false, topics: [], error: undefined };
   try {
     const topics = await withAdmin(brokers, listTopics);
     return { ...base, running: true, topics, error: undefined };

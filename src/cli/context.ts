@@ -1,6 +1,4 @@
-import { InvalidArgumentError } from 'commander';
-import { type Config, loadConfig, parsePort } from '../config.ts';
-import type { ConfigError } from '../errors.ts';
+import { type Config, loadConfig } from '../config.ts';
 import { createLogger, type Logger } from '../logger.ts';
 
 export interface CommandContext {
@@ -24,11 +22,19 @@ export function print(text = ''): void {
   process.stdout.write(`${text}\n`);
 }
 
-/** Flag parsers: a bad value fails with commander's usage error, naming the flag and what it takes. */
-export function portFlag(value: string): number {
-  try {
-    return parsePort(value, 'the port');
-  } catch (error) {
-    throw new InvalidArgumentError((error as ConfigError).message);
-  }
+/**
+ * An AbortSignal that Ctrl-C (SIGINT) or SIGTERM aborts, so long commands stop cleanly; a second
+ * Ctrl-C exits at once.
+ */
+export function interruptSignal(logger: Logger): AbortSignal {
+  const controller = new AbortController();
+  const stop = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      process.exit(130);
+    }
+    logger.info({ signal }, 'Stopping (press Ctrl-C again to exit at once)');
+    controller.abort();
+  };
+  process.on('SIGINT', stop).on('SIGTERM', stop);
+  return controller.signal;
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
-import { openWarehouse } from '../warehouse/database.ts';
-import { type MigrationResult, migrateWarehouse, resetWarehouse } from '../warehouse/migrate.ts';
+import type { MigrationResult } from '../warehouse/migrate.ts';
 import { commandContext, type GlobalOptions, print } from './context.ts';
 
 export function registerDbCommands(program: Command): void {
@@ -11,6 +10,8 @@ export function registerDbCommands(program: Command): void {
     .description('apply the schema migrations that the database has not had yet')
     .action(async (_options: unknown, command: Command) => {
       const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
+      const { openWarehouse } = await import('../warehouse/database.ts');
+      const { migrateWarehouse } = await import('../warehouse/migrate.ts');
       const warehouse = await openWarehouse(config.database, { logger });
       try {
         printMigration(warehouse.description, await migrateWarehouse(warehouse));
@@ -30,6 +31,8 @@ export function registerDbCommands(program: Command): void {
           exitCode: 2,
         });
       }
+      const { openWarehouse } = await import('../warehouse/database.ts');
+      const { resetWarehouse } = await import('../warehouse/migrate.ts');
       const warehouse = await openWarehouse(config.database, { logger });
       try {
         const result = await resetWarehouse(warehouse);

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { ensureKafkaDistribution } from '../broker/distribution.ts';
-import { kafkaDown, kafkaStatus, kafkaUp } from '../broker/lifecycle.ts';
 import { DEFAULT_KAFKA_PORT } from '../config.ts';
-import { commandContext, type GlobalOptions, portFlag, print } from './context.ts';
+import { commandContext, type GlobalOptions, print } from './context.ts';
+import * as flags from './flags.ts';
 
+// Command modules import their implementation when they run, so that `pos --help` starts fast.
 export function registerKafkaCommands(program: Command): void {
   const kafka = program.command('kafka').description('the local Apache Kafka broker (KRaft, single node)');
 
@@ -12,9 +12,10 @@ export function registerKafkaCommands(program: Command): void {
     .description(
       'start the local broker (or reuse the running one) and create the topics; with KAFKA_BROKERS, check that cluster',
     )
-    .option('--port <port>', 'port of the broker', portFlag, DEFAULT_KAFKA_PORT)
+    .option('--port <port>', 'port of the broker', flags.port, DEFAULT_KAFKA_PORT)
     .action(async (options: { port: number }, command: Command) => {
       const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
+      const { kafkaUp } = await import('../broker/lifecycle.ts');
       const result = await kafkaUp(config, { port: options.port, logger });
       const how = result.external ? 'answers (KAFKA_BROKERS)' : result.started ? 'started' : 'already running';
       print(`Kafka at ${result.brokers.join(',')}: ${how}`);
@@ -26,6 +27,7 @@ export function registerKafkaCommands(program: Command): void {
     .description('download the pinned Kafka broker jars into the cache, as the first `up` would (for CI and offline use)')
     .action(async (_options: unknown, command: Command) => {
       const { logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
+      const { ensureKafkaDistribution } = await import('../broker/distribution.ts');
       const distribution = await ensureKafkaDistribution({ logger });
       print(`Apache Kafka ${distribution.version} jars: ${distribution.libDir}`);
     });
@@ -35,6 +37,7 @@ export function registerKafkaCommands(program: Command): void {
     .description('stop the local broker and free its port')
     .action(async (_options: unknown, command: Command) => {
       const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
+      const { kafkaDown } = await import('../broker/lifecycle.ts');
       const result = await kafkaDown(config, { logger });
       if (result.external) print('KAFKA_BROKERS names a cluster pos did not start: nothing to stop.');
       else print(result.stopped ? 'Local Kafka broker stopped.' : 'Local Kafka broker was not running.');
@@ -45,6 +48,7 @@ export function registerKafkaCommands(program: Command): void {
     .description('show the broker address, version, state and topics (exit code 3 when it does not answer)')
     .action(async (_options: unknown, command: Command) => {
       const { config } = commandContext(command.optsWithGlobals<GlobalOptions>());
+      const { kafkaStatus } = await import('../broker/lifecycle.ts');
       const status = await kafkaStatus(config);
       const kind = status.external ? 'external cluster (KAFKA_BROKERS)' : 'local broker';
       const details = [kind, status.version && `Apache Kafka ${status.version}`, status.pid && `pid ${status.pid}`];

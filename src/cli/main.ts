@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { errorMessage, UserError } from '../errors.ts';
 import { registerDbCommands } from './db.ts';
 import { registerKafkaCommands } from './kafka.ts';
+import { registerSimulateCommand } from './simulate.ts';
 
 export function buildProgram(): Command {
   const program = new Command('pos')
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   registerKafkaCommands(program);
+  registerSimulateCommand(program);
   registerDbCommands(program);
   for (const command of program.commands) command.showHelpAfterError('(add --help for usage)').exitOverride();
   return program;

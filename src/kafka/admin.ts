@@ -1,4 +1,5 @@
 import { Admin, type ClusterMetadata } from '@platformatic/kafka';
+import { errorMessage, UserError } from '../errors.ts';
 import { waitUntil } from '../wait.ts';
 
 export interface TopicSpec {
@@ -29,6 +30,18 @@ export function fetchClusterMetadata(brokers: string[]): Promise<ClusterMetadata
   return withAdmin(brokers, (admin) => admin.metadata({ topics: [], forceUpdate: true }));
 }
 
+/** Fails with what to do when nothing answers at `brokers` within the deadline. */
+export async function connectToKafka(brokers: string[], external: boolean, timeoutMs = 5000): Promise<void> {
+  await waitForBroker(brokers, { timeoutMs }).catch((error: unknown) => {
+    const where = external ? `The Kafka cluster in KAFKA_BROKERS (${brokers.join(',')})` : `Kafka at ${brokers.join(',')}`;
+    throw new UserError(`${where} does not answer: ${errorMessage(error)}`, {
+      hint: external
+        ? 'Check the addresses and that the cluster runs, or unset KAFKA_BROKERS to use the local broker.'
+        : 'Start the local broker with `pos kafka up`, or set KAFKA_BROKERS to a cluster you have.',
+    });
+  });
+}
+
 /** Waits until the cluster answers a metadata request, or fails with the last error at the deadline. */
 export function waitForBroker(brokers: string[], options: { timeoutMs: number; signal?: AbortSignal }): Promise<ClusterMetadata> {
   return waitUntil(() => fetchClusterMetadata(brokers), {
@@ -36,6 +49,13 @@ export function waitForBroker(brokers: string[], options: { timeoutMs: number; s
     intervalMs: 300,
     ...options,
   });
+}
+
+export async function partitionCount(brokers: string[], topic: string): Promise<number> {
+  const metadata = await withAdmin(brokers, (admin) => admin.metadata({ topics: [topic], forceUpdate: true }));
+  const count = metadata.topics.get(topic)?.partitionsCount;
+  if (!count) throw new Error(`topic ${topic} has no partitions in the cluster metadata`);
+  return count;
 }
 
 export async function listTopics(admin: Admin): Promise<TopicInfo[]> {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,23 +75,31 @@ export interface CliOptions {
 
 let scratch: string | undefined;
 
-/** Runs `pos ARGS` as a user would, in its own process. */
+/** Runs `pos ARGS` as a user would, in its own process, to the end. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, options).result;
+}
+
+/** Starts `pos ARGS` in its own process; `result` settles when it exits. */
+export function startCli(
+  args: string[],
+  options: CliOptions = {},
+): { child: ChildProcessWithoutNullStreams; result: Promise<CliResult> } {
   scratch ??= mkdtempSync(join(tmpdir(), 'pos-cli-'));
   const timeoutMs = options.timeoutMs ?? 180_000;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${PROJECT_ROOT}bin/pos.js`, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: 'json', ...options.env },
-      cwd: options.cwd ?? scratch,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk;
-    });
+  const child = spawn(process.execPath, [`${PROJECT_ROOT}bin/pos.js`, ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: 'json', ...options.env },
+    cwd: options.cwd ?? scratch,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  const result = new Promise<CliResult>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`pos ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
@@ -102,4 +110,5 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
       resolve({ code, stdout, stderr });
     });
   });
+  return { child, result };
 }

@@ -1,0 +1,28 @@
+import { CustomerBase } from './customers.ts';
+import { ProductCatalog } from './products.ts';
+import { generateStores, type Store } from './stores.ts';
+
+export interface CatalogSizes {
+  stores: number;
+  products: number;
+  customers: number;
+}
+
+export const DEFAULT_SIZES: CatalogSizes = { stores: 25, products: 2_000, customers: 10_000 };
+
+/** The chain's master data: made from the seed, the same on every run with the same seed and sizes. */
+export interface Catalog {
+  seed: number;
+  stores: readonly Store[];
+  products: ProductCatalog;
+  customers: CustomerBase;
+}
+
+export function createCatalog(seed: number, sizes: CatalogSizes = DEFAULT_SIZES): Catalog {
+  return {
+    seed,
+    stores: generateStores(seed, sizes.stores),
+    products: new ProductCatalog(seed, sizes.products),
+    customers: new CustomerBase(seed, sizes.customers, sizes.stores),
+  };
+}

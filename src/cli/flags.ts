@@ -1,0 +1,69 @@
+import { InvalidArgumentError } from 'commander';
+import { parsePort, parseTopicName } from '../config.ts';
+
+/**
+ * Parsers for flag values: a bad value fails with commander's usage error (exit 2), which names
+ * the flag; the message says what the flag takes.
+ */
+function invalid(message: string): never {
+  throw new InvalidArgumentError(message);
+}
+
+export function port(value: string): number {
+  try {
+    return parsePort(value, 'the port');
+  } catch (error) {
+    invalid((error as Error).message);
+  }
+}
+
+export function topic(value: string): string {
+  try {
+    return parseTopicName(value, 'the topic');
+  } catch (error) {
+    invalid((error as Error).message);
+  }
+}
+
+/** A whole number ≥ min (and ≤ max); underscores and commas allowed as separators: 1_000_000. */
+export function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value) => {
+    const number = Number(value.replace(/[_,]/g, ''));
+    if (!/^\d[\d_,]*$/.test(value) || !Number.isSafeInteger(number) || number < min || number > max) {
+      invalid(`expected a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}, not "${value}".`);
+    }
+    return number;
+  };
+}
+
+export function positiveNumber(value: string): number {
+  const number = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(number > 0)) invalid(`expected a number above 0, not "${value}".`);
+  return number;
+}
+
+/** A calendar date, YYYY-MM-DD. */
+export function isoDate(value: string): string {
+  const parsed = Date.parse(`${value}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(parsed) || new Date(parsed).toISOString().slice(0, 10) !== value) {
+    invalid(`expected a date as YYYY-MM-DD, e.g. 2026-01-31, not "${value}".`);
+  }
+  return value;
+}
+
+const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration: 500ms, 30s, 10m, 2h (a bare number is seconds). */
+export function duration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value);
+  const amount = Number(match?.[1]);
+  if (!match || !(amount > 0)) invalid(`expected a duration such as 30s, 10m or 2h, not "${value}".`);
+  return Math.round(amount * (UNITS_MS[match[2] ?? 's'] ?? 1000));
+}
+
+export function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!choices.includes(value as T)) invalid(`expected one of ${choices.join(', ')}, not "${value}".`);
+    return value as T;
+  };
+}

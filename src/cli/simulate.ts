@@ -1,0 +1,160 @@
+import { availableParallelism } from 'node:os';
+import type { Command } from 'commander';
+import { DEFAULT_SIZES } from '../catalog/catalog.ts';
+import { ConfigError } from '../errors.ts';
+import { commandContext, type GlobalOptions, interruptSignal, print } from './context.ts';
+import * as flags from './flags.ts';
+
+interface SimulateFlags {
+  rate: number;
+  duration?: number;
+  speed: number;
+  count?: number;
+  start: string;
+  days: number;
+  seed?: number;
+  topic?: string;
+  partitions: number;
+  stores: number;
+  products: number;
+  customers: number;
+  dryRun?: boolean;
+  format: 'jsonl' | 'pretty';
+  compression: 'lz4' | 'zstd' | 'gzip' | 'snappy' | 'none';
+  threads: number;
+}
+
+/** One thread per core but one: the main thread produces to Kafka. */
+function defaultThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+export function registerSimulateCommand(program: Command): void {
+  program
+    .command('simulate')
+    .description(
+      'produce realistic, seeded POS transactions to Kafka: in real time at a rate, or a backfill of --count as fast as possible',
+    )
+    .option('--rate <per-second>', 'real time: transactions per second across all stores', flags.positiveNumber, 20)
+    .option('--duration <time>', 'real time: stop after this long (30s, 10m, 2h); default: until Ctrl-C', flags.duration)
+    .option('--speed <factor>', 'real time: simulated seconds per real second', flags.positiveNumber, 1)
+    .option('--count <n>', 'backfill this many transactions, as fast as the broker takes them', flags.integer(1))
+    .option('--start <date>', 'backfill: first local trading day, YYYY-MM-DD', flags.isoDate, '2026-01-01')
+    .option('--days <n>', 'backfill: number of trading days', flags.integer(1, 3660), 30)
+    .option(
+      '--seed <n>',
+      'seed of everything random; the same seed gives the same backfill, byte for byte (default: random)',
+      flags.integer(0),
+    )
+    .option('--topic <name>', 'topic to produce to (default: POS_TOPIC or PointOfSale)', flags.topic)
+    .option('--partitions <n>', 'partitions of the topic, if it has to be created', flags.integer(1, 10_000), 6)
+    .option('--stores <n>', 'stores in the chain', flags.integer(1, 100_000), DEFAULT_SIZES.stores)
+    .option(
+      '--products <n>',
+      'products in the catalog (at least one per category: 18)',
+      flags.integer(18, 10_000_000),
+      DEFAULT_SIZES.products,
+    )
+    .option(
+      '--customers <n>',
+      'loyalty-card customers (at least one per store)',
+      flags.integer(1, 100_000_000),
+      DEFAULT_SIZES.customers,
+    )
+    .option('--dry-run', 'write the messages to stdout instead of Kafka')
+    .option(
+      '--format <format>',
+      'with --dry-run: jsonl (one compact object per line) or pretty',
+      flags.oneOf(['jsonl', 'pretty'] as const),
+      'jsonl',
+    )
+    .option(
+      '--compression <codec>',
+      'Kafka compression: lz4, zstd, gzip, snappy or none',
+      flags.oneOf(['lz4', 'zstd', 'gzip', 'snappy', 'none'] as const),
+      'lz4',
+    )
+    .option(
+      '--threads <n>',
+      'backfill: worker threads that make transactions (output is the same for any number)',
+      flags.integer(0, 64),
+      defaultThreads(),
+    )
+    .action(async (options: SimulateFlags, command: Command) => {
+      const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
+      const backfill = options.count !== undefined;
+      const sources = (name: string) => command.getOptionValueSource(name);
+      for (const name of ['start', 'days'] as const) {
+        if (!backfill && sources(name) === 'cli')
+          throw new ConfigError(`--${name} is for a backfill.`, 'Add --count N, or leave it out for real time.');
+      }
+      for (const name of ['rate', 'duration', 'speed'] as const) {
+        if (backfill && sources(name) === 'cli')
+          throw new ConfigError(`--${name} is for real time, and --count asks for a backfill.`, 'Use one or the other.');
+      }
+      if (options.customers < options.stores) {
+        throw new ConfigError(
+          `--customers ${options.customers} is fewer than --stores ${options.stores}.`,
+          'Give every store at least one customer.',
+        );
+      }
+      const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
+      const topic = options.topic ?? config.topic;
+
+      const { simulate } = await import('../simulator/run.ts');
+      const { JsonLinesSink, KafkaSink } = await import('../simulator/sinks.ts');
+      let sink: import('../simulator/sinks.ts').MessageSink;
+      if (options.dryRun) {
+        sink = new JsonLinesSink(process.stdout, { pretty: options.format === 'pretty' });
+      } else {
+        const { brokersFor } = await import('../broker/lifecycle.ts');
+        sink = await KafkaSink.open({
+          brokers: brokersFor(config),
+          external: config.kafka.external,
+          topic,
+          createPartitions: options.partitions,
+          compression: options.compression,
+          logger,
+        });
+      }
+
+      const mode = backfill
+        ? { kind: 'backfill' as const, count: options.count as number, startDate: options.start, days: options.days }
+        : {
+            kind: 'realtime' as const,
+            rate: options.rate,
+            speed: options.speed,
+            ...(options.duration ? { durationMs: options.duration } : {}),
+          };
+      logger.info({ seed, topic: options.dryRun ? undefined : topic, mode }, 'Simulating');
+      const result = await simulate({
+        seed,
+        sizes: { stores: options.stores, products: options.products, customers: options.customers },
+        mode,
+        sink,
+        logger,
+        signal: interruptSignal(logger),
+        threads: options.threads,
+        progressStream: process.stderr,
+      });
+      const seconds = result.elapsedMs / 1000;
+      const summary = {
+        seed,
+        sent: result.sent,
+        failed: result.failed,
+        skipped: result.skipped,
+        seconds: Number(seconds.toFixed(2)),
+        transactionsPerSecond: Math.round(result.sent / seconds),
+        megabytesPerSecond: Number((result.bytes / 1e6 / seconds).toFixed(1)),
+      };
+      logger.info(summary, 'Simulation finished');
+      if (!options.dryRun) {
+        print(
+          `Sent ${result.sent.toLocaleString('en-US')} transactions to ${topic} in ${seconds.toFixed(1)} s ` +
+            `(${summary.transactionsPerSecond.toLocaleString('en-US')} transactions/s, ${summary.megabytesPerSecond} MB/s); ` +
+            `${result.failed.toLocaleString('en-US')} failed. Seed ${seed}.`,
+        );
+      }
+      if (result.failed > 0) process.exitCode = 1;
+    });
+}

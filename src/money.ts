@@ -1,0 +1,75 @@
+/**
+ * Exact decimal arithmetic for money, quantities and tax rates, as integers in code:
+ * money in cents (2 places), quantities in thousandths (3 places), tax rates in ten-thousandths
+ * (4 places). Every rounding in the project happens in `divideRounded`, half away from zero.
+ */
+
+export const MONEY_PLACES = 2;
+export const QUANTITY_PLACES = 3;
+export const RATE_PLACES = 4;
+
+const QUANTITY_SCALE = 1000;
+const RATE_SCALE = 10_000;
+
+/** numerator / denominator, rounded half away from zero (denominator > 0; exact for safe integers). */
+export function divideRounded(numerator: number, denominator: number): number {
+  const magnitude = Math.abs(numerator);
+  let quotient = Math.trunc(magnitude / denominator);
+  let remainder = magnitude - quotient * denominator;
+  // Correct a floating-point division that landed one off.
+  if (remainder < 0) {
+    quotient -= 1;
+    remainder += denominator;
+  } else if (remainder >= denominator) {
+    quotient += 1;
+    remainder -= denominator;
+  }
+  if (remainder * 2 >= denominator) quotient += 1;
+  return numerator < 0 ? -quotient : quotient;
+}
+
+/** An integer of `places` implied decimals as a decimal string: (-1234, 2) → "-12.34". */
+export function formatFixed(units: number, places: number): string {
+  const sign = units < 0 ? '-' : '';
+  const digits = String(units < 0 ? -units : units);
+  if (places === 0) return sign + digits;
+  if (digits.length > places) return `${sign}${digits.slice(0, -places)}.${digits.slice(-places)}`;
+  return `${sign}0.${digits.padStart(places, '0')}`;
+}
+
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/** A decimal string as an integer of `places` implied decimals; undefined if it has more places or is not a decimal. */
+export function parseFixed(text: string, places: number): number | undefined {
+  const match = DECIMAL.exec(text);
+  if (!match) return undefined;
+  const fraction = match[3] ?? '';
+  if (fraction.length > places) return undefined;
+  const units = Number(`${match[2]}${fraction.padEnd(places, '0')}`);
+  if (!Number.isSafeInteger(units)) return undefined;
+  return match[1] === '-' && units !== 0 ? -units : units;
+}
+
+export const formatMoney = (cents: number): string => formatFixed(cents, MONEY_PLACES);
+export const formatRate = (rate: number): string => formatFixed(rate, RATE_PLACES);
+
+/** Whole units for goods sold `each` ("2"), three places for goods sold by weight ("0.485"). */
+export function formatQuantity(thousandths: number, unit: 'each' | 'kg'): string {
+  return unit === 'each' ? formatFixed(thousandths / QUANTITY_SCALE, 0) : formatFixed(thousandths, QUANTITY_PLACES);
+}
+
+export interface LineAmounts {
+  /** round(quantity × unit price, 2), in cents. */
+  gross: number;
+  /** gross − discount. */
+  lineTotal: number;
+  /** round(line total × tax rate, 2). */
+  tax: number;
+}
+
+/** The contract's line arithmetic, used both to make lines (simulator) and to check them (consumer). */
+export function lineAmounts(quantity: number, unitPrice: number, discount: number, taxRate: number): LineAmounts {
+  const gross = divideRounded(quantity * unitPrice, QUANTITY_SCALE);
+  const lineTotal = gross - discount;
+  return { gross, lineTotal, tax: divideRounded(lineTotal * taxRate, RATE_SCALE) };
+}

@@ -1,0 +1,158 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type CatalogSizes, createCatalog } from '../catalog/catalog.ts';
+import type { Store } from '../catalog/stores.ts';
+import { type Logger, silentLogger } from '../logger.ts';
+import { Progress } from '../progress.ts';
+import { Random } from '../random.ts';
+import { ByteWriter } from './byte-writer.ts';
+import { encodeChunks } from './chunk-pool.ts';
+import { chunkSlots } from './chunks.ts';
+import { encodeTransaction } from './encode.ts';
+import { backfillSchedule, TradingPattern } from './schedule.ts';
+import { Simulator } from './simulator.ts';
+import type { MessageSink } from './sinks.ts';
+
+export interface BackfillMode {
+  kind: 'backfill';
+  count: number;
+  /** First local date, YYYY-MM-DD. */
+  startDate: string;
+  days: number;
+}
+
+export interface RealtimeMode {
+  kind: 'realtime';
+  /** Transactions per second, across all stores. */
+  rate: number;
+  /** Stop after this long (wall clock); run until aborted when absent. */
+  durationMs?: number;
+  /** Simulated seconds per real second: 60 makes an hour of trading pass in a minute. */
+  speed: number;
+  /** Where simulated time starts (UTC ms); now by default. */
+  startAt?: number;
+}
+
+export interface SimulationOptions {
+  seed: number;
+  sizes: CatalogSizes;
+  mode: BackfillMode | RealtimeMode;
+  sink: MessageSink;
+  logger?: Logger;
+  /** Aborting stops the run cleanly: what was made is flushed and counted. */
+  signal?: AbortSignal;
+  /** Shows a bar (on a terminal) or logs progress lines. */
+  progressStream?: NodeJS.WriteStream;
+  /** Called for each transaction made, with the running count (for live views). */
+  onTransaction?: (made: number) => void;
+  /** Backfill: threads that make transactions besides this one (0: only this one). Output is the same either way. */
+  threads?: number;
+}
+
+export interface SimulationResult {
+  /** Transactions made by the simulator. */
+  made: number;
+  sent: number;
+  failed: number;
+  bytes: number;
+  elapsedMs: number;
+  /** Real-time slots that fell when every store was closed. */
+  skipped: number;
+}
+
+/** `pos simulate`: makes transactions from the seed and hands them to the sink (Kafka or stdout). */
+export async function simulate(options: SimulationOptions): Promise<SimulationResult> {
+  const logger = options.logger ?? silentLogger;
+  const catalog = createCatalog(options.seed, options.sizes);
+  const pattern = new TradingPattern(catalog);
+  const started = performance.now();
+  const progress = new Progress({
+    unit: 'transactions',
+    logger,
+    ...(options.progressStream ? { stream: options.progressStream } : {}),
+    ...(options.mode.kind === 'backfill' ? { total: options.mode.count } : {}),
+  });
+  let made = 0;
+  const emit = (store: number, value: Buffer): Promise<void> | undefined => {
+    made++;
+    options.onTransaction?.(made);
+    progress.update(made, { failed: options.sink.stats.failed });
+    return options.sink.write((catalog.stores[store] as Store).storeId, value);
+  };
+
+  let skipped = 0;
+  try {
+    if (options.mode.kind === 'backfill') {
+      const slots = chunkSlots(backfillSchedule(pattern, new Random(options.seed, 0x5c4ed), options.mode));
+      for await (const chunk of encodeChunks(slots, { seed: options.seed, sizes: options.sizes }, options.threads ?? 0)) {
+        const bytes = Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.length);
+        let start = 0;
+        for (let i = 0; i < chunk.ends.length && !options.signal?.aborted; i++) {
+          const end = chunk.ends[i] as number;
+          const wait = emit(chunk.stores[i] as number, bytes.subarray(start, end));
+          if (wait) await wait;
+          start = end;
+        }
+        if (options.signal?.aborted) break;
+      }
+    } else {
+      const simulator = new Simulator(catalog, 0);
+      const out = new ByteWriter();
+      const make = (at: number, store: number) => {
+        const transaction = simulator.transactionAt(at, store);
+        out.reset();
+        encodeTransaction(transaction, pattern.clock(transaction.store), out);
+        return emit(store, Buffer.from(out.written()));
+      };
+      skipped = await runRealtime(options.mode, pattern, new Random(options.seed, 0x5c4ed), make, logger, options.signal);
+    }
+  } finally {
+    progress.finish();
+  }
+  const stats = await options.sink.close();
+  return { made, ...stats, elapsedMs: performance.now() - started, skipped };
+}
+
+/**
+ * Paces transactions at `rate` per second of wall clock. The k-th one happens at simulated time
+ * start + k / rate × speed, at a store open then (chosen by traffic); a slot when every store is
+ * closed is skipped, and said so once a minute.
+ */
+async function runRealtime(
+  mode: RealtimeMode,
+  pattern: TradingPattern,
+  random: Random,
+  emit: (at: number, store: number) => Promise<void> | undefined,
+  logger: Logger,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const started = performance.now();
+  const simulatedStart = mode.startAt ?? Date.now();
+  let slot = 0;
+  let skipped = 0;
+  let lastClosedNotice = Number.NEGATIVE_INFINITY;
+  for (;;) {
+    const elapsedMs = performance.now() - started;
+    if (signal?.aborted || (mode.durationMs !== undefined && elapsedMs >= mode.durationMs)) return skipped;
+    const due = Math.floor((elapsedMs / 1000) * mode.rate);
+    for (; slot < due; slot++) {
+      const at = Math.floor(simulatedStart + (slot / mode.rate) * 1000 * mode.speed);
+      const store = pattern.pickStore(at, random);
+      if (store === undefined) {
+        skipped++;
+        if (elapsedMs - lastClosedNotice > 60_000) {
+          lastClosedNotice = elapsedMs;
+          logger.warn(
+            { at: new Date(at).toISOString() },
+            'Every store is closed at this time; transactions resume when one opens',
+          );
+        }
+        continue;
+      }
+      const wait = emit(at, store);
+      if (wait) await wait;
+    }
+    const nextDueMs = ((slot + 1) / mode.rate) * 1000;
+    const untilEnd = mode.durationMs === undefined ? Number.POSITIVE_INFINITY : mode.durationMs - elapsedMs;
+    await sleep(Math.max(1, Math.min(100, nextDueMs - elapsedMs, untilEnd)), undefined, { signal }).catch(() => {});
+  }
+}

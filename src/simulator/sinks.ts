@@ -1,0 +1,194 @@
+import { once } from 'node:events';
+import { compatibilityPartitioner, type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
+import { CONTENT_TYPE, SCHEMA_HEADER } from '../contract/message.ts';
+import { errorMessage } from '../errors.ts';
+import { connectToKafka, ensureTopics, partitionCount } from '../kafka/admin.ts';
+import { type Logger, silentLogger } from '../logger.ts';
+
+export interface SinkStats {
+  sent: number;
+  failed: number;
+  /** Bytes of message values handed over. */
+  bytes: number;
+}
+
+/** Where simulated messages go. `write` returns a promise only when the caller must wait (backpressure). */
+export interface MessageSink {
+  write(key: string, value: Buffer): Promise<void> | undefined;
+  /** Sends what is buffered, waits for every delivery, and says how it went. */
+  close(): Promise<SinkStats>;
+  readonly stats: SinkStats;
+}
+
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+export interface KafkaSinkOptions {
+  brokers: string[];
+  topic: string;
+  /** The topic's partition count: the sink places messages itself, to keep each partition's batch under the broker's limit. */
+  partitions: number;
+  compression?: Compression;
+  logger?: Logger;
+  /** A batch is sent when it holds this many messages… */
+  batchMessages?: number;
+  /** …or one partition's share reaches this many bytes (the broker takes 1 MiB per partition batch)… */
+  partitionBytes?: number;
+  /** …or when its first message has waited this long. */
+  lingerMs?: number;
+  /** Batches in flight at once; more wait (backpressure on the simulator). */
+  maxInFlight?: number;
+}
+
+type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
+
+const HEADERS = new Map([
+  [Buffer.from('content-type'), Buffer.from(CONTENT_TYPE)],
+  [Buffer.from('schema'), Buffer.from(SCHEMA_HEADER)],
+]);
+
+/**
+ * An idempotent producer (acks=all, so a retried batch is never written twice) that batches
+ * with a short linger and compresses. Keys are placed by Kafka's own murmur2 partitioner, so the
+ * same store lands on the same partition for any client. A batch that still fails after the
+ * client's retries is counted as failed and logged, and the run goes on with a new producer
+ * (a failed batch leaves the old one's sequence numbers out of step with the broker).
+ */
+export class KafkaSink implements MessageSink {
+  readonly stats: SinkStats = { sent: 0, failed: 0, bytes: 0 };
+  readonly #options: Required<Omit<KafkaSinkOptions, 'logger' | 'compression'>> & Pick<KafkaSinkOptions, 'compression'>;
+  readonly #logger: Logger;
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #keys = new Map<string, { key: Buffer; partition: number }>();
+  #producer: Producer<Buffer, Buffer, Buffer, Buffer>;
+  #batch: Message[] = [];
+  #batchBytes = 0;
+  #partitionBytes: number[];
+  #timer: NodeJS.Timeout | undefined;
+
+  /** Checks that Kafka answers, creates the topic if missing, and opens a sink on it. */
+  static async open(
+    options: Omit<KafkaSinkOptions, 'partitions'> & { external: boolean; createPartitions: number },
+  ): Promise<KafkaSink> {
+    await connectToKafka(options.brokers, options.external);
+    await ensureTopics(options.brokers, [{ name: options.topic, partitions: options.createPartitions }]);
+    return new KafkaSink({ ...options, partitions: await partitionCount(options.brokers, options.topic) });
+  }
+
+  constructor(options: KafkaSinkOptions) {
+    this.#options = { batchMessages: 5000, partitionBytes: 900 * 1024, lingerMs: 5, maxInFlight: 4, ...options };
+    this.#logger = options.logger ?? silentLogger;
+    this.#partitionBytes = new Array(options.partitions).fill(0);
+    this.#producer = this.#createProducer();
+  }
+
+  write(key: string, value: Buffer): Promise<void> | undefined {
+    let placed = this.#keys.get(key);
+    if (!placed) {
+      const bytes = Buffer.from(key);
+      placed = {
+        key: bytes,
+        partition: compatibilityPartitioner(undefined as unknown as Message, bytes) % this.#options.partitions,
+      };
+      this.#keys.set(key, placed);
+    }
+    this.#batch.push({ topic: this.#options.topic, partition: placed.partition, key: placed.key, value, headers: HEADERS });
+    this.#batchBytes += value.length;
+    const partitionBytes = (this.#partitionBytes[placed.partition] ?? 0) + value.length;
+    this.#partitionBytes[placed.partition] = partitionBytes;
+    if (this.#batch.length >= this.#options.batchMessages || partitionBytes >= this.#options.partitionBytes) return this.#flush();
+    this.#timer ??= setTimeout(() => void this.#flush(), this.#options.lingerMs);
+    return undefined;
+  }
+
+  async close(): Promise<SinkStats> {
+    await this.#flush();
+    await Promise.all(this.#inFlight);
+    await this.#producer.close();
+    return this.stats;
+  }
+
+  #createProducer(): Producer<Buffer, Buffer, Buffer, Buffer> {
+    const { compression } = this.#options;
+    return new Producer({
+      clientId: 'pos-simulator',
+      bootstrapBrokers: this.#options.brokers,
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      ...(compression && compression !== 'none' ? { compression } : {}),
+      retries: 8,
+      retryDelay: (_client, _operation, attempt) => Math.min(5000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2),
+      connectTimeout: 5000,
+    });
+  }
+
+  /** Sends the current batch; resolves once there is room for another batch in flight. */
+  async #flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const messages = this.#batch;
+    const bytes = this.#batchBytes;
+    this.#batch = [];
+    this.#batchBytes = 0;
+    this.#partitionBytes.fill(0);
+    if (messages.length > 0) {
+      const producer = this.#producer;
+      const delivery = producer.send({ messages }).then(
+        () => {
+          this.stats.sent += messages.length;
+          this.stats.bytes += bytes;
+        },
+        (error: unknown) => {
+          this.stats.failed += messages.length;
+          this.#logger.error(
+            { err: errorMessage(error), messages: messages.length, topic: this.#options.topic },
+            'Kafka did not take a batch',
+          );
+          if (this.#producer === producer) {
+            this.#producer = this.#createProducer();
+            void producer.close(true).catch(() => {});
+          }
+        },
+      );
+      this.#inFlight.add(delivery);
+      void delivery.finally(() => this.#inFlight.delete(delivery));
+    }
+    while (this.#inFlight.size >= this.#options.maxInFlight) await Promise.race(this.#inFlight);
+  }
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** One compact JSON object per line, to a stream (stdout for `--dry-run`), honouring its backpressure. */
+export class JsonLinesSink implements MessageSink {
+  readonly stats: SinkStats = { sent: 0, failed: 0, bytes: 0 };
+  readonly #output: NodeJS.WritableStream;
+  readonly #pretty: boolean;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+
+  constructor(output: NodeJS.WritableStream, options: { pretty?: boolean } = {}) {
+    this.#output = output;
+    this.#pretty = options.pretty ?? false;
+  }
+
+  write(_key: string, value: Buffer): Promise<void> | undefined {
+    const line = this.#pretty ? Buffer.from(JSON.stringify(JSON.parse(value.toString()), null, 2)) : value;
+    this.#pending.push(line, NEWLINE);
+    this.#pendingBytes += line.length + 1;
+    this.stats.sent++;
+    this.stats.bytes += value.length;
+    return this.#pendingBytes >= 256 * 1024 ? this.#drain() : undefined;
+  }
+
+  async close(): Promise<SinkStats> {
+    await this.#drain();
+    return this.stats;
+  }
+
+  async #drain(): Promise<void> {
+    const chunk = Buffer.concat(this.#pending);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (chunk.length > 0 && !this.#output.write(chunk)) await once(this.#output, 'drain');
+  }
+}

@@ -1,0 +1,133 @@
+import type { Catalog } from '../catalog/catalog.ts';
+import type { Customer } from '../catalog/customers.ts';
+import { cashTendered, chooseTender, type Tender } from '../catalog/payments.ts';
+import type { Product } from '../catalog/products.ts';
+import type { Store } from '../catalog/stores.ts';
+import { divideRounded, lineAmounts } from '../money.ts';
+import type { Random } from '../random.ts';
+
+/** Share of sales without a loyalty card. */
+export const ANONYMOUS_SHARE = 0.35;
+/** Basket size: lognormal around this mean, so most baskets are small and a few are very large. */
+const MEAN_BASKET_LINES = 4;
+const BASKET_SPREAD = 0.8;
+const MAX_LINES = 200;
+/** Share of lines on promotion, and the promotions (percent off). */
+const PROMOTION_SHARE = 0.12;
+const PROMOTIONS = [10, 15, 20, 25, 30, 50];
+
+/** One line, amounts in integers (money in cents, quantity in thousandths; negative in a return). */
+export interface Line {
+  product: Product;
+  quantity: number;
+  discount: number;
+  taxRate: number;
+  lineTotal: number;
+  tax: number;
+}
+
+/** A transaction as the simulator holds it; `encodeTransaction` writes it as a contract v1 message. */
+export interface Transaction {
+  id: string;
+  type: 'sale' | 'return';
+  originalId: string | null;
+  /** UTC milliseconds. */
+  at: number;
+  store: Store;
+  register: number;
+  cashier: number;
+  customer: Customer | null;
+  lines: Line[];
+  subtotal: number;
+  discount: number;
+  tax: number;
+  total: number;
+  tender: Tender;
+  /** Cash handed over; undefined for other tenders. */
+  tendered: number | undefined;
+}
+
+/** A sale at `store` at `at`: who buys, what, at which discounts and taxes, and how they pay. */
+export function makeSale(catalog: Catalog, random: Random, store: Store, at: number): Transaction {
+  const customer = random.chance(ANONYMOUS_SHARE) ? null : catalog.customers.sample(random, store.index);
+  const lineCount = Math.min(MAX_LINES, Math.max(1, Math.round(random.lognormal(MEAN_BASKET_LINES, BASKET_SPREAD))));
+  const member = customer?.loyaltyTier === 'gold' || customer?.loyaltyTier === 'platinum';
+  const lines: Line[] = [];
+  for (let i = 0; i < lineCount; i++) {
+    const product = catalog.products.sample(random);
+    const quantity = pickQuantity(random, product);
+    let percentOff = random.chance(PROMOTION_SHARE) ? random.pick(PROMOTIONS) : 0;
+    if (member && random.chance(0.2)) percentOff += 5;
+    const discount = percentOff === 0 ? 0 : divideRounded(lineAmounts(quantity, product.unitPrice, 0, 0).gross * percentOff, 100);
+    lines.push(priced(product, quantity, discount, store.region.taxRates[product.category.taxCategory]));
+  }
+  const transaction = assemble(random, store, at, 'sale', null, customer, lines);
+  transaction.tender = chooseTender(random, transaction.total, customer === null);
+  if (transaction.tender.method === 'cash') transaction.tendered = cashTendered(random, transaction.total);
+  return transaction;
+}
+
+/**
+ * A return at `store` of some lines of an earlier sale: equal or smaller quantities, negative,
+ * with the discount given back in proportion and the tax rate the sale was charged, refunded to
+ * the tender it was paid with (cash exactly, without change).
+ */
+export function makeReturn(random: Random, store: Store, at: number, sale: Transaction): Transaction {
+  const chosen = sale.lines.filter(() => random.chance(0.6));
+  if (chosen.length === 0) chosen.push(random.pick(sale.lines));
+  const lines = chosen.map((line) => {
+    const quantity =
+      line.product.unit === 'kg' || random.chance(0.7) ? line.quantity : random.int(1, line.quantity / 1000) * 1000;
+    return priced(line.product, -quantity, -divideRounded(line.discount * quantity, line.quantity), line.taxRate);
+  });
+  const transaction = assemble(random, store, at, 'return', sale.id, sale.customer, lines);
+  transaction.tender = sale.tender;
+  if (sale.tender.method === 'cash') transaction.tendered = transaction.total;
+  return transaction;
+}
+
+function pickQuantity(random: Random, product: Product): number {
+  if (product.unit === 'kg') return Math.max(50, Math.round(random.lognormal(800, 0.6)));
+  return (random.chance(0.75) ? 1 : 2 + Math.floor(random.exponential(1.2))) * 1000;
+}
+
+function priced(product: Product, quantity: number, discount: number, taxRate: number): Line {
+  const { lineTotal, tax } = lineAmounts(quantity, product.unitPrice, discount, taxRate);
+  return { product, quantity, discount, taxRate, lineTotal, tax };
+}
+
+function assemble(
+  random: Random,
+  store: Store,
+  at: number,
+  type: 'sale' | 'return',
+  originalId: string | null,
+  customer: Customer | null,
+  lines: Line[],
+): Transaction {
+  let subtotal = 0;
+  let discount = 0;
+  let tax = 0;
+  for (const line of lines) {
+    subtotal += line.lineTotal;
+    discount += line.discount;
+    tax += line.tax;
+  }
+  return {
+    id: random.uuid(),
+    type,
+    originalId,
+    at,
+    store,
+    register: random.int(1, store.registers),
+    cashier: random.int(1, store.cashiers),
+    customer,
+    lines,
+    subtotal,
+    discount,
+    tax,
+    total: subtotal + tax,
+    tender: { method: 'cash', cardBrand: null },
+    tendered: undefined,
+  };
+}

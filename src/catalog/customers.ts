@@ -1,7 +1,6 @@
+import type { LoyaltyTier } from '../contract/message.ts';
 import { Random, ZipfSampler } from '../random.ts';
 import { OnDemand } from './on-demand.ts';
-
-export type LoyaltyTier = 'none' | 'silver' | 'gold' | 'platinum';
 
 export interface Customer {
   index: number;

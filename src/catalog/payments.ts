@@ -1,6 +1,5 @@
+import type { PaymentMethod } from '../contract/message.ts';
 import type { Random } from '../random.ts';
-
-export type PaymentMethod = 'cash' | 'credit_card' | 'debit_card' | 'mobile_wallet' | 'gift_card';
 
 export interface Tender {
   method: PaymentMethod;

@@ -2,6 +2,7 @@
 // In a checkout, run the TypeScript source as it is (Node strips the types);
 // an installed package runs the build in dist/, as Node will not strip types under node_modules.
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
@@ -10,6 +11,20 @@ if (major < 22 || (major === 22 && minor < 18)) {
       'In a checkout, run it through npm (`npx pos …` or `npm run pos -- …`): they use the Node 24 that `npm ci` installs.\n',
   );
   process.exit(1);
+}
+
+// Heap limits sized for the work rather than for the machine: without them V8 lets the heap grow
+// to hundreds of megabytes before collecting, and a consumer's memory follows the machine's size,
+// not its batch. Node takes these flags only at start, so the process replaces itself once with
+// them set (same pid, same signals); where that is not possible (Windows), it runs as it is.
+const HEAP_FLAGS = ['--max-semi-space-size=8', '--max-old-space-size=512'];
+if (typeof process.execve === 'function' && !process.execArgv.some((arg) => arg.startsWith('--max-semi-space-size'))) {
+  const self = fileURLToPath(import.meta.url);
+  process.execve(
+    process.execPath,
+    [process.execPath, ...process.execArgv, ...HEAP_FLAGS, self, ...process.argv.slice(2)],
+    process.env,
+  );
 }
 
 const source = new URL('../src/cli/main.ts', import.meta.url);

@@ -11,6 +11,17 @@ export const RATE_PLACES = 4;
 const QUANTITY_SCALE = 1000;
 const RATE_SCALE = 10_000;
 
+/** a × b / denominator, rounded half away from zero; exact even when a × b is beyond 2^53. */
+export function multiplyDivideRounded(a: number, b: number, denominator: number): number {
+  const product = a * b;
+  if (Number.isSafeInteger(product)) return divideRounded(product, denominator);
+  const exact = BigInt(a) * BigInt(b);
+  const magnitude = exact < 0n ? -exact : exact;
+  const big = BigInt(denominator);
+  const rounded = magnitude / big + ((magnitude % big) * 2n >= big ? 1n : 0n);
+  return Number(exact < 0n ? -rounded : rounded);
+}
+
 /** numerator / denominator, rounded half away from zero (denominator > 0; exact for safe integers). */
 export function divideRounded(numerator: number, denominator: number): number {
   const magnitude = Math.abs(numerator);
@@ -69,7 +80,7 @@ export interface LineAmounts {
 
 /** The contract's line arithmetic, used both to make lines (simulator) and to check them (consumer). */
 export function lineAmounts(quantity: number, unitPrice: number, discount: number, taxRate: number): LineAmounts {
-  const gross = divideRounded(quantity * unitPrice, QUANTITY_SCALE);
+  const gross = multiplyDivideRounded(quantity, unitPrice, QUANTITY_SCALE);
   const lineTotal = gross - discount;
-  return { gross, lineTotal, tax: divideRounded(lineTotal * taxRate, RATE_SCALE) };
+  return { gross, lineTotal, tax: multiplyDivideRounded(lineTotal, taxRate, RATE_SCALE) };
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { errorMessage, UserError } from '../errors.ts';
+import { registerConsumeCommand } from './consume.ts';
 import { registerDbCommands } from './db.ts';
 import { registerKafkaCommands } from './kafka.ts';
 import { registerSimulateCommand } from './simulate.ts';
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerKafkaCommands(program);
   registerSimulateCommand(program);
+  registerConsumeCommand(program);
   registerDbCommands(program);
   for (const command of program.commands) command.showHelpAfterError('(add --help for usage)').exitOverride();
   return program;

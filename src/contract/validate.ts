@@ -15,7 +15,9 @@ export type DeadLetterCode =
   | 'unknown_version'
   | 'schema'
   | 'arithmetic'
-  | 'conflict';
+  | 'conflict'
+  /** Valid by the contract, refused by PostgreSQL all the same: a safety net (the contract's bounds fit the columns). */
+  | 'database';
 
 export type Verdict = { ok: true; message: TransactionMessage } | { ok: false; code: DeadLetterCode; detail: string };
 

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { type DatabaseConfig, describeDatabase } from '../config.ts';
 import { errorMessage, UserError } from '../errors.ts';
 import { type Logger, silentLogger } from '../logger.ts';
+import { ConnectionUnavailable, classifyDatabaseError } from './failures.ts';
 import * as schema from './schema.ts';
 
 /** Raw, parameterised SQL: the hot path and the reports speak SQL directly. */
@@ -62,29 +63,49 @@ export async function openWarehouse(config: DatabaseConfig, options: OpenOptions
     db: drizzle(pool, { schema }),
     description,
     async transaction(work) {
-      const client = await pool.connect();
-      try {
+      return checkedOut(pool, async (client) => {
         await client.query('begin');
-        const result = await work(runner(client));
-        await client.query('commit');
-        return result;
-      } catch (error) {
-        await client.query('rollback').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
+        try {
+          const result = await work(runner(client));
+          await client.query('commit');
+          return result;
+        } catch (error) {
+          await client.query('rollback').catch(() => {});
+          throw error;
+        }
+      });
     },
-    async withConnection(work) {
-      const client = await pool.connect();
-      try {
-        return await work({ ...runner(client), db: drizzle(client, { schema }) });
-      } finally {
-        client.release();
-      }
-    },
+    withConnection: (work) => checkedOut(pool, (client) => work({ ...runner(client), db: drizzle(client, { schema }) })),
     close: () => pool.end(),
   };
+}
+
+/**
+ * Runs `work` on a connection of its own. A connection that breaks meanwhile (the server went
+ * away, or terminated it) is closed rather than returned to the pool; its error reaches `work`
+ * through the query that was running, and must not crash the process as an unhandled event.
+ */
+async function checkedOut<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw new ConnectionUnavailable(error);
+  }
+  let broken = false;
+  const onError = () => {
+    broken = true;
+  };
+  client.on('error', onError);
+  try {
+    return await work(client);
+  } catch (error) {
+    if (classifyDatabaseError(error) === 'transient') broken = true;
+    throw error;
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
 }
 
 /** Turns a failed first connection into a message that names the server and says what to do. */

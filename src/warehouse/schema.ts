@@ -1,4 +1,205 @@
-import { pgSchema } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  char,
+  check,
+  customType,
+  date,
+  foreignKey,
+  index,
+  integer,
+  numeric,
+  pgSchema,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
-/** Every table of the project lives in the PostgreSQL schema `pos`. */
+/**
+ * The warehouse: Kimball's retail-sales star. The grain of the facts is one line of a POS
+ * transaction; the transaction number is a degenerate dimension. Dimensions have surrogate keys
+ * and keep the latest attributes (type 1); `attributes_as_of` is the time of the event that
+ * set them, so that an older event never overwrites a newer one.
+ *
+ * Every table lives in the PostgreSQL schema `pos`. After a change here, `npm run db:generate`
+ * writes the migration.
+ */
 export const pos = pgSchema('pos');
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+const money = (name: string) => numeric(name, { precision: 18, scale: 2 }).notNull();
+const asOf = () => timestamp('attributes_as_of', { withTimezone: true }).notNull();
+
+export const dimDate = pos.table('dim_date', {
+  dateKey: integer('date_key').primaryKey(),
+  fullDate: date('full_date').notNull().unique(),
+  year: smallint('year').notNull(),
+  quarter: smallint('quarter').notNull(),
+  month: smallint('month').notNull(),
+  monthName: text('month_name').notNull(),
+  dayOfMonth: smallint('day_of_month').notNull(),
+  isoDayOfWeek: smallint('iso_day_of_week').notNull(),
+  dayName: text('day_name').notNull(),
+  isoWeek: smallint('iso_week').notNull(),
+  isoYear: smallint('iso_year').notNull(),
+  isWeekend: boolean('is_weekend').notNull(),
+});
+
+export const dimStore = pos.table('dim_store', {
+  storeKey: integer('store_key').primaryKey().generatedAlwaysAsIdentity(),
+  storeId: text('store_id').notNull().unique(),
+  name: text('name').notNull(),
+  city: text('city').notNull(),
+  region: text('region').notNull(),
+  country: char('country', { length: 2 }).notNull(),
+  timezone: text('timezone').notNull(),
+  attributesAsOf: asOf(),
+});
+
+export const dimProduct = pos.table('dim_product', {
+  productKey: integer('product_key').primaryKey().generatedAlwaysAsIdentity(),
+  sku: text('sku').notNull().unique(),
+  name: text('name').notNull(),
+  category: text('category').notNull(),
+  brand: text('brand').notNull(),
+  unit: text('unit').notNull(),
+  attributesAsOf: asOf(),
+});
+
+export const dimCustomer = pos.table('dim_customer', {
+  customerKey: integer('customer_key').primaryKey().generatedAlwaysAsIdentity(),
+  customerId: text('customer_id').notNull().unique(),
+  name: text('name').notNull(),
+  email: text('email').notNull(),
+  loyaltyTier: text('loyalty_tier').notNull(),
+  attributesAsOf: asOf(),
+});
+
+export const dimPaymentMethod = pos.table(
+  'dim_payment_method',
+  {
+    paymentMethodKey: integer('payment_method_key').primaryKey().generatedAlwaysAsIdentity(),
+    method: text('method').notNull(),
+    cardBrand: text('card_brand'),
+  },
+  (table) => [unique('dim_payment_method_method_card_brand_key').on(table.method, table.cardBrand).nullsNotDistinct()],
+);
+
+export const factTransaction = pos.table(
+  'fact_transaction',
+  {
+    transactionId: uuid('transaction_id').primaryKey(),
+    type: text('type').notNull(),
+    originalTransactionId: uuid('original_transaction_id'),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull(),
+    dateKey: integer('date_key')
+      .notNull()
+      .references(() => dimDate.dateKey),
+    localHour: smallint('local_hour').notNull(),
+    storeKey: integer('store_key')
+      .notNull()
+      .references(() => dimStore.storeKey),
+    registerId: text('register_id').notNull(),
+    cashierId: text('cashier_id').notNull(),
+    customerKey: integer('customer_key').references(() => dimCustomer.customerKey),
+    paymentMethodKey: integer('payment_method_key')
+      .notNull()
+      .references(() => dimPaymentMethod.paymentMethodKey),
+    currency: char('currency', { length: 3 }).notNull(),
+    subtotal: money('subtotal'),
+    discountTotal: money('discount_total'),
+    taxTotal: money('tax_total'),
+    total: money('total'),
+    lineCount: smallint('line_count').notNull(),
+    sourceTopic: text('source_topic'),
+    sourcePartition: integer('source_partition'),
+    sourceOffset: bigint('source_offset', { mode: 'bigint' }),
+    ingestedAt: timestamp('ingested_at', { withTimezone: true }).notNull().defaultNow(),
+    /** SHA-256 of the message in canonical form: tells a replay (same hash) from a conflict. */
+    payloadHash: bytea('payload_hash').notNull(),
+  },
+  (table) => [
+    check('fact_transaction_type_check', sql`${table.type} in ('sale', 'return')`),
+    // The target of the lines' composite foreign key: a line's store and date are its transaction's.
+    unique('fact_transaction_transaction_id_store_key_date_key_key').on(table.transactionId, table.storeKey, table.dateKey),
+    index('fact_transaction_date_key_idx').on(table.dateKey),
+    index('fact_transaction_store_key_idx').on(table.storeKey),
+    index('fact_transaction_original_transaction_id_idx').on(table.originalTransactionId),
+  ],
+);
+
+/**
+ * One row per line: the grain of the star. Its store and date keys are its transaction's, and a
+ * composite foreign key to the transaction says so; through it they reference dim_store and
+ * dim_date too. One check per line instead of three, and a stronger rule: a line cannot disagree
+ * with its transaction.
+ */
+export const factSalesLine = pos.table(
+  'fact_sales_line',
+  {
+    transactionId: uuid('transaction_id').notNull(),
+    lineNo: smallint('line_no').notNull(),
+    productKey: integer('product_key')
+      .notNull()
+      .references(() => dimProduct.productKey),
+    storeKey: integer('store_key').notNull(),
+    dateKey: integer('date_key').notNull(),
+    customerKey: integer('customer_key').references(() => dimCustomer.customerKey),
+    quantity: numeric('quantity', { precision: 12, scale: 3 }).notNull(),
+    unitPrice: money('unit_price'),
+    discount: money('discount'),
+    taxRate: numeric('tax_rate', { precision: 5, scale: 4 }).notNull(),
+    tax: money('tax'),
+    lineTotal: money('line_total'),
+  },
+  (table) => [
+    primaryKey({ columns: [table.transactionId, table.lineNo] }),
+    foreignKey({
+      name: 'fact_sales_line_transaction_fk',
+      columns: [table.transactionId, table.storeKey, table.dateKey],
+      foreignColumns: [factTransaction.transactionId, factTransaction.storeKey, factTransaction.dateKey],
+    }),
+    index('fact_sales_line_date_key_idx').on(table.dateKey),
+    index('fact_sales_line_store_key_idx').on(table.storeKey),
+    index('fact_sales_line_product_key_idx').on(table.productKey),
+  ],
+);
+
+/** Where each consumer group is in each partition: written in the same transaction as the rows. */
+export const ingestOffset = pos.table(
+  'ingest_offset',
+  {
+    consumerGroup: text('consumer_group').notNull(),
+    topic: text('topic').notNull(),
+    partition: integer('partition').notNull(),
+    nextOffset: bigint('next_offset', { mode: 'bigint' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.consumerGroup, table.topic, table.partition] })],
+);
+
+/** Messages that could not be accepted, with their raw bytes and why; `published_at` once copied to the DLQ topic. */
+export const deadLetter = pos.table(
+  'dead_letter',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    topic: text('topic'),
+    partition: integer('partition'),
+    offset: bigint('offset', { mode: 'bigint' }),
+    key: bytea('key'),
+    rawValue: bytea('raw_value'),
+    errorCode: text('error_code').notNull(),
+    errorDetail: text('error_detail').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+  },
+  (table) => [
+    unique('dead_letter_topic_partition_offset_key').on(table.topic, table.partition, table.offset),
+    index('dead_letter_unpublished_idx').on(table.id).where(sql`${table.publishedAt} is null`),
+  ],
+);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { divideRounded, formatFixed, formatQuantity, lineAmounts, parseFixed } from '../../src/money.ts';
+import { divideRounded, formatFixed, formatQuantity, lineAmounts, multiplyDivideRounded, parseFixed } from '../../src/money.ts';
 
 describe('money', () => {
   test('rounds half away from zero, for positive and negative amounts', () => {
@@ -11,6 +11,16 @@ describe('money', () => {
     assert.equal(divideRounded(5, 10), 1);
     assert.equal(divideRounded(4, 10), 0);
     assert.equal(divideRounded(9_007_199_254_740_991, 3), 3_002_399_751_580_330);
+  });
+
+  test('multiplies and divides exactly beyond 2^53, as the largest contract values need', () => {
+    // The tax on the largest line total: the product has 18 digits, the result 14.
+    assert.equal(multiplyDivideRounded(99_999_999_999_999, 9_999, 10_000), 99_989_999_999_999);
+    assert.equal(multiplyDivideRounded(-99_999_999_999_999, 9_999, 10_000), -99_989_999_999_999);
+    assert.equal(multiplyDivideRounded(99_999_999_999_999, 5_000, 10_000), 50_000_000_000_000);
+    assert.equal(multiplyDivideRounded(-99_999_999_999_999, 5_000, 10_000), -50_000_000_000_000);
+    assert.equal(multiplyDivideRounded(3, 5, 2), 8);
+    assert.equal(multiplyDivideRounded(-3, 5, 2), -8);
   });
 
   test('formats and parses fixed-point decimals exactly', () => {

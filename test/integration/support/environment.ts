@@ -21,6 +21,18 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;
 }
 
+/** Runs SQL as the configured server's user, on its configured database (not a test database). */
+export async function serverQuery(text: string, params: unknown[] = []): Promise<void> {
+  const server = loadConfig().database;
+  const client = new pg.Client(server.connectionString ? { connectionString: server.connectionString } : server);
+  await client.connect();
+  try {
+    await client.query(text, params);
+  } finally {
+    await client.end();
+  }
+}
+
 export interface TestDatabase {
   config: ServerDatabaseConfig;
   /** DATABASE_URL of the throwaway database, for CLI runs. */
@@ -80,11 +92,16 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   return startCli(args, options).result;
 }
 
-/** Starts `pos ARGS` in its own process; `result` settles when it exits. */
-export function startCli(
-  args: string[],
-  options: CliOptions = {},
-): { child: ChildProcessWithoutNullStreams; result: Promise<CliResult> } {
+export interface RunningCli {
+  child: ChildProcessWithoutNullStreams;
+  /** What it has written so far. */
+  output(): { stdout: string; stderr: string };
+  /** Settles when it exits. */
+  result: Promise<CliResult>;
+}
+
+/** Starts `pos ARGS` in its own process. */
+export function startCli(args: string[], options: CliOptions = {}): RunningCli {
   scratch ??= mkdtempSync(join(tmpdir(), 'pos-cli-'));
   const timeoutMs = options.timeoutMs ?? 180_000;
   const child = spawn(process.execPath, [`${PROJECT_ROOT}bin/pos.js`, ...args], {
@@ -110,5 +127,5 @@ export function startCli(
       resolve({ code, stdout, stderr });
     });
   });
-  return { child, result };
+  return { child, output: () => ({ stdout, stderr }), result };
 }

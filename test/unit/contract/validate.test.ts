@@ -7,64 +7,7 @@ import {
   MAX_MESSAGE_BYTES,
   validateTransaction,
 } from '../../../src/contract/validate.ts';
-
-/** A valid cash sale of two lines, one sold by weight, with a discount. */
-export function validSale(): TransactionMessage {
-  return {
-    schema_version: 1,
-    transaction_id: '5b2a7c1e-8f0d-4c3a-9b1e-2d4f6a8c0e13',
-    type: 'sale',
-    original_transaction_id: null,
-    occurred_at: '2026-03-06T12:31:05.120-05:00',
-    store: {
-      store_id: 'S001',
-      name: 'Buffalo Harbor Market',
-      city: 'Buffalo',
-      region: 'New York',
-      country: 'US',
-      timezone: 'America/New_York',
-    },
-    register_id: 'S001-R02',
-    cashier_id: 'S001-E007',
-    customer: { customer_id: 'C0000042', name: 'Ana Silva', email: 'ana.silva42@example.com', loyalty_tier: 'gold' },
-    currency: 'USD',
-    items: [
-      {
-        line_no: 1,
-        sku: 'P000001',
-        name: 'Organic Gala Apples',
-        category: 'Produce',
-        brand: 'Green Valley',
-        unit: 'kg',
-        quantity: '0.485',
-        unit_price: '3.99',
-        discount: '0.10',
-        tax_rate: '0.0000',
-        tax: '0.00',
-        line_total: '1.84',
-      },
-      {
-        line_no: 2,
-        sku: 'P000900',
-        name: 'Mega Roll Paper Towels',
-        category: 'Household',
-        brand: 'Brightway',
-        unit: 'each',
-        quantity: '3',
-        unit_price: '6.49',
-        discount: '0.00',
-        tax_rate: '0.0800',
-        tax: '1.56',
-        line_total: '19.47',
-      },
-    ],
-    subtotal: '21.31',
-    discount_total: '0.10',
-    tax_total: '1.56',
-    total: '22.87',
-    payment: { method: 'cash', card_brand: null, amount: '22.87', tendered: '30.00', change: '7.13' },
-  };
-}
+import { validSale } from '../../fixtures/messages.ts';
 
 const bytes = (value: unknown) => Buffer.from(JSON.stringify(value));
 

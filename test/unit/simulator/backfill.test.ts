@@ -6,7 +6,7 @@ import { openingHours } from '../../../src/catalog/stores.ts';
 import type { TransactionMessage } from '../../../src/contract/message.ts';
 import { decodeTransaction } from '../../../src/contract/validate.ts';
 import { parseFixed } from '../../../src/money.ts';
-import { backfillLines, parse } from './support.ts';
+import { backfillLines, parse } from '../../fixtures/simulated.ts';
 
 const SEED = 20_260_302;
 const COUNT = 20_000;

@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import type { LineItem, TransactionMessage } from './message.ts';
+
+const text = JSON.stringify;
+
+/**
+ * A valid message as canonical JSON: compact, keys in the contract's order, whatever order or
+ * spacing it arrived with. What the simulator produces is already canonical. (Written out field
+ * by field because JSON.stringify with a key list is several times slower, on the hot path.)
+ */
+export function canonicalJson(message: TransactionMessage): string {
+  const { store, customer, payment } = message;
+  const customerJson =
+    customer === null
+      ? 'null'
+      : `{"customer_id":${text(customer.customer_id)},"name":${text(customer.name)},"email":${text(customer.email)},"loyalty_tier":${text(customer.loyalty_tier)}}`;
+  return (
+    `{"schema_version":${message.schema_version},"transaction_id":${text(message.transaction_id)},"type":${text(message.type)},` +
+    `"original_transaction_id":${text(message.original_transaction_id)},"occurred_at":${text(message.occurred_at)},` +
+    `"store":{"store_id":${text(store.store_id)},"name":${text(store.name)},"city":${text(store.city)},"region":${text(store.region)},` +
+    `"country":${text(store.country)},"timezone":${text(store.timezone)}},"register_id":${text(message.register_id)},` +
+    `"cashier_id":${text(message.cashier_id)},"customer":${customerJson},"currency":${text(message.currency)},` +
+    `"items":[${message.items.map(lineJson).join(',')}],"subtotal":${text(message.subtotal)},"discount_total":${text(message.discount_total)},` +
+    `"tax_total":${text(message.tax_total)},"total":${text(message.total)},"payment":{"method":${text(payment.method)},` +
+    `"card_brand":${text(payment.card_brand)},"amount":${text(payment.amount)},"tendered":${text(payment.tendered)},"change":${text(payment.change)}}}`
+  );
+}
+
+function lineJson(item: LineItem): string {
+  return (
+    `{"line_no":${item.line_no},"sku":${text(item.sku)},"name":${text(item.name)},"category":${text(item.category)},` +
+    `"brand":${text(item.brand)},"unit":${text(item.unit)},"quantity":${text(item.quantity)},"unit_price":${text(item.unit_price)},` +
+    `"discount":${text(item.discount)},"tax_rate":${text(item.tax_rate)},"tax":${text(item.tax)},"line_total":${text(item.line_total)}}`
+  );
+}
+
+/** SHA-256 of the canonical JSON: equal for a replay, different for a changed message with the same id. */
+export function payloadHash(message: TransactionMessage): Buffer {
+  return createHash('sha256').update(canonicalJson(message)).digest();
+}

@@ -1,0 +1,224 @@
+import { payloadHash } from '../contract/canonical.ts';
+import { type DeadLetterCode, type Verdict, validateTransaction } from '../contract/validate.ts';
+import { errorMessage } from '../errors.ts';
+import type { SqlRunner, Warehouse } from '../warehouse/database.ts';
+import { classifyDatabaseError } from '../warehouse/failures.ts';
+import { advanceOffsets, claimOffsets } from '../warehouse/sql/ingest-offsets.ts';
+import { type DeadLetterRow, insertDeadLetters } from '../warehouse/sql/insert-dead-letters.ts';
+import { insertTransactions } from '../warehouse/sql/insert-transactions.ts';
+import { storedPayloadHashes } from '../warehouse/sql/stored-payload-hashes.ts';
+import { upsertCustomers } from '../warehouse/sql/upsert-customers.ts';
+import { upsertDates } from '../warehouse/sql/upsert-dates.ts';
+import { upsertPaymentMethods } from '../warehouse/sql/upsert-payment-methods.ts';
+import { upsertProducts } from '../warehouse/sql/upsert-products.ts';
+import { upsertStores } from '../warehouse/sql/upsert-stores.ts';
+import { type AcceptedMessage, type SourcePosition, toWarehouseRows } from './rows.ts';
+
+/** A message as it arrived, with the verdict on it. */
+export interface IncomingRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  source: SourcePosition | undefined;
+  verdict: Verdict;
+}
+
+export interface Rejection {
+  code: DeadLetterCode;
+  detail: string;
+  source: SourcePosition | undefined;
+  transactionId: string | undefined;
+}
+
+/** Whose offsets a batch advances: the consumer group and topic it was read for. */
+export interface OffsetScope {
+  consumerGroup: string;
+  topic: string;
+}
+
+export interface BatchResult {
+  /** Transactions inserted by this batch. */
+  landed: number;
+  /** Their lines. */
+  lines: number;
+  /** Messages identical to a transaction already stored: a replay, nothing to do. */
+  duplicates: number;
+  /** Messages at offsets this consumer group had already ingested (redelivered by Kafka): skipped. */
+  alreadyIngested: number;
+  /** Messages that were not accepted, each stored as a dead letter. */
+  rejected: Rejection[];
+}
+
+/**
+ * The write path, in one database transaction: claim the group's offsets for the batch's
+ * partitions (skipping anything already ingested), upsert the dimensions, insert the facts (a
+ * transaction id already stored is a replay if its payload hash is equal, a `conflict` dead
+ * letter if not), store the dead letters, and advance the offsets. Either all of it commits or
+ * none of it does, so a crash at any moment changes nothing that a retry would not redo.
+ */
+export async function writeBatch(warehouse: Warehouse, records: IncomingRecord[], scope?: OffsetScope): Promise<BatchResult> {
+  return warehouse.transaction(async (tx) => {
+    const result: BatchResult = { landed: 0, lines: 0, duplicates: 0, alreadyIngested: 0, rejected: [] };
+    const fresh = scope ? await skipIngested(tx, records, scope, result) : records;
+
+    const deadLetters: DeadLetterRow[] = [];
+    const reject = (record: IncomingRecord, code: DeadLetterCode, detail: string, transactionId?: string) => {
+      result.rejected.push({ code, detail, source: record.source, transactionId });
+      deadLetters.push({
+        topic: record.source?.topic ?? null,
+        partition: record.source?.partition ?? null,
+        offset: record.source?.offset ?? null,
+        key: record.key,
+        rawValue: record.value,
+        errorCode: code,
+        errorDetail: detail,
+      });
+    };
+
+    // The first occurrence of each id in the batch is a candidate; later ones are replays or conflicts of it.
+    const candidates = new Map<string, AcceptedMessage & { record: IncomingRecord }>();
+    const repeats: (AcceptedMessage & { record: IncomingRecord })[] = [];
+    for (const record of fresh) {
+      if (!record.verdict.ok) {
+        reject(record, record.verdict.code, record.verdict.detail);
+        continue;
+      }
+      const message = record.verdict.message;
+      const id = message.transaction_id.toLowerCase();
+      const accepted = { message, hash: payloadHash(message), source: record.source, record };
+      if (candidates.has(id)) repeats.push(accepted);
+      else candidates.set(id, accepted);
+    }
+
+    // What each id is stored as once this batch commits: later copies in the batch are compared with it.
+    const storedAs = new Map<string, string>();
+    const compareWithStored = (id: string, hash: Buffer, storedHex: string | undefined, record: IncomingRecord) => {
+      if (storedHex === hash.toString('hex')) result.duplicates++;
+      else reject(record, 'conflict', `transaction ${id} is already stored with different content`, id);
+    };
+    const stored = await storedPayloadHashes(tx, [...candidates.keys()]);
+    const novel: (AcceptedMessage & { record: IncomingRecord })[] = [];
+    for (const [id, candidate] of candidates) {
+      const storedHex = stored.get(id);
+      if (storedHex === undefined) {
+        novel.push(candidate);
+        continue;
+      }
+      storedAs.set(id, storedHex);
+      compareWithStored(id, candidate.hash, storedHex, candidate.record);
+    }
+
+    const rows = toWarehouseRows(novel);
+    await upsertDates(tx, rows.dates);
+    await upsertStores(tx, rows.stores);
+    await upsertProducts(tx, rows.products);
+    await upsertCustomers(tx, rows.customers);
+    await upsertPaymentMethods(tx, rows.paymentMethods);
+    const inserted = await insertTransactions(tx, rows);
+    result.landed = inserted.size;
+    const lost = novel.filter(({ message }) => !inserted.has(message.transaction_id.toLowerCase()));
+    // Another writer stored some of these between our check and our insert: compare with what it stored.
+    const raced = await storedPayloadHashes(
+      tx,
+      lost.map(({ message }) => message.transaction_id.toLowerCase()),
+    );
+    for (const { message, hash, record } of novel) {
+      const id = message.transaction_id.toLowerCase();
+      if (inserted.has(id)) {
+        storedAs.set(id, hash.toString('hex'));
+        result.lines += message.items.length;
+      } else {
+        storedAs.set(id, raced.get(id) ?? '');
+        compareWithStored(id, hash, raced.get(id), record);
+      }
+    }
+    for (const { message, hash, record } of repeats) {
+      const id = message.transaction_id.toLowerCase();
+      compareWithStored(id, hash, storedAs.get(id), record);
+    }
+
+    await insertDeadLetters(tx, deadLetters);
+    if (scope) await advanceOffsets(tx, scope.consumerGroup, scope.topic, nextOffsets(records));
+    return result;
+  });
+}
+
+/** Locks the group's offsets and drops the records below them: already ingested by this group. */
+async function skipIngested(
+  tx: SqlRunner,
+  records: IncomingRecord[],
+  scope: OffsetScope,
+  result: BatchResult,
+): Promise<IncomingRecord[]> {
+  const partitions = [...new Set(records.flatMap((record) => (record.source ? [record.source.partition] : [])))];
+  const next = await claimOffsets(tx, scope.consumerGroup, scope.topic, partitions);
+  return records.filter((record) => {
+    if (!record.source || record.source.offset >= (next.get(record.source.partition) ?? 0n)) return true;
+    result.alreadyIngested++;
+    return false;
+  });
+}
+
+function nextOffsets(records: IncomingRecord[]): { partition: number; offset: bigint }[] {
+  const next = new Map<number, bigint>();
+  for (const { source } of records) {
+    if (source && source.offset + 1n > (next.get(source.partition) ?? -1n)) next.set(source.partition, source.offset + 1n);
+  }
+  return [...next].map(([partition, offset]) => ({ partition, offset }));
+}
+
+/**
+ * Writes a batch, and if PostgreSQL refuses it for its data (not for an outage or a missing
+ * schema, which are thrown), finds the messages it refuses by halving the batch, and stores each
+ * as a `database` dead letter, so that one bad message never stops the rest.
+ */
+export async function writeBatchIsolatingRefusals(
+  warehouse: Warehouse,
+  records: IncomingRecord[],
+  scope?: OffsetScope,
+): Promise<BatchResult> {
+  try {
+    return await writeBatch(warehouse, records, scope);
+  } catch (error) {
+    if (classifyDatabaseError(error) !== 'data' || records.length === 0) throw error;
+    if (records.length === 1) {
+      const [record] = records as [IncomingRecord];
+      const refused = {
+        ...record,
+        verdict: { ok: false as const, code: 'database' as const, detail: `PostgreSQL refused it: ${errorMessage(error)}` },
+      };
+      return writeBatch(warehouse, [refused], scope);
+    }
+    const middle = Math.ceil(records.length / 2);
+    const first = await writeBatchIsolatingRefusals(warehouse, records.slice(0, middle), scope);
+    const second = await writeBatchIsolatingRefusals(warehouse, records.slice(middle), scope);
+    return {
+      landed: first.landed + second.landed,
+      lines: first.lines + second.lines,
+      duplicates: first.duplicates + second.duplicates,
+      alreadyIngested: first.alreadyIngested + second.alreadyIngested,
+      rejected: [...first.rejected, ...second.rejected],
+    };
+  }
+}
+
+/**
+ * Validates parsed messages and writes what is valid to the warehouse, without Kafka: the
+ * successor of the prototype's `update_transaction_table(data)`. Returns what landed and what
+ * was dead-lettered (stored in `pos.dead_letter` with the message as JSON).
+ *
+ * ```ts
+ * const warehouse = await openWarehouse(loadConfig().database);
+ * const { landed, rejected } = await writeTransactions(warehouse, [message1, message2]);
+ * ```
+ */
+export function writeTransactions(warehouse: Warehouse, messages: readonly unknown[]): Promise<BatchResult> {
+  return writeBatchIsolatingRefusals(
+    warehouse,
+    messages.map((message) => ({
+      key: null,
+      value: message === undefined ? null : Buffer.from(JSON.stringify(message)),
+      source: undefined,
+      verdict: validateTransaction(message),
+    })),
+  );
+}

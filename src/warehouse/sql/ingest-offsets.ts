@@ -1,0 +1,54 @@
+import type { SqlRunner } from '../database.ts';
+
+export interface PartitionOffset {
+  partition: number;
+  offset: bigint;
+}
+
+/**
+ * Locks this group's offset rows for these partitions (creating them at 0 if new) and returns
+ * the next offset to ingest for each. Held until commit, the lock makes two members that both
+ * believe they own a partition (during a rebalance) take turns, so neither writes twice.
+ */
+export async function claimOffsets(
+  db: SqlRunner,
+  group: string,
+  topic: string,
+  partitions: number[],
+): Promise<Map<number, bigint>> {
+  await db.query(
+    `insert into pos.ingest_offset (consumer_group, topic, partition, next_offset)
+     select $1, $2, partition, 0 from unnest($3::int[]) as partition
+     on conflict do nothing`,
+    [group, topic, partitions],
+  );
+  const rows = await db.query<{ partition: number; next_offset: string }>(
+    `select partition, next_offset::text from pos.ingest_offset
+      where consumer_group = $1 and topic = $2 and partition = any($3::int[])
+      order by partition
+      for update`,
+    [group, topic, partitions],
+  );
+  return new Map(rows.map((row) => [row.partition, BigInt(row.next_offset)]));
+}
+
+/** Moves this group's offsets forward (never back) to the next offset after what the batch held. */
+export async function advanceOffsets(db: SqlRunner, group: string, topic: string, next: PartitionOffset[]): Promise<void> {
+  if (next.length === 0) return;
+  await db.query(
+    `update pos.ingest_offset o
+        set next_offset = greatest(o.next_offset, n.next_offset), updated_at = now()
+       from unnest($3::int[], $4::bigint[]) as n (partition, next_offset)
+      where o.consumer_group = $1 and o.topic = $2 and o.partition = n.partition`,
+    [group, topic, next.map((entry) => entry.partition), next.map((entry) => String(entry.offset))],
+  );
+}
+
+/** Every offset this group has stored for the topic, to seed Kafka's committed offsets at start. */
+export async function storedOffsets(db: SqlRunner, group: string, topic: string): Promise<PartitionOffset[]> {
+  const rows = await db.query<{ partition: number; next_offset: string }>(
+    'select partition, next_offset::text from pos.ingest_offset where consumer_group = $1 and topic = $2 order by partition',
+    [group, topic],
+  );
+  return rows.map((row) => ({ partition: row.partition, offset: BigInt(row.next_offset) }));
+}

@@ -1,0 +1,20 @@
+import type { WarehouseRows } from '../../ingest/rows.ts';
+import type { SqlRunner } from '../database.ts';
+
+/** Inserts new customers and updates known ones from newer events only (type 1, newest wins). */
+export async function upsertCustomers(db: SqlRunner, customers: WarehouseRows['customers']): Promise<void> {
+  if (customers.customerId.length === 0) return;
+  await db.query(
+    `insert into pos.dim_customer as current (customer_id, name, email, loyalty_tier, attributes_as_of)
+     select incoming.*
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+            as incoming (customer_id, name, email, loyalty_tier, as_of)
+      where not exists (select 1 from pos.dim_customer known
+                         where known.customer_id = incoming.customer_id and known.attributes_as_of >= incoming.as_of)
+     on conflict (customer_id) do update
+        set name = excluded.name, email = excluded.email, loyalty_tier = excluded.loyalty_tier,
+            attributes_as_of = excluded.attributes_as_of
+      where current.attributes_as_of < excluded.attributes_as_of`,
+    [customers.customerId, customers.name, customers.email, customers.loyaltyTier, customers.asOf],
+  );
+}

@@ -1,0 +1,23 @@
+import type { WarehouseRows } from '../../ingest/rows.ts';
+import type { SqlRunner } from '../database.ts';
+
+/**
+ * Inserts new stores and updates known ones from newer events only (type 1, newest wins).
+ * Members already as new as the batch are filtered out first, so they are not even locked.
+ */
+export async function upsertStores(db: SqlRunner, stores: WarehouseRows['stores']): Promise<void> {
+  if (stores.storeId.length === 0) return;
+  await db.query(
+    `insert into pos.dim_store as current (store_id, name, city, region, country, timezone, attributes_as_of)
+     select incoming.*
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+            as incoming (store_id, name, city, region, country, timezone, as_of)
+      where not exists (select 1 from pos.dim_store known
+                         where known.store_id = incoming.store_id and known.attributes_as_of >= incoming.as_of)
+     on conflict (store_id) do update
+        set name = excluded.name, city = excluded.city, region = excluded.region, country = excluded.country,
+            timezone = excluded.timezone, attributes_as_of = excluded.attributes_as_of
+      where current.attributes_as_of < excluded.attributes_as_of`,
+    [stores.storeId, stores.name, stores.city, stores.region, stores.country, stores.timezone, stores.asOf],
+  );
+}

@@ -1,0 +1,43 @@
+import { openWarehouse, type Warehouse } from '../../../src/warehouse/database.ts';
+import { migrateWarehouse } from '../../../src/warehouse/migrate.ts';
+import { createTestDatabase, type TestDatabase } from './environment.ts';
+
+/** A throwaway database, migrated, with a connection to it. */
+export async function migratedWarehouse(): Promise<{ database: TestDatabase; warehouse: Warehouse; close(): Promise<void> }> {
+  const database = await createTestDatabase();
+  const warehouse = await openWarehouse(database.config);
+  await migrateWarehouse(warehouse);
+  return {
+    database,
+    warehouse,
+    async close() {
+      await warehouse.close();
+      await database.drop();
+    },
+  };
+}
+
+/**
+ * Row counts and a content checksum of the star and the dead letters: equal snapshots mean no row
+ * changed. (Offsets are left out: they are bookkeeping, and a second consumer group adds its own.)
+ */
+export async function snapshot(warehouse: Warehouse): Promise<Record<string, string>> {
+  const tables: Record<string, string> = {
+    dim_date: 't',
+    dim_store: 't',
+    dim_product: 't',
+    dim_customer: 't',
+    dim_payment_method: 't',
+    fact_transaction: 't',
+    fact_sales_line: 't',
+    dead_letter: '(t.topic, t.partition, t."offset", t.key, t.raw_value, t.error_code, t.error_detail, t.created_at)',
+  };
+  const result: Record<string, string> = {};
+  for (const [table, row] of Object.entries(tables)) {
+    const [summary] = await warehouse.query<{ count: string; checksum: string | null }>(
+      `select count(*)::text as count, md5(string_agg(${row}::text, '|' order by ${row}::text)) as checksum from pos.${table} t`,
+    );
+    result[table] = `${summary?.count} rows, ${summary?.checksum}`;
+  }
+  return result;
+}

@@ -6,22 +6,18 @@
  * consumer's peak RSS. Then, on the same data, the rate of the prototype's approach (a naive
  * loop: one message at a time, one commit each) over the first --naive messages, and the ratio.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
 import pg from 'pg';
 import { brokersFor, kafkaUp } from '../src/broker/lifecycle.ts';
-import { DEFAULT_SIZES } from '../src/catalog/catalog.ts';
 import { loadConfig, type ServerDatabaseConfig } from '../src/config.ts';
 import type { TransactionMessage } from '../src/contract/message.ts';
 import { withAdmin } from '../src/kafka/admin.ts';
 import { createLogger } from '../src/logger.ts';
-import { simulate } from '../src/simulator/run.ts';
-import { KafkaSink } from '../src/simulator/sinks.ts';
 import { openWarehouse } from '../src/warehouse/database.ts';
 import { migrateWarehouse } from '../src/warehouse/migrate.ts';
 import { naiveIngest } from './naive-ingest.ts';
+import { runPos } from './run-pos.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,22 +37,11 @@ const topic = `bench-ingest-${Date.now()}`;
 const server = config.database;
 
 console.log(`Producing a backlog of ${count.toLocaleString('en-US')} transactions to ${topic}…`);
-const sink = await KafkaSink.open({
-  brokers,
-  external: config.kafka.external,
-  topic,
-  createPartitions: 6,
-  compression: 'lz4',
-  logger,
-});
-await simulate({
-  seed: 1,
-  sizes: DEFAULT_SIZES,
-  mode: { kind: 'backfill', count, startDate: '2026-01-01', days: 30 },
-  sink,
-  threads: 1,
-  logger,
-});
+await runPos(
+  ['simulate', '--count', String(count), '--seed', '1', '--topic', topic],
+  { KAFKA_BROKERS: brokers.join(',') },
+  'Simulation finished',
+);
 
 const databases: string[] = [];
 try {
@@ -64,10 +49,7 @@ try {
   console.log(
     `Ingesting with \`pos consume\` (${values.members} member${values.members === '1' ? '' : 's'}) into ${batched.database}…`,
   );
-  const results = await Promise.all(Array.from({ length: Number(values.members) }, () => runConsumer(batched)));
-  const landed = results.reduce((sum, result) => sum + result.landed, 0);
-  const lines = results.reduce((sum, result) => sum + result.lines, 0);
-  const seconds = Math.max(...results.map((result) => result.activeSeconds));
+  const { landed, lines, activeSeconds: seconds, peakRssMB } = await runConsumer(batched);
 
   const naive = await throwawayDatabase('pos_bench_naive');
   console.log(`Ingesting the first ${naiveCount.toLocaleString('en-US')} messages one at a time (the prototype's way)…`);
@@ -87,7 +69,7 @@ try {
     'seconds (first message to last commit)': Number(seconds.toFixed(2)),
     'transactions/s': Math.round(rate),
     'lines/s': Math.round(lines / seconds),
-    'consumer peak RSS MB': Math.max(...results.map((result) => result.peakRssMB)),
+    'consumer peak RSS MB': peakRssMB,
     'naive loop transactions/s': Math.round(naiveRate),
     'batched ÷ naive': Number((rate / naiveRate).toFixed(1)),
   });
@@ -123,36 +105,13 @@ interface ConsumerResult {
 
 /** `pos consume` in its own process, until the topic is drained; its final log line has the figures. */
 function runConsumer(database: ServerDatabaseConfig): Promise<ConsumerResult> {
-  const url = `postgres://${encodeURIComponent(database.user)}${database.password ? `:${encodeURIComponent(database.password)}` : ''}@${database.host}:${database.port}/${database.database}`;
-  const child = spawn(
-    process.execPath,
-    [
-      fileURLToPath(new URL('../bin/pos.js', import.meta.url)),
-      'consume',
-      '--topic',
-      topic,
-      '--group',
-      'bench',
-      '--from-beginning',
-      '--until-idle',
-      '5s',
-    ],
-    {
-      env: { ...process.env, DATABASE_URL: url, KAFKA_BROKERS: brokers.join(','), LOG_FORMAT: 'json' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+  const password = database.password ? `:${encodeURIComponent(database.password)}` : '';
+  const url = `postgres://${encodeURIComponent(database.user)}${password}@${database.host}:${database.port}/${database.database}`;
+  return runPos<ConsumerResult>(
+    ['consume', '--topic', topic, '--group', 'bench', '--from-beginning', '--until-idle', '5s', '--members', values.members],
+    { DATABASE_URL: url, KAFKA_BROKERS: brokers.join(',') },
+    'Ingest finished',
   );
-  let log = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    log += chunk;
-  });
-  return new Promise((resolve, reject) => {
-    child.on('close', (code) => {
-      const finished = log.split('\n').find((line) => line.includes('"Ingest finished"'));
-      if (code !== 0 || !finished) reject(new Error(`pos consume exited ${code}:\n${log.slice(-3000)}`));
-      else resolve(JSON.parse(finished) as ConsumerResult);
-    });
-  });
 }
 
 /** The first `n` messages of the topic, partition by partition, as the naive loop's input. */

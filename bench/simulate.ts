@@ -1,66 +1,46 @@
 /**
- * npm run bench:simulate [-- --count 1000000 --threads N --compression lz4 --keep]
+ * npm run bench:simulate [-- --count 1000000 --compression lz4]
  *
- * Produces a backlog of simulated transactions into the local broker (started if needed, or the
- * cluster in KAFKA_BROKERS) on a fresh topic, and prints transactions/s, MB/s and peak RSS.
- * The topic is deleted afterwards unless --keep.
+ * Runs `pos simulate` (its own process) to produce a backlog of simulated transactions into the
+ * local broker (started if needed, or the cluster in KAFKA_BROKERS) on a fresh topic, and prints
+ * transactions/s, MB/s and peak RSS. The topic is deleted afterwards unless --keep.
  */
-import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { brokersFor, kafkaUp } from '../src/broker/lifecycle.ts';
-import { DEFAULT_SIZES } from '../src/catalog/catalog.ts';
 import { loadConfig } from '../src/config.ts';
 import { withAdmin } from '../src/kafka/admin.ts';
 import { createLogger } from '../src/logger.ts';
-import { simulate } from '../src/simulator/run.ts';
-import { type Compression, KafkaSink } from '../src/simulator/sinks.ts';
+import { runPos } from './run-pos.ts';
 
 const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '1000000' },
-    threads: { type: 'string', default: String(Math.max(1, availableParallelism() - 1)) },
     compression: { type: 'string', default: 'lz4' },
     keep: { type: 'boolean', default: false },
   },
 });
-const count = Number(values.count);
-const threads = Number(values.threads);
 
 const config = loadConfig();
-const logger = createLogger({ level: 'warn' });
-const up = await kafkaUp(config, { logger });
+const up = await kafkaUp(config, { logger: createLogger({ level: 'warn' }) });
 const brokers = brokersFor(config);
 const topic = `bench-simulate-${Date.now()}`;
-const sink = await KafkaSink.open({
-  brokers,
-  external: config.kafka.external,
-  topic,
-  createPartitions: 6,
-  compression: values.compression as Compression,
-  logger,
-});
 
 console.log(
-  `Producing ${count.toLocaleString('en-US')} transactions to ${topic} at ${brokers.join(',')} (${threads} generator threads, ${values.compression})…`,
+  `Producing ${Number(values.count).toLocaleString('en-US')} transactions to ${topic} at ${brokers.join(',')} (${values.compression})…`,
 );
-const result = await simulate({
-  seed: 1,
-  sizes: DEFAULT_SIZES,
-  mode: { kind: 'backfill', count, startDate: '2026-01-01', days: 30 },
-  sink,
-  threads,
-  logger,
-  progressStream: process.stderr,
-});
-const seconds = result.elapsedMs / 1000;
+const summary = await runPos<Record<string, number>>(
+  ['simulate', '--count', values.count, '--seed', '1', '--topic', topic, '--compression', values.compression],
+  { KAFKA_BROKERS: brokers.join(',') },
+  'Simulation finished',
+);
 console.table({
-  transactions: result.sent,
-  failed: result.failed,
-  seconds: Number(seconds.toFixed(2)),
-  'transactions/s': Math.round(result.sent / seconds),
-  'MB/s': Number((result.bytes / 1e6 / seconds).toFixed(1)),
-  'average message bytes': Math.round(result.bytes / result.sent),
-  'peak RSS MB': Math.round(process.resourceUsage().maxRSS / 1024),
+  transactions: summary.sent,
+  failed: summary.failed,
+  seconds: summary.seconds,
+  'transactions/s': summary.transactionsPerSecond,
+  'MB/s': summary.megabytesPerSecond,
+  'average message bytes': summary.averageMessageBytes,
+  'peak RSS MB': summary.peakRssMB,
 });
 
 if (!values.keep) await withAdmin(brokers, (admin) => admin.deleteTopics({ topics: [topic] }));

@@ -21,7 +21,7 @@ export function registerConsumeCommand(program: Command): void {
     .option('--topic <name>', 'topic to read (default: POS_TOPIC or PointOfSale)', flags.topic)
     .option('--from-beginning', 'for a group with no offsets yet: start at the beginning of the topic, not at its end')
     .option('--until-idle <time>', 'exit 0 after this long without a new message (5s, 1m)', flags.duration)
-    .option('--batch-size <n>', 'messages per database transaction, at most', flags.integer(1, 100_000), 5000)
+    .option('--batch-size <n>', 'messages per database transaction, at most', flags.integer(1, 20_000), 5000)
     .option(
       '--members <n>',
       'consumer-group members in this process, writing in parallel (each its own partitions and transactions)',
@@ -66,9 +66,11 @@ export function registerConsumeCommand(program: Command): void {
         );
         const totals = sumTotals(members);
         const codes = Object.entries(totals.deadLettersByCode).map(([code, count]) => `${code} ${count}`);
+        const skipped =
+          totals.alreadyIngested > 0 ? `, ${totals.alreadyIngested.toLocaleString('en-US')} already ingested (redelivered)` : '';
         print(
           `Read ${totals.messages.toLocaleString('en-US')} messages: ${totals.landed.toLocaleString('en-US')} transactions landed ` +
-            `(${totals.lines.toLocaleString('en-US')} lines), ${totals.duplicates.toLocaleString('en-US')} duplicates, ` +
+            `(${totals.lines.toLocaleString('en-US')} lines), ${totals.duplicates.toLocaleString('en-US')} duplicates${skipped}, ` +
             `${totals.deadLetters.toLocaleString('en-US')} dead letters${codes.length ? ` (${codes.join(', ')})` : ''}.`,
         );
       } finally {

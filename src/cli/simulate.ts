@@ -146,6 +146,8 @@ export function registerSimulateCommand(program: Command): void {
         seconds: Number(seconds.toFixed(2)),
         transactionsPerSecond: Math.round(result.sent / seconds),
         megabytesPerSecond: Number((result.bytes / 1e6 / seconds).toFixed(1)),
+        averageMessageBytes: result.sent > 0 ? Math.round(result.bytes / result.sent) : 0,
+        peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       };
       logger.info(summary, 'Simulation finished');
       if (!options.dryRun) {

@@ -10,11 +10,11 @@ import { parseArgs } from 'node:util';
 import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
 import pg from 'pg';
 import { brokersFor, kafkaUp } from '../src/broker/lifecycle.ts';
-import { loadConfig, type ServerDatabaseConfig } from '../src/config.ts';
+import { databaseUrl, loadConfig, type ServerDatabaseConfig, serverOrLocal } from '../src/config.ts';
 import type { TransactionMessage } from '../src/contract/message.ts';
 import { withAdmin } from '../src/kafka/admin.ts';
 import { createLogger } from '../src/logger.ts';
-import { openWarehouse } from '../src/warehouse/database.ts';
+import { connectionSettings, openWarehouse } from '../src/warehouse/database.ts';
 import { migrateWarehouse } from '../src/warehouse/migrate.ts';
 import { naiveIngest } from './naive-ingest.ts';
 import { runPos } from './run-pos.ts';
@@ -34,7 +34,7 @@ const logger = createLogger({ level: 'warn' });
 const up = await kafkaUp(config, { logger });
 const brokers = brokersFor(config);
 const topic = `bench-ingest-${Date.now()}`;
-const server = config.database;
+const server = serverOrLocal(config.database);
 
 console.log(`Producing a backlog of ${count.toLocaleString('en-US')} transactions to ${topic}…`);
 await runPos(
@@ -80,7 +80,7 @@ try {
 }
 
 async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client(server.connectionString ? { connectionString: server.connectionString } : server);
+  const client = new pg.Client(connectionSettings(server));
   await client.connect();
   try {
     await client.query(text);
@@ -105,11 +105,9 @@ interface ConsumerResult {
 
 /** `pos consume` in its own process, until the topic is drained; its final log line has the figures. */
 function runConsumer(database: ServerDatabaseConfig): Promise<ConsumerResult> {
-  const password = database.password ? `:${encodeURIComponent(database.password)}` : '';
-  const url = `postgres://${encodeURIComponent(database.user)}${password}@${database.host}:${database.port}/${database.database}`;
   return runPos<ConsumerResult>(
     ['consume', '--topic', topic, '--group', 'bench', '--from-beginning', '--until-idle', '5s', '--members', values.members],
-    { DATABASE_URL: url, KAFKA_BROKERS: brokers.join(',') },
+    { DATABASE_URL: databaseUrl(database), KAFKA_BROKERS: brokers.join(',') },
     'Ingest finished',
   );
 }

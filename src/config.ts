@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { ConfigError } from './errors.ts';
 
@@ -19,7 +19,26 @@ export interface ServerDatabaseConfig {
   connectionString: string | undefined;
 }
 
-export type DatabaseConfig = ServerDatabaseConfig;
+/** PostgreSQL compiled to WebAssembly (PGlite), in this process, persisted in a folder. */
+export interface EmbeddedDatabaseConfig {
+  kind: 'embedded';
+  dataDir: string;
+}
+
+/** With neither DATABASE_URL nor PG_* set, the embedded database; otherwise the server they name. */
+export type DatabaseConfig = ServerDatabaseConfig | EmbeddedDatabaseConfig;
+
+/** The PostgreSQL server the tests and the prototype's defaults assume: local, trust auth. */
+export const LOCAL_SERVER: ServerDatabaseConfig = {
+  kind: 'server',
+  source: 'default',
+  host: '127.0.0.1',
+  port: 5432,
+  database: 'postgres',
+  user: 'postgres',
+  password: undefined,
+  connectionString: undefined,
+};
 
 export interface KafkaConfig {
   /** Bootstrap brokers as `host:port`. */
@@ -48,13 +67,14 @@ export function loadConfig(options: { env?: Environment; cwd?: string } = {}): C
   const cwd = options.cwd ?? process.cwd();
   const env = { ...readDotEnv(cwd), ...(options.env ?? process.env) };
   const kafkaBrokers = nonEmpty(env.KAFKA_BROKERS);
+  const dataDir = resolve(cwd, nonEmpty(env.POS_DATA_DIR) ?? '.pos');
   return {
-    database: databaseConfig(env),
+    database: databaseConfig(env, dataDir),
     kafka: kafkaBrokers
       ? { brokers: parseBrokerList(kafkaBrokers, 'KAFKA_BROKERS'), external: true }
       : { brokers: [`127.0.0.1:${DEFAULT_KAFKA_PORT}`], external: false },
     topic: parseTopicName(nonEmpty(env.POS_TOPIC) ?? DEFAULT_TOPIC, 'POS_TOPIC'),
-    dataDir: resolve(cwd, nonEmpty(env.POS_DATA_DIR) ?? '.pos'),
+    dataDir,
     logLevel: parseLogLevel(nonEmpty(env.LOG_LEVEL) ?? 'info'),
     logFormat: parseLogFormat(nonEmpty(env.LOG_FORMAT)),
   };
@@ -70,18 +90,18 @@ function readDotEnv(cwd: string): Environment {
   }
 }
 
-function databaseConfig(env: Environment): DatabaseConfig {
+function databaseConfig(env: Environment, dataDir: string): DatabaseConfig {
   const url = nonEmpty(env.DATABASE_URL);
   if (url) return parseDatabaseUrl(url);
   const names = ['PG_USERNAME', 'PG_PASSWORD', 'PG_HOST', 'PG_PORT', 'PG_DATABASE'] as const;
-  const anySet = names.some((name) => nonEmpty(env[name]) !== undefined);
+  if (!names.some((name) => nonEmpty(env[name]) !== undefined)) return { kind: 'embedded', dataDir: join(dataDir, 'pgdata') };
   return {
     kind: 'server',
-    source: anySet ? 'PG_* variables' : 'default',
-    host: nonEmpty(env.PG_HOST) ?? '127.0.0.1',
-    port: parsePort(nonEmpty(env.PG_PORT) ?? '5432', 'PG_PORT'),
-    database: nonEmpty(env.PG_DATABASE) ?? 'postgres',
-    user: nonEmpty(env.PG_USERNAME) ?? 'postgres',
+    source: 'PG_* variables',
+    host: nonEmpty(env.PG_HOST) ?? LOCAL_SERVER.host,
+    port: parsePort(nonEmpty(env.PG_PORT) ?? String(LOCAL_SERVER.port), 'PG_PORT'),
+    database: nonEmpty(env.PG_DATABASE) ?? LOCAL_SERVER.database,
+    user: nonEmpty(env.PG_USERNAME) ?? LOCAL_SERVER.user,
     password: nonEmpty(env.PG_PASSWORD),
     connectionString: undefined,
   };
@@ -170,7 +190,19 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-/** `user@host:port/database`: how messages name a database, never with its password. */
+/** The server a tool that needs one uses: the configured one, else the local server (tests, benchmarks). */
+export function serverOrLocal(config: DatabaseConfig): ServerDatabaseConfig {
+  return config.kind === 'server' ? config : LOCAL_SERVER;
+}
+
+/** The settings as a URL, password included: for a child process's DATABASE_URL, never for a message. */
+export function databaseUrl(config: ServerDatabaseConfig): string {
+  const password = config.password ? `:${encodeURIComponent(config.password)}` : '';
+  return `postgres://${encodeURIComponent(config.user)}${password}@${config.host}:${config.port}/${encodeURIComponent(config.database)}`;
+}
+
+/** How messages name a database: `user@host:port/database`, never with its password. */
 export function describeDatabase(config: DatabaseConfig): string {
+  if (config.kind === 'embedded') return `embedded PostgreSQL (PGlite) in ${config.dataDir}`;
   return `${config.user}@${config.host}:${config.port}/${config.database}`;
 }

@@ -3,6 +3,7 @@ import { errorMessage, UserError } from '../errors.ts';
 import { registerConsumeCommand } from './consume.ts';
 import { registerDbCommands } from './db.ts';
 import { registerKafkaCommands } from './kafka.ts';
+import { registerReportCommand } from './report.ts';
 import { registerSimulateCommand } from './simulate.ts';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerSimulateCommand(program);
   registerConsumeCommand(program);
   registerDbCommands(program);
+  registerReportCommand(program);
   for (const command of program.commands) command.showHelpAfterError('(add --help for usage)').exitOverride();
   return program;
 }

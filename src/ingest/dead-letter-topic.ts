@@ -50,8 +50,8 @@ export class DeadLetterTopic {
 function toDeadLetterMessage(letter: PendingDeadLetter): MessageToProduce<Buffer, Buffer, Buffer, Buffer> {
   return {
     topic: deadLetterTopic(letter.topic),
-    key: letter.key ?? undefined,
-    value: letter.raw_value ?? Buffer.alloc(0),
+    key: letter.key ? Buffer.from(letter.key) : undefined,
+    value: Buffer.from(letter.raw_value ?? []),
     headers: new Map([
       [Buffer.from('error-code'), Buffer.from(letter.error_code)],
       [Buffer.from('error-detail'), Buffer.from(letter.error_detail)],

@@ -1,7 +1,7 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import { type DatabaseConfig, describeDatabase } from '../config.ts';
+import { type DatabaseConfig, describeDatabase, type ServerDatabaseConfig } from '../config.ts';
 import { errorMessage, UserError } from '../errors.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import { ConnectionUnavailable, classifyDatabaseError } from './failures.ts';
@@ -12,11 +12,16 @@ export interface SqlRunner {
   query<Row extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
 }
 
-/** A connection to the warehouse, whatever the database behind it. */
+/**
+ * A connection to the warehouse, whatever the database behind it: a PostgreSQL server (a pool of
+ * node-postgres connections) or the embedded PGlite. The same SQL runs on both; which one is
+ * in use is a driver switch made here, and nothing else in the project depends on it.
+ */
 export interface Warehouse extends SqlRunner {
+  config: DatabaseConfig;
   /** Drizzle over the same connections, for migrations and typed queries. */
   db: PgDatabase<PgQueryResultHKT, typeof schema>;
-  /** `user@host:port/database`, never with a password. */
+  /** `user@host:port/database` or `embedded PostgreSQL (PGlite) in …`, never with a password. */
   description: string;
   /** Runs `work` in one database transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T>;
@@ -32,13 +37,21 @@ export interface OpenOptions {
   maxConnections?: number;
 }
 
-/** Opens a pool on the configured server and checks that it answers, explaining why if it does not. */
+/** Opens the configured database and says in the log which one is in use. */
 export async function openWarehouse(config: DatabaseConfig, options: OpenOptions = {}): Promise<Warehouse> {
   const logger = options.logger ?? silentLogger;
+  const warehouse =
+    config.kind === 'embedded'
+      ? await (await import('./embedded.ts')).openEmbeddedWarehouse(config, logger)
+      : await openServerWarehouse(config, options, logger);
+  logger.info({ database: warehouse.description }, 'Using the warehouse database');
+  return warehouse;
+}
+
+/** A pool on the configured server, checked to answer, with an explanation if it does not. */
+async function openServerWarehouse(config: ServerDatabaseConfig, options: OpenOptions, logger: Logger): Promise<Warehouse> {
   const pool = new pg.Pool({
-    ...(config.connectionString
-      ? { connectionString: config.connectionString }
-      : { host: config.host, port: config.port, database: config.database, user: config.user, password: config.password }),
+    ...connectionSettings(config),
     application_name: options.applicationName ?? 'pos-pipeline',
     max: options.maxConnections ?? 4,
     connectionTimeoutMillis: 10_000,
@@ -51,8 +64,6 @@ export async function openWarehouse(config: DatabaseConfig, options: OpenOptions
     await pool.end().catch(() => {});
     throw explainConnectionError(error, config);
   }
-  const description = describeDatabase(config);
-  logger.debug({ database: description }, 'Connected to PostgreSQL');
 
   const runner = (client: pg.Pool | pg.PoolClient): SqlRunner => ({
     query: async <Row extends Record<string, unknown>>(text: string, params?: unknown[]) =>
@@ -60,8 +71,9 @@ export async function openWarehouse(config: DatabaseConfig, options: OpenOptions
   });
   return {
     ...runner(pool),
+    config,
     db: drizzle(pool, { schema }),
-    description,
+    description: describeDatabase(config),
     async transaction(work) {
       return checkedOut(pool, async (client) => {
         await client.query('begin');
@@ -85,6 +97,12 @@ export async function openWarehouse(config: DatabaseConfig, options: OpenOptions
  * away, or terminated it) is closed rather than returned to the pool; its error reaches `work`
  * through the query that was running, and must not crash the process as an unhandled event.
  */
+/** node-postgres settings for a server: its URL when configured by one (to keep sslmode and the like), else the parts. */
+export function connectionSettings(config: ServerDatabaseConfig): pg.ClientConfig {
+  if (config.connectionString) return { connectionString: config.connectionString };
+  return { host: config.host, port: config.port, database: config.database, user: config.user, password: config.password };
+}
+
 async function checkedOut<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   let client: pg.PoolClient;
   try {
@@ -109,7 +127,7 @@ async function checkedOut<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Pro
 }
 
 /** Turns a failed first connection into a message that names the server and says what to do. */
-export function explainConnectionError(error: unknown, config: DatabaseConfig): UserError {
+export function explainConnectionError(error: unknown, config: ServerDatabaseConfig): UserError {
   const where = `PostgreSQL at ${config.host}:${config.port} (database "${config.database}", user "${config.user}", from ${config.source})`;
   const code = (error as { code?: string }).code;
   const settings =

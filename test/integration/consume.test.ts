@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ProduceAcks, Producer } from '@platformatic/kafka';
 import type { TransactionMessage } from '../../src/contract/message.ts';
 import { MAX_MESSAGE_BYTES } from '../../src/contract/validate.ts';
 import { ensureTopics, withAdmin } from '../../src/kafka/admin.ts';
 import { waitUntil } from '../../src/wait.ts';
-import type { Warehouse } from '../../src/warehouse/database.ts';
+import { openWarehouse, type Warehouse } from '../../src/warehouse/database.ts';
 import { validSale } from '../fixtures/messages.ts';
 import { type CliResult, runCli, startCli, type TestDatabase, testBrokers, uniqueName } from './support/environment.ts';
 import { expectedFigures, landedCount, produceBacklog, warehouseFigures } from './support/ingest.ts';
@@ -235,5 +238,29 @@ describe('pos consume stops cleanly', () => {
     });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /database "pos_test_\w+_missing".*does not exist/);
+  });
+});
+
+describe('pos consume with no database configured: the embedded PostgreSQL', () => {
+  test('lands a seeded backlog exactly, in .pos/pgdata of the working directory', { timeout: 180_000 }, async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'pos-consume-embedded-'));
+    try {
+      const topic = uniqueName('embedded');
+      const messages = await produceBacklog(topic, 3000, 31);
+      const result = await runCli(['consume', '--topic', topic, '--from-beginning', '--until-idle', '4s'], {
+        env: { KAFKA_BROKERS: testBrokers().join(',') },
+        cwd: folder,
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /embedded PostgreSQL \(PGlite\) in .*\.pos\/pgdata/);
+      const warehouse = await openWarehouse({ kind: 'embedded', dataDir: join(folder, '.pos', 'pgdata') });
+      try {
+        assert.deepEqual(await warehouseFigures(warehouse), expectedFigures(messages));
+      } finally {
+        await warehouse.close();
+      }
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -10,28 +10,17 @@ const emptyDir = () => mkdtempSync(join(tmpdir(), 'pos-config-'));
 const load = (env: Record<string, string>, cwd = emptyDir()) => loadConfig({ env, cwd });
 
 describe('loadConfig', () => {
-  test('defaults: local PostgreSQL as postgres, the local broker on 9092, topic PointOfSale, data in .pos', () => {
+  test('defaults: the embedded database in .pos/pgdata, the local broker on 9092, topic PointOfSale', () => {
     const cwd = emptyDir();
     const config = load({}, cwd);
-    assert.deepEqual(
-      { ...config.database },
-      {
-        kind: 'server',
-        source: 'default',
-        host: '127.0.0.1',
-        port: 5432,
-        database: 'postgres',
-        user: 'postgres',
-        password: undefined,
-        connectionString: undefined,
-      },
-    );
+    assert.deepEqual(config.database, { kind: 'embedded', dataDir: join(cwd, '.pos', 'pgdata') });
+    assert.equal(describeDatabase(config.database), `embedded PostgreSQL (PGlite) in ${join(cwd, '.pos', 'pgdata')}`);
     assert.deepEqual(config.kafka, { brokers: ['127.0.0.1:9092'], external: false });
     assert.equal(config.topic, 'PointOfSale');
     assert.equal(config.dataDir, join(cwd, '.pos'));
   });
 
-  test("the prototype's PG_* variables", () => {
+  test("the prototype's PG_* variables name a server; any one of them is enough, the others default", () => {
     const config = load({
       PG_USERNAME: 'ana',
       PG_PASSWORD: 's3cret',
@@ -39,18 +28,18 @@ describe('loadConfig', () => {
       PG_PORT: '6543',
       PG_DATABASE: 'sales',
     });
-    assert.equal(config.database.source, 'PG_* variables');
     assert.equal(describeDatabase(config.database), 'ana@db.local:6543/sales');
-    assert.equal(config.database.password, 's3cret');
+    assert.ok(config.database.kind === 'server');
+    assert.deepEqual([config.database.source, config.database.password], ['PG_* variables', 's3cret']);
+    assert.equal(describeDatabase(load({ PG_PASSWORD: 'x' }).database), 'postgres@127.0.0.1:5432/postgres');
   });
 
   test('DATABASE_URL wins over PG_* and keeps its query options for the driver', () => {
     const url = 'postgresql://bo:p%40ss@warehouse:5433/dw?sslmode=require';
-    const config = load({ DATABASE_URL: url, PG_HOST: 'ignored' });
-    assert.equal(config.database.source, 'DATABASE_URL');
-    assert.equal(describeDatabase(config.database), 'bo@warehouse:5433/dw');
-    assert.equal(config.database.password, 'p@ss');
-    assert.equal(config.database.connectionString, url);
+    const { database } = load({ DATABASE_URL: url, PG_HOST: 'ignored' });
+    assert.equal(describeDatabase(database), 'bo@warehouse:5433/dw');
+    assert.ok(database.kind === 'server');
+    assert.deepEqual([database.source, database.password, database.connectionString], ['DATABASE_URL', 'p@ss', url]);
   });
 
   test('the environment wins over .env, which fills the gaps', () => {
@@ -59,7 +48,7 @@ describe('loadConfig', () => {
     const config = load({ POS_TOPIC: 'FromEnv' }, cwd);
     assert.equal(config.topic, 'FromEnv');
     assert.deepEqual(config.kafka, { brokers: ['kafka-a:9092', 'kafka-b:9093'], external: true });
-    assert.equal(config.database.port, 5544);
+    assert.equal(describeDatabase(config.database), 'postgres@127.0.0.1:5544/postgres');
   });
 
   const invalid: [string, Record<string, string>, RegExp][] = [

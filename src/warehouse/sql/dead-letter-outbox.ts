@@ -5,8 +5,9 @@ export interface PendingDeadLetter {
   topic: string;
   partition: number;
   offset: string;
-  key: Buffer | null;
-  raw_value: Buffer | null;
+  /** Buffer from a server, Uint8Array from the embedded database. */
+  key: Uint8Array | null;
+  raw_value: Uint8Array | null;
   error_code: string;
   error_detail: string;
 }

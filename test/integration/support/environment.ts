@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { loadConfig, type ServerDatabaseConfig } from '../../../src/config.ts';
+import { databaseUrl, loadConfig, type ServerDatabaseConfig, serverOrLocal } from '../../../src/config.ts';
+import { connectionSettings } from '../../../src/warehouse/database.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -23,8 +24,7 @@ export function uniqueName(prefix: string): string {
 
 /** Runs SQL as the configured server's user, on its configured database (not a test database). */
 export async function serverQuery(text: string, params: unknown[] = []): Promise<void> {
-  const server = loadConfig().database;
-  const client = new pg.Client(server.connectionString ? { connectionString: server.connectionString } : server);
+  const client = new pg.Client(connectionSettings(serverOrLocal(loadConfig().database)));
   await client.connect();
   try {
     await client.query(text, params);
@@ -45,9 +45,9 @@ export interface TestDatabase {
  * configured), so tests never touch user data. Drop it in an `after` hook.
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const server = loadConfig().database;
+  const server = serverOrLocal(loadConfig().database);
   const name = uniqueName('pos_test');
-  const admin = new pg.Client(server.connectionString ? { connectionString: server.connectionString } : server);
+  const admin = new pg.Client(connectionSettings(server));
   await admin.connect();
   try {
     await admin.query(`create database ${name}`);
@@ -55,12 +55,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await admin.end();
   }
   const config: ServerDatabaseConfig = { ...server, database: name, connectionString: undefined, source: 'DATABASE_URL' };
-  const credentials = `${encodeURIComponent(config.user)}${config.password ? `:${encodeURIComponent(config.password)}` : ''}`;
   return {
     config,
-    url: `postgres://${credentials}@${config.host}:${config.port}/${name}`,
+    url: databaseUrl(config),
     async drop() {
-      const client = new pg.Client(server.connectionString ? { connectionString: server.connectionString } : server);
+      const client = new pg.Client(connectionSettings(server));
       await client.connect();
       try {
         await client.query(`drop database if exists ${name} with (force)`);

@@ -1,8 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openWarehouse, type Warehouse } from '../../../src/warehouse/database.ts';
 import { migrateWarehouse } from '../../../src/warehouse/migrate.ts';
 import { createTestDatabase, type TestDatabase } from './environment.ts';
 
-/** A throwaway database, migrated, with a connection to it. */
+/** A throwaway database on the server, migrated, with a connection to it. */
 export async function migratedWarehouse(): Promise<{ database: TestDatabase; warehouse: Warehouse; close(): Promise<void> }> {
   const database = await createTestDatabase();
   const warehouse = await openWarehouse(database.config);
@@ -13,6 +16,22 @@ export async function migratedWarehouse(): Promise<{ database: TestDatabase; war
     async close() {
       await warehouse.close();
       await database.drop();
+    },
+  };
+}
+
+/** A throwaway embedded database (PGlite) in a temporary folder, migrated. */
+export async function migratedEmbeddedWarehouse(): Promise<{ dataDir: string; warehouse: Warehouse; close(): Promise<void> }> {
+  const folder = await mkdtemp(join(tmpdir(), 'pos-embedded-'));
+  const dataDir = join(folder, 'pgdata');
+  const warehouse = await openWarehouse({ kind: 'embedded', dataDir });
+  await migrateWarehouse(warehouse);
+  return {
+    dataDir,
+    warehouse,
+    async close() {
+      await warehouse.close();
+      await rm(folder, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,31 @@
+import type { ReportResult } from './reports.ts';
+
+export type ReportFormat = 'table' | 'csv' | 'json';
+
+/** The report as text: aligned columns for people, CSV (RFC 4180) for spreadsheets, JSON for programs. */
+export function formatReport(result: ReportResult, format: ReportFormat): string {
+  const cell = (value: unknown) => (value === null || value === undefined ? '' : String(value));
+  if (format === 'json') return `${JSON.stringify(result.rows, null, 2)}\n`;
+  if (format === 'csv') {
+    const field = (value: unknown) => {
+      const text = cell(value);
+      return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+    };
+    return [result.columns, ...result.rows.map((row) => result.columns.map((column) => row[column]))]
+      .map((values) => values.map(field).join(','))
+      .join('\r\n')
+      .concat('\r\n');
+  }
+  const rows = result.rows.map((row) => result.columns.map((column) => cell(row[column])));
+  const widths = result.columns.map((column, i) => Math.max(column.length, ...rows.map((row) => (row[i] as string).length)));
+  // A column whose every value is a number is right-aligned.
+  const numeric = result.columns.map((_, i) => rows.length > 0 && rows.every((row) => /^-?\d+(\.\d+)?$|^$/.test(row[i] as string)));
+  const line = (values: string[]) =>
+    values
+      .map((value, i) => (numeric[i] ? value.padStart(widths[i] as number) : value.padEnd(widths[i] as number)))
+      .join('  ')
+      .trimEnd();
+  const lines = [line(result.columns), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)];
+  if (rows.length === 0) lines.push('(no rows)');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,153 @@
+import type { SqlRunner } from '../warehouse/database.ts';
+
+/**
+ * The reports: each one SQL query over the star, run as it is on the server and on the
+ * embedded database. Filters are parameters: $1 first local date (YYYYMMDD or null), $2 last
+ * local date (or null), $3 store id (or null). Money comes out as decimal text, counts as
+ * integers, shares as decimals of 4 places.
+ */
+export interface ReportDefinition {
+  name: string;
+  description: string;
+  /** The output columns, in order: the select list's names. */
+  columns: string[];
+  sql: string;
+}
+
+/** The filter every report applies, on the transaction (alias f) and its store (alias s). */
+const FILTER = `($1::int is null or f.date_key >= $1) and ($2::int is null or f.date_key <= $2) and ($3::text is null or s.store_id = $3)`;
+
+export const REPORTS: readonly ReportDefinition[] = [
+  {
+    name: 'sales-by-day',
+    columns: ['date', 'day', 'sales', 'returns', 'net_sales', 'tax', 'total'],
+    description: 'per local calendar day: sales, returns, net sales before tax, tax and total',
+    sql: `select d.full_date::text as date, d.day_name as day,
+                 count(*) filter (where f.type = 'sale')::int as sales,
+                 count(*) filter (where f.type = 'return')::int as returns,
+                 sum(f.subtotal)::text as net_sales, sum(f.tax_total)::text as tax, sum(f.total)::text as total
+            from pos.fact_transaction f
+            join pos.dim_date d using (date_key)
+            join pos.dim_store s using (store_key)
+           where ${FILTER}
+           group by d.full_date, d.day_name
+           order by d.full_date`,
+  },
+  {
+    name: 'sales-by-store',
+    columns: ['store_id', 'name', 'region', 'transactions', 'net_sales', 'tax', 'total'],
+    description: 'per store: transactions, net sales before tax, tax and total',
+    sql: `select s.store_id, s.name, s.region,
+                 count(*)::int as transactions,
+                 sum(f.subtotal)::text as net_sales, sum(f.tax_total)::text as tax, sum(f.total)::text as total
+            from pos.fact_transaction f
+            join pos.dim_store s using (store_key)
+           where ${FILTER}
+           group by s.store_id, s.name, s.region
+           order by s.store_id`,
+  },
+  {
+    name: 'sales-by-category',
+    columns: ['category', 'lines', 'net_sales', 'share'],
+    description: 'per product category: lines, net sales before tax and share of net sales',
+    sql: `select p.category, count(*)::int as lines, sum(l.line_total)::text as net_sales,
+                 round(sum(l.line_total) / nullif(sum(sum(l.line_total)) over (), 0), 4)::text as share
+            from pos.fact_sales_line l
+            join pos.fact_transaction f using (transaction_id)
+            join pos.dim_store s on s.store_key = f.store_key
+            join pos.dim_product p using (product_key)
+           where ${FILTER}
+           group by p.category
+           order by sum(l.line_total) desc, p.category`,
+  },
+  {
+    name: 'top-products',
+    columns: ['sku', 'name', 'category', 'brand', 'quantity', 'net_sales'],
+    description: 'the 20 products with the most net sales: quantity sold (net of returns) and net sales',
+    sql: `select p.sku, p.name, p.category, p.brand, sum(l.quantity)::text as quantity, sum(l.line_total)::text as net_sales
+            from pos.fact_sales_line l
+            join pos.fact_transaction f using (transaction_id)
+            join pos.dim_store s on s.store_key = f.store_key
+            join pos.dim_product p using (product_key)
+           where ${FILTER}
+           group by p.sku, p.name, p.category, p.brand
+           order by sum(l.line_total) desc, p.sku
+           limit 20`,
+  },
+  {
+    name: 'payment-mix',
+    columns: ['method', 'card_brand', 'transactions', 'total', 'share'],
+    description: 'per tender (method and card brand): transactions, total and share of the total',
+    sql: `select m.method, coalesce(m.card_brand, '') as card_brand, count(*)::int as transactions, sum(f.total)::text as total,
+                 round(sum(f.total) / nullif(sum(sum(f.total)) over (), 0), 4)::text as share
+            from pos.fact_transaction f
+            join pos.dim_payment_method m using (payment_method_key)
+            join pos.dim_store s using (store_key)
+           where ${FILTER}
+           group by m.method, m.card_brand
+           order by sum(f.total) desc, m.method, card_brand`,
+  },
+  {
+    name: 'basket-size',
+    columns: ['lines', 'sales', 'share'],
+    description: 'distribution of sales by number of lines (20 and more together)',
+    sql: `select case when f.line_count >= 20 then '20+' else f.line_count::text end as lines,
+                 count(*)::int as sales,
+                 round(count(*)::numeric / nullif(sum(count(*)) over (), 0), 4)::text as share
+            from pos.fact_transaction f
+            join pos.dim_store s using (store_key)
+           where f.type = 'sale' and ${FILTER}
+           group by 1, least(f.line_count, 20)
+           order by least(f.line_count, 20)`,
+  },
+  {
+    name: 'hourly-profile',
+    columns: ['hour', 'transactions', 'total', 'share'],
+    description: 'per local hour of the day: transactions, total and share of transactions',
+    sql: `select f.local_hour as hour, count(*)::int as transactions, sum(f.total)::text as total,
+                 round(count(*)::numeric / nullif(sum(count(*)) over (), 0), 4)::text as share
+            from pos.fact_transaction f
+            join pos.dim_store s using (store_key)
+           where ${FILTER}
+           group by f.local_hour
+           order by f.local_hour`,
+  },
+  {
+    name: 'returns-rate',
+    columns: ['store_id', 'name', 'sales', 'returns', 'return_rate', 'refunded', 'refund_share'],
+    description: 'per store: sales, returns, returns per sale, and refunds as a share of sales',
+    sql: `select s.store_id, s.name,
+                 count(*) filter (where f.type = 'sale')::int as sales,
+                 count(*) filter (where f.type = 'return')::int as returns,
+                 round(count(*) filter (where f.type = 'return')::numeric / nullif(count(*) filter (where f.type = 'sale'), 0), 4)::text as return_rate,
+                 (-coalesce(sum(f.total) filter (where f.type = 'return'), 0))::text as refunded,
+                 round(-coalesce(sum(f.total) filter (where f.type = 'return'), 0) / nullif(sum(f.total) filter (where f.type = 'sale'), 0), 4)::text as refund_share
+            from pos.fact_transaction f
+            join pos.dim_store s using (store_key)
+           where ${FILTER}
+           group by s.store_id, s.name
+           order by s.store_id`,
+  },
+];
+
+export interface ReportFilter {
+  /** Local dates, YYYY-MM-DD, inclusive. */
+  from?: string;
+  to?: string;
+  storeId?: string;
+}
+
+export interface ReportResult {
+  columns: string[];
+  rows: Record<string, unknown>[];
+}
+
+export function findReport(name: string): ReportDefinition | undefined {
+  return REPORTS.find((report) => report.name === name);
+}
+
+export async function runReport(db: SqlRunner, report: ReportDefinition, filter: ReportFilter = {}): Promise<ReportResult> {
+  const dateKey = (date: string | undefined) => (date === undefined ? null : Number(date.replaceAll('-', '')));
+  const rows = await db.query(report.sql, [dateKey(filter.from), dateKey(filter.to), filter.storeId ?? null]);
+  return { columns: report.columns, rows };
+}

@@ -14,7 +14,7 @@ test('table: a header, a rule, text left and numbers right', () => {
   assert.equal(
     formatReport(result, 'table'),
     [
-      'store_id  name                   total',
+      'store_id  name                     total',
       '--------  ---------------------  -------',
       'S001      Harbor "East", Market  1234.50',
       'S002      Midtown                  -7.25',

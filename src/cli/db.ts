@@ -4,7 +4,7 @@ import type { MigrationResult } from '../warehouse/migrate.ts';
 import { commandContext, type GlobalOptions, print } from './context.ts';
 
 export function registerDbCommands(program: Command): void {
-  const db = program.command('db').description('the PostgreSQL warehouse: migrations');
+  const db = program.command('db').description('the warehouse database: migrations, backups, restores');
 
   db.command('migrate')
     .description('apply the schema migrations that the database has not had yet')
@@ -41,6 +41,37 @@ export function registerDbCommands(program: Command): void {
       } finally {
         await warehouse.close();
       }
+    });
+
+  db.command('backup')
+    .description(
+      'write the warehouse (the schema "pos") to FILE: pg_dump custom format for a server, a PGlite dump for the embedded database',
+    )
+    .argument('<file>', 'where to write the backup')
+    .action(async (file: string, _options: unknown, command: Command) => {
+      const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
+      const { backupWarehouse } = await import('../warehouse/backup.ts');
+      const { describeDatabase } = await import('../config.ts');
+      const started = performance.now();
+      const { bytes } = await backupWarehouse(config.database, file, logger);
+      print(
+        `Backed up ${describeDatabase(config.database)} to ${file} (${(bytes / 1e6).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s).`,
+      );
+    });
+
+  db.command('restore')
+    .description('load a backup made by `pos db backup` into an empty warehouse (--force replaces one that has data)')
+    .argument('<file>', 'the backup')
+    .option('--force', 'replace the data in the warehouse')
+    .action(async (file: string, options: { force?: boolean }, command: Command) => {
+      const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
+      const { restoreWarehouse } = await import('../warehouse/backup.ts');
+      const { describeDatabase } = await import('../config.ts');
+      const started = performance.now();
+      await restoreWarehouse(config.database, file, { force: options.force ?? false, logger });
+      print(
+        `Restored ${file} into ${describeDatabase(config.database)} in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
+      );
     });
 }
 

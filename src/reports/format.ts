@@ -19,7 +19,9 @@ export function formatReport(result: ReportResult, format: ReportFormat): string
   const rows = result.rows.map((row) => result.columns.map((column) => cell(row[column])));
   const widths = result.columns.map((column, i) => Math.max(column.length, ...rows.map((row) => (row[i] as string).length)));
   // A column whose every value is a number is right-aligned.
-  const numeric = result.columns.map((_, i) => rows.length > 0 && rows.every((row) => /^-?\d+(\.\d+)?$|^$/.test(row[i] as string)));
+  const numeric = result.columns.map(
+    (_, i) => rows.length > 0 && rows.every((row) => /^-?\d+(\.\d+)?$|^$/.test(row[i] as string)),
+  );
   const line = (values: string[]) =>
     values
       .map((value, i) => (numeric[i] ? value.padStart(widths[i] as number) : value.padEnd(widths[i] as number)))

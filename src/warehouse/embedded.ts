@@ -1,10 +1,12 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openAsBlob, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
-import { type EmbeddedDatabaseConfig, describeDatabase } from '../config.ts';
+import { describeDatabase, type EmbeddedDatabaseConfig } from '../config.ts';
 import { errorMessage, UserError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { refuseNonEmpty, warehouseRows } from './backup.ts';
 import type { SqlRunner, Warehouse } from './database.ts';
 import * as schema from './schema.ts';
 
@@ -14,6 +16,10 @@ import * as schema from './schema.ts';
  * which one has it.
  */
 export async function openEmbeddedWarehouse(config: EmbeddedDatabaseConfig, logger: Logger): Promise<Warehouse> {
+  return openEmbedded(config, logger);
+}
+
+async function openEmbedded(config: EmbeddedDatabaseConfig, logger: Logger): Promise<Warehouse & { pglite: PGlite }> {
   const unlock = lockDataDir(config.dataDir);
   let pglite: PGlite;
   try {
@@ -29,10 +35,12 @@ export async function openEmbeddedWarehouse(config: EmbeddedDatabaseConfig, logg
     });
   }
   const runner = (client: Pick<PGlite, 'query'>): SqlRunner => ({
-    query: async <Row extends Record<string, unknown>>(text: string, params?: unknown[]) => (await client.query<Row>(text, params)).rows,
+    query: async <Row extends Record<string, unknown>>(text: string, params?: unknown[]) =>
+      (await client.query<Row>(text, params)).rows,
   });
   return {
     ...runner(pglite),
+    pglite,
     config,
     db: drizzle(pglite, { schema }),
     description: describeDatabase(config),
@@ -81,5 +89,58 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Writes the whole embedded database (PGlite's data folder, gzipped tar) to `file`. */
+export async function dumpEmbedded(config: EmbeddedDatabaseConfig, file: string, logger: Logger): Promise<void> {
+  const warehouse = await openEmbedded(config, logger);
+  try {
+    logger.info({ dataDir: config.dataDir }, 'Dumping the embedded database');
+    const dump = await warehouse.pglite.dumpDataDir('gzip');
+    await writeFile(file, Buffer.from(await dump.arrayBuffer()));
+  } finally {
+    await warehouse.close();
+  }
+}
+
+/**
+ * Replaces the embedded database with a dump. The current folder is set aside until the dump has
+ * loaded and opened, and put back if it does not: the restore completes or changes nothing.
+ */
+export async function restoreEmbedded(
+  config: EmbeddedDatabaseConfig,
+  file: string,
+  options: { force: boolean; logger: Logger },
+): Promise<void> {
+  const aside = `${config.dataDir}.before-restore`;
+  if (existsSync(config.dataDir)) {
+    const current = await openEmbedded(config, options.logger);
+    try {
+      const rows = await warehouseRows(current);
+      if (rows > 0 && !options.force) throw refuseNonEmpty(config.dataDir, rows);
+    } finally {
+      await current.close();
+    }
+  }
+  const unlock = lockDataDir(config.dataDir);
+  try {
+    await rm(aside, { recursive: true, force: true });
+    if (existsSync(config.dataDir)) await rename(config.dataDir, aside);
+    try {
+      options.logger.info({ file }, 'Loading the dump into the embedded database');
+      const pglite = await PGlite.create(config.dataDir, { loadDataDir: await openAsBlob(file) });
+      await pglite.query('select 1 from pos.schema_migrations limit 1');
+      await pglite.close();
+    } catch (error) {
+      await rm(config.dataDir, { recursive: true, force: true });
+      if (existsSync(aside)) await rename(aside, config.dataDir);
+      throw new UserError(`Could not restore ${file} into the embedded database: ${errorMessage(error)}; nothing was changed.`, {
+        cause: error,
+      });
+    }
+    await rm(aside, { recursive: true, force: true });
+  } finally {
+    unlock();
   }
 }

@@ -35,7 +35,9 @@ export async function migrateWarehouse(warehouse: Warehouse): Promise<MigrationR
       const before = await lastAppliedAt(connection);
       // Drizzle's migrator for the driver in use: the same migrations, run the same way.
       const { migrate } =
-        warehouse.config.kind === 'embedded' ? await import('drizzle-orm/pglite/migrator') : await import('drizzle-orm/node-postgres/migrator');
+        warehouse.config.kind === 'embedded'
+          ? await import('drizzle-orm/pglite/migrator')
+          : await import('drizzle-orm/node-postgres/migrator');
       await migrate(connection.db as never, { migrationsFolder: MIGRATIONS_FOLDER, ...MIGRATIONS_TABLE });
       return { applied: entries.filter((entry) => entry.when > before).map((entry) => entry.tag), total: entries.length };
     } finally {

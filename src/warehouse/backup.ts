@@ -1,0 +1,183 @@
+import { spawn } from 'node:child_process';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
+import type { DatabaseConfig, Environment, ServerDatabaseConfig } from '../config.ts';
+import { errorMessage, UserError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { findProgram, runProgram } from '../programs.ts';
+import { connectionSettings, type SqlRunner } from './database.ts';
+
+/**
+ * Backups of the warehouse (the schema `pos`): `pg_dump` in its custom format for a server, the
+ * data folder as PGlite dumps it for the embedded database. A restore goes into an empty
+ * warehouse (one with no rows in `pos`) unless forced, and either completes or changes nothing.
+ */
+
+export type BackupKind = 'server' | 'embedded';
+
+export interface RestoreOptions {
+  /** Replace a warehouse that has data. */
+  force: boolean;
+  logger: Logger;
+}
+
+export async function backupWarehouse(config: DatabaseConfig, file: string, logger: Logger): Promise<{ bytes: number }> {
+  const partial = `${file}.partial`;
+  try {
+    if (config.kind === 'embedded') await (await import('./embedded.ts')).dumpEmbedded(config, partial, logger);
+    else await dumpServer(config, partial, logger);
+    await rename(partial, file);
+  } finally {
+    await rm(partial, { force: true });
+  }
+  return { bytes: (await stat(file)).size };
+}
+
+export async function restoreWarehouse(config: DatabaseConfig, file: string, options: RestoreOptions): Promise<void> {
+  const kind = await backupKind(file);
+  if (kind !== config.kind) {
+    throw new UserError(
+      `${file} is a backup of ${kind === 'server' ? 'a PostgreSQL server (pg_dump)' : 'the embedded database'}, and the database configured is ${config.kind === 'server' ? 'a server' : 'the embedded one'}.`,
+      {
+        hint:
+          kind === 'server'
+            ? 'Set DATABASE_URL (or PG_*) to the server to restore it into.'
+            : 'Unset DATABASE_URL and PG_* to restore it into the embedded database.',
+      },
+    );
+  }
+  if (config.kind === 'embedded') await (await import('./embedded.ts')).restoreEmbedded(config, file, options);
+  else await restoreServer(config, file, options);
+}
+
+/** What made a backup file, from its first bytes: pg_dump's custom format starts with PGDMP, PGlite's dump is gzip. */
+export async function backupKind(file: string): Promise<BackupKind> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    throw new UserError(`Cannot read ${file}: ${errorMessage(error)}`);
+  }
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(5), 0, 5, 0);
+    const head = buffer.subarray(0, bytesRead);
+    if (head.toString('latin1') === 'PGDMP') return 'server';
+    if (head[0] === 0x1f && head[1] === 0x8b) return 'embedded';
+    throw new UserError(`${file} is not a backup made by pos db backup.`);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** How many rows the warehouse's tables hold (the migrations' own table aside): 0 means empty. */
+export async function warehouseRows(db: SqlRunner): Promise<number> {
+  const tables = await db.query<{ name: string }>(
+    `select table_name as name from information_schema.tables
+      where table_schema = 'pos' and table_type = 'BASE TABLE' and table_name <> 'schema_migrations'`,
+  );
+  let rows = 0;
+  for (const { name } of tables) {
+    const [row] = await db.query<{ n: number }>(`select count(*)::int as n from pos."${name.replaceAll('"', '""')}"`);
+    rows += row?.n ?? 0;
+  }
+  return rows;
+}
+
+export function refuseNonEmpty(description: string, rows: number): UserError {
+  return new UserError(
+    `The warehouse in ${description} is not empty (${rows.toLocaleString('en-US')} rows in the schema pos); nothing was restored.`,
+    {
+      hint: 'Restore into an empty database, or pass --force to replace what is there.',
+    },
+  );
+}
+
+async function dumpServer(config: ServerDatabaseConfig, file: string, logger: Logger): Promise<void> {
+  const pgDump = await clientTool('pg_dump', config);
+  await runTool(
+    pgDump,
+    ['--format=custom', '--schema=pos', '--no-owner', '--verbose', `--file=${file}`, `--dbname=${urlWithoutPassword(config)}`],
+    config,
+    logger,
+  );
+}
+
+async function restoreServer(config: ServerDatabaseConfig, file: string, options: RestoreOptions): Promise<void> {
+  const pgRestore = await clientTool('pg_restore', config);
+  const client = new pg.Client(connectionSettings(config));
+  await client.connect();
+  try {
+    const rows = await warehouseRows({ query: async (text, params) => (await client.query(text, params)).rows });
+    if (rows > 0 && !options.force) throw refuseNonEmpty(`${config.host}:${config.port}/${config.database}`, rows);
+  } finally {
+    await client.end();
+  }
+  // One transaction: the old schema is dropped and the backup loaded together, or not at all.
+  await runTool(
+    pgRestore,
+    [
+      '--clean',
+      '--if-exists',
+      '--single-transaction',
+      '--exit-on-error',
+      '--no-owner',
+      '--verbose',
+      `--dbname=${urlWithoutPassword(config)}`,
+      file,
+    ],
+    config,
+    options.logger,
+  );
+}
+
+/** The client tool, if installed and of the server's major version or newer (older ones cannot read newer servers). */
+async function clientTool(name: 'pg_dump' | 'pg_restore', config: ServerDatabaseConfig): Promise<string> {
+  const path = findProgram(name);
+  const install =
+    "Install the PostgreSQL client tools of the server's version (Debian/Ubuntu: postgresql-client-<version>; macOS: brew install libpq).";
+  if (!path) throw new UserError(`${name} was not found on PATH; a backup of a PostgreSQL server needs it.`, { hint: install });
+  const version = /\(PostgreSQL\) (\d+)/.exec((await runProgram(path, ['--version'])).stdout)?.[1];
+  const client = new pg.Client(connectionSettings(config));
+  await client.connect();
+  const serverVersion = Number(
+    (await client.query<{ v: string }>('show server_version_num').then((result) => result.rows[0]?.v)) ?? 0,
+  );
+  await client.end();
+  const serverMajor = Math.floor(serverVersion / 10_000);
+  if (!version || Number(version) < serverMajor) {
+    throw new UserError(
+      `${path} is of PostgreSQL ${version ?? '(unknown)'}, older than the server (PostgreSQL ${serverMajor}).`,
+      { hint: install },
+    );
+  }
+  return path;
+}
+
+/** Runs pg_dump or pg_restore, the password in the environment (never in the arguments), logging its progress. */
+async function runTool(path: string, args: string[], config: ServerDatabaseConfig, logger: Logger): Promise<void> {
+  const env: Environment = { ...process.env, ...(config.password ? { PGPASSWORD: config.password } : {}) };
+  const child = spawn(path, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const tail: string[] = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    tail.push(line);
+    if (tail.length > 20) tail.shift();
+    // "pg_dump: dumping contents of table "pos.fact_sales_line"", "pg_restore: processing data for table …"
+    const table = /(?:dumping contents of|processing data for) table "([^"]+)"/.exec(line)?.[1];
+    if (table) logger.info({ table }, path.endsWith('pg_dump') ? 'Dumping' : 'Restoring');
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  if (code !== 0) throw new UserError(`${path} failed (exit code ${code}):\n${tail.join('\n')}`);
+}
+
+function urlWithoutPassword(config: ServerDatabaseConfig): string {
+  const url = new URL(
+    config.connectionString ?? `postgres://${config.host}:${config.port}/${encodeURIComponent(config.database)}`,
+  );
+  url.username = encodeURIComponent(config.user);
+  url.password = '';
+  return url.toString();
+}

@@ -7,6 +7,10 @@ export interface LoggerOptions {
   level?: string;
   /** `pretty` for people, `json` for machines; default: pretty when stderr is a terminal. */
   format?: 'pretty' | 'json';
+  /** Write JSON lines to this file instead of stderr (when the terminal shows something else). */
+  file?: string;
+  /** Told of every warning and error, with its message. */
+  onProblem?: (message: string) => void;
 }
 
 /**
@@ -21,7 +25,19 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     base: { pid: process.pid },
     // Belt and braces: no code path logs credentials, and these paths are masked if one ever does.
     redact: { paths: ['password', '*.password', 'connectionString', '*.connectionString'], censor: '***' },
+    hooks: {
+      logMethod(args, method, level) {
+        if (options.onProblem && level >= 40) {
+          const [first, second] = args as unknown[];
+          const detail =
+            typeof first === 'object' && first !== null && 'err' in first ? `: ${String((first as { err: unknown }).err)}` : '';
+          options.onProblem(`${typeof first === 'string' ? first : String(second ?? '')}${detail}`);
+        }
+        method.apply(this, args);
+      },
+    },
   };
+  if (options.file) return pino(settings, pino.destination({ dest: options.file, mkdir: true, append: true, sync: true }));
   if (format === 'pretty') {
     return pino(settings, pretty({ destination: 2, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }));
   }

@@ -10,7 +10,10 @@ export interface CatalogSizes {
 
 export const DEFAULT_SIZES: CatalogSizes = { stores: 25, products: 2_000, customers: 10_000 };
 
-/** The chain's master data: made from the seed, the same on every run with the same seed and sizes. */
+/** The chain every run simulates unless told otherwise: the same stores, products and customers each time. */
+export const DEFAULT_CATALOG_SEED = 1;
+
+/** The chain's master data: made from its own seed, the same on every run with the same seed and sizes. */
 export interface Catalog {
   seed: number;
   stores: readonly Store[];

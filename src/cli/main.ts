@@ -5,6 +5,7 @@ import { registerDbCommands } from './db.ts';
 import { registerKafkaCommands } from './kafka.ts';
 import { registerReportCommand } from './report.ts';
 import { registerSimulateCommand } from './simulate.ts';
+import { registerStartCommand } from './start.ts';
 
 export function buildProgram(): Command {
   const program = new Command('pos')
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (default: LOG_LEVEL or info)')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
+  registerStartCommand(program);
   registerKafkaCommands(program);
   registerSimulateCommand(program);
   registerConsumeCommand(program);

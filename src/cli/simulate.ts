@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { DEFAULT_SIZES } from '../catalog/catalog.ts';
+import { DEFAULT_CATALOG_SEED, DEFAULT_SIZES } from '../catalog/catalog.ts';
 import { ConfigError } from '../errors.ts';
 import { commandContext, type GlobalOptions, interruptSignal, print } from './context.ts';
 import * as flags from './flags.ts';
@@ -13,6 +13,7 @@ interface SimulateFlags {
   start: string;
   days: number;
   seed?: number;
+  catalogSeed: number;
   topic?: string;
   partitions: number;
   stores: number;
@@ -45,6 +46,12 @@ export function registerSimulateCommand(program: Command): void {
       '--seed <n>',
       'seed of everything random; the same seed gives the same backfill, byte for byte (default: random)',
       flags.integer(0),
+    )
+    .option(
+      '--catalog-seed <n>',
+      'seed of the chain itself: its stores, products and customers',
+      flags.integer(0),
+      DEFAULT_CATALOG_SEED,
     )
     .option('--topic <name>', 'topic to produce to (default: POS_TOPIC or PointOfSale)', flags.topic)
     .option('--partitions <n>', 'partitions of the topic, if it has to be created', flags.integer(1, 10_000), 6)
@@ -129,6 +136,7 @@ export function registerSimulateCommand(program: Command): void {
       logger.info({ seed, topic: options.dryRun ? undefined : topic, mode }, 'Simulating');
       const result = await simulate({
         seed,
+        catalogSeed: options.catalogSeed,
         sizes: { stores: options.stores, products: options.products, customers: options.customers },
         mode,
         sink,

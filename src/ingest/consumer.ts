@@ -9,7 +9,7 @@ import {
 import { deadLetterTopic } from '../broker/lifecycle.ts';
 import { type DeadLetterCode, decodeTransaction } from '../contract/validate.ts';
 import { errorMessage, UserError } from '../errors.ts';
-import { ensureTopics, partitionCount, withAdmin } from '../kafka/admin.ts';
+import { ensureTopics, partitionBounds } from '../kafka/admin.ts';
 import type { Logger } from '../logger.ts';
 import { retryTransient } from '../retry.ts';
 import type { Warehouse } from '../warehouse/database.ts';
@@ -233,24 +233,15 @@ async function groupCaughtUp(options: ConsumeOptions): Promise<boolean> {
     const stored = new Map(
       (await storedOffsets(options.warehouse, options.group, options.topic)).map((entry) => [entry.partition, entry.offset]),
     );
-    const partitions = Array.from(
-      { length: await partitionCount(options.brokers, options.topic) },
-      (_, partitionIndex) => partitionIndex,
-    );
-    const listed = (timestamp: bigint) =>
-      withAdmin(options.brokers, (admin) =>
-        admin.listOffsets({
-          topics: [{ name: options.topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) }],
-        }),
-      ).then(([topic]) => new Map(topic?.partitions.map((entry) => [entry.partitionIndex, entry.offset])));
-    const [starts, ends] = await Promise.all([listed(-2n), listed(-1n)]);
-    const behind = partitions.filter((partition) => {
-      const end = ends.get(partition) ?? 0n;
+    const behind = (await partitionBounds(options.brokers, options.topic)).filter(({ partition, start, end }) => {
       const next = stored.get(partition);
-      return next === undefined ? options.fromBeginning && end > (starts.get(partition) ?? 0n) : next < end;
+      return next === undefined ? options.fromBeginning && end > start : next < end;
     });
     if (behind.length > 0) {
-      options.logger.debug({ partitions: behind }, 'Idle, but the group has not ingested these partitions yet');
+      options.logger.debug(
+        { partitions: behind.map(({ partition }) => partition) },
+        'Idle, but the group has not ingested these partitions yet',
+      );
     }
     return behind.length === 0;
   } catch (error) {
@@ -386,9 +377,15 @@ async function waitForData(
   ms: number,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const timeout = AbortSignal.timeout(ms);
-  const stop = signal ? AbortSignal.any([timeout, signal]) : timeout;
-  await Promise.race([once(stream, 'readable', { signal: stop }), once(stream, 'error', { signal: stop })]).catch(() => {});
+  const done = new AbortController();
+  const stop = AbortSignal.any([done.signal, AbortSignal.timeout(ms), ...(signal ? [signal] : [])]);
+  try {
+    await Promise.race([once(stream, 'readable', { signal: stop }), once(stream, 'error', { signal: stop })]);
+  } catch {
+    // timed out or aborted: the caller looks again
+  } finally {
+    done.abort(); // removes the listener that did not fire
+  }
 }
 
 /** The periodic one-line progress log. */

@@ -58,6 +58,23 @@ export async function partitionCount(brokers: string[], topic: string): Promise<
   return count;
 }
 
+/** The first and the next offset of each partition of the topic (start = end: empty). */
+export async function partitionBounds(
+  brokers: string[],
+  topic: string,
+): Promise<{ partition: number; start: bigint; end: bigint }[]> {
+  const partitions = Array.from({ length: await partitionCount(brokers, topic) }, (_, partitionIndex) => partitionIndex);
+  const listed = (timestamp: bigint) =>
+    withAdmin(brokers, (admin) =>
+      admin.listOffsets({
+        topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) }],
+      }),
+    ).then(([entry]) => new Map(entry?.partitions.map(({ partitionIndex, offset }) => [partitionIndex, offset])));
+  // -2: the earliest offset, -1: the latest (Kafka's conventions for ListOffsets).
+  const [starts, ends] = await Promise.all([listed(-2n), listed(-1n)]);
+  return partitions.map((partition) => ({ partition, start: starts.get(partition) ?? 0n, end: ends.get(partition) ?? 0n }));
+}
+
 export async function listTopics(admin: Admin): Promise<TopicInfo[]> {
   const names = await admin.listTopics();
   if (names.length === 0) return [];

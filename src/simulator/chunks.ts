@@ -26,7 +26,9 @@ export interface EncodedChunk {
 }
 
 export interface ChunkSpec {
+  /** The run's seed, and the chain's. */
   seed: number;
+  catalogSeed: number;
   sizes: CatalogSizes;
 }
 
@@ -52,14 +54,16 @@ export function* chunkSlots(slots: Iterable<Slot>, size = CHUNK_SLOTS): Generato
 export class ChunkEncoder {
   readonly #catalog;
   readonly #pattern;
+  readonly #seed: number;
 
   constructor(spec: ChunkSpec) {
-    this.#catalog = createCatalog(spec.seed, spec.sizes);
+    this.#catalog = createCatalog(spec.catalogSeed, spec.sizes);
     this.#pattern = new TradingPattern(this.#catalog);
+    this.#seed = spec.seed;
   }
 
   encode(chunk: SlotChunk): EncodedChunk {
-    const simulator = new Simulator(this.#catalog, chunk.index);
+    const simulator = new Simulator(this.#catalog, this.#seed, chunk.index);
     const out = new ByteWriter(chunk.at.length * 1700);
     const ends = new Uint32Array(chunk.at.length);
     for (let i = 0; i < chunk.at.length; i++) {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type CatalogSizes, createCatalog } from '../catalog/catalog.ts';
+import { type CatalogSizes, createCatalog, DEFAULT_CATALOG_SEED } from '../catalog/catalog.ts';
 import type { Store } from '../catalog/stores.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import { Progress } from '../progress.ts';
@@ -33,14 +33,17 @@ export interface RealtimeMode {
 }
 
 export interface SimulationOptions {
+  /** The run's seed: which transactions. */
   seed: number;
+  /** The chain's seed: which stores, products and customers (default: the standard chain). */
+  catalogSeed?: number;
   sizes: CatalogSizes;
   mode: BackfillMode | RealtimeMode;
   sink: MessageSink;
   logger?: Logger;
   /** Aborting stops the run cleanly: what was made is flushed and counted. */
   signal?: AbortSignal;
-  /** Shows a bar (on a terminal) or logs progress lines. */
+  /** Shows progress there: a bar on a terminal, else a log line every 5 s. None when absent. */
   progressStream?: NodeJS.WriteStream;
   /** Called for each transaction made, with the running count (for live views). */
   onTransaction?: (made: number) => void;
@@ -62,20 +65,23 @@ export interface SimulationResult {
 /** `pos simulate`: makes transactions from the seed and hands them to the sink (Kafka or stdout). */
 export async function simulate(options: SimulationOptions): Promise<SimulationResult> {
   const logger = options.logger ?? silentLogger;
-  const catalog = createCatalog(options.seed, options.sizes);
+  const catalogSeed = options.catalogSeed ?? DEFAULT_CATALOG_SEED;
+  const catalog = createCatalog(catalogSeed, options.sizes);
   const pattern = new TradingPattern(catalog);
   const started = performance.now();
-  const progress = new Progress({
-    unit: 'transactions',
-    logger,
-    ...(options.progressStream ? { stream: options.progressStream } : {}),
-    ...(options.mode.kind === 'backfill' ? { total: options.mode.count } : {}),
-  });
+  const progress =
+    options.progressStream &&
+    new Progress({
+      unit: 'transactions',
+      logger,
+      stream: options.progressStream,
+      ...(options.mode.kind === 'backfill' ? { total: options.mode.count } : {}),
+    });
   let made = 0;
   const emit = (store: number, value: Buffer): Promise<void> | undefined => {
     made++;
     options.onTransaction?.(made);
-    progress.update(made, { failed: options.sink.stats.failed });
+    progress?.update(made, { failed: options.sink.stats.failed });
     return options.sink.write((catalog.stores[store] as Store).storeId, value);
   };
 
@@ -83,7 +89,11 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   try {
     if (options.mode.kind === 'backfill') {
       const slots = chunkSlots(backfillSchedule(pattern, new Random(options.seed, 0x5c4ed), options.mode));
-      for await (const chunk of encodeChunks(slots, { seed: options.seed, sizes: options.sizes }, options.threads ?? 0)) {
+      for await (const chunk of encodeChunks(
+        slots,
+        { seed: options.seed, catalogSeed, sizes: options.sizes },
+        options.threads ?? 0,
+      )) {
         const bytes = Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.length);
         let start = 0;
         for (let i = 0; i < chunk.ends.length && !options.signal?.aborted; i++) {
@@ -95,7 +105,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         if (options.signal?.aborted) break;
       }
     } else {
-      const simulator = new Simulator(catalog, 0);
+      const simulator = new Simulator(catalog, options.seed, 0);
       const out = new ByteWriter();
       const make = (at: number, store: number) => {
         const transaction = simulator.transactionAt(at, store);
@@ -106,7 +116,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       skipped = await runRealtime(options.mode, pattern, new Random(options.seed, 0x5c4ed), make, logger, options.signal);
     }
   } finally {
-    progress.finish();
+    progress?.finish();
   }
   const stats = await options.sink.close();
   return { made, ...stats, elapsedMs: performance.now() - started, skipped };

@@ -20,10 +20,10 @@ export class Simulator {
   /** Returns that were due before there was a sale to return: made up later, to keep the share. */
   #owedReturns = 0;
 
-  /** `stream` picks an independent sequence under the catalog's seed (backfill chunks each have one). */
-  constructor(catalog: Catalog, stream: number) {
+  /** `seed` is the run's; `stream` picks an independent sequence under it (backfill chunks each have one). */
+  constructor(catalog: Catalog, seed: number, stream: number) {
     this.#catalog = catalog;
-    this.#random = new Random(catalog.seed, 0x7a11, stream);
+    this.#random = new Random(seed, 0x7a11, stream);
     const perStore = Math.min(512, Math.max(16, Math.floor(50_000 / catalog.stores.length)));
     this.#byStore = catalog.stores.map(() => new Ring(perStore));
   }

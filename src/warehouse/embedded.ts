@@ -10,6 +10,9 @@ import { refuseNonEmpty, warehouseRows } from './backup.ts';
 import type { SqlRunner, Warehouse } from './database.ts';
 import * as schema from './schema.ts';
 
+/** Smaller buffers than PostgreSQL's defaults: the embedded database shares the process (and a laptop). */
+const EMBEDDED_SETTINGS = ['shared_buffers = 64MB', 'maintenance_work_mem = 32MB'];
+
 /**
  * The embedded database: PostgreSQL compiled to WebAssembly (PGlite), in this process, persisted
  * in a folder. Only one process may open the folder at a time, so a lock file next to it says
@@ -26,7 +29,7 @@ async function openEmbedded(config: EmbeddedDatabaseConfig, logger: Logger): Pro
     mkdirSync(dirname(config.dataDir), { recursive: true });
     const fresh = !existsSync(config.dataDir);
     if (fresh) logger.info({ dataDir: config.dataDir }, 'Creating the embedded database (first run only, a few seconds)');
-    pglite = await PGlite.create(config.dataDir);
+    pglite = await PGlite.create(config.dataDir, { postgresqlconf: EMBEDDED_SETTINGS });
   } catch (error) {
     unlock();
     throw new UserError(`Cannot open the embedded database in ${config.dataDir}: ${errorMessage(error)}`, {
@@ -129,7 +132,7 @@ export async function restoreEmbedded(
     if (existsSync(config.dataDir)) await rename(config.dataDir, aside);
     try {
       options.logger.info({ file }, 'Loading the dump into the embedded database');
-      const pglite = await PGlite.create(config.dataDir, { loadDataDir: await openAsBlob(file) });
+      const pglite = await PGlite.create(config.dataDir, { loadDataDir: await openAsBlob(file), postgresqlconf: EMBEDDED_SETTINGS });
       await pglite.query('select 1 from pos.schema_migrations limit 1');
       await pglite.close();
     } catch (error) {

@@ -52,3 +52,14 @@ export async function storedOffsets(db: SqlRunner, group: string, topic: string)
   );
   return rows.map((row) => ({ partition: row.partition, offset: BigInt(row.next_offset) }));
 }
+
+/** Gives the group an offset for the partitions it has none for (a new group starts there), leaving the others. */
+export async function anchorOffsets(db: SqlRunner, group: string, topic: string, offsets: PartitionOffset[]): Promise<void> {
+  if (offsets.length === 0) return;
+  await db.query(
+    `insert into pos.ingest_offset (consumer_group, topic, partition, next_offset)
+     select $1, $2, partition, next_offset from unnest($3::int[], $4::bigint[]) as anchor (partition, next_offset)
+     on conflict do nothing`,
+    [group, topic, offsets.map((entry) => entry.partition), offsets.map((entry) => String(entry.offset))],
+  );
+}

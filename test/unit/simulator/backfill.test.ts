@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { before, describe, test } from 'node:test';
-import { createCatalog, DEFAULT_SIZES } from '../../../src/catalog/catalog.ts';
+import { createCatalog, DEFAULT_CATALOG_SEED, DEFAULT_SIZES } from '../../../src/catalog/catalog.ts';
 import { openingHours } from '../../../src/catalog/stores.ts';
 import type { TransactionMessage } from '../../../src/contract/message.ts';
 import { decodeTransaction } from '../../../src/contract/validate.ts';
@@ -69,7 +69,7 @@ describe('a seeded backfill of 20,000 transactions', () => {
   });
 
   test('stores trade only in their opening hours, in their own local time', () => {
-    const catalog = createCatalog(SEED, DEFAULT_SIZES);
+    const catalog = createCatalog(DEFAULT_CATALOG_SEED, DEFAULT_SIZES);
     const stores = new Map(catalog.stores.map((store) => [store.storeId, store]));
     for (const message of messages) {
       const store = stores.get(message.store.store_id);

@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { createLogger } from '../logger.ts';
+import { commandContext, type GlobalOptions, interruptSignal, print } from './context.ts';
+import * as flags from './flags.ts';
+
+interface StartFlags {
+  rate: number;
+  speed: number;
+  duration?: number;
+  seed?: number;
+}
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('the whole pipeline in one command: local broker, warehouse, simulator and consumer, with a live view')
+    .option('--rate <per-second>', 'transactions per second across all stores', flags.positiveNumber, 20)
+    .option('--speed <factor>', 'simulated seconds per real second (60: an hour of trading a minute)', flags.positiveNumber, 1)
+    .option('--duration <time>', 'stop after this long (30s, 10m); default: until Ctrl-C', flags.duration)
+    .option('--seed <n>', 'seed of the simulation (default: random)', flags.integer(0))
+    .action(async (options: StartFlags, command: Command) => {
+      const context = commandContext(command.optsWithGlobals<GlobalOptions>());
+      const { config } = context;
+      const live = Boolean(process.stdout.isTTY);
+      // On a terminal the view takes the screen, so the logs go to a file; the view shows the last problem.
+      let lastProblem: string | undefined;
+      const logFile = join(config.dataDir, 'logs', 'start.log');
+      const logger = live
+        ? createLogger({
+            level: config.logLevel,
+            file: logFile,
+            onProblem: (message) => {
+              lastProblem = message;
+            },
+          })
+        : context.logger;
+      const { start } = await import('../start.ts');
+      const { TerminalView } = await import('../dashboard.ts');
+      if (live) print(`Starting (the logs go to ${logFile})…`);
+      const summary = await start({
+        config,
+        logger,
+        signal: interruptSignal(logger),
+        rate: options.rate,
+        speed: options.speed,
+        durationMs: options.duration,
+        seed: options.seed ?? Math.floor(Math.random() * 2 ** 32),
+        view: live ? new TerminalView(process.stdout) : undefined,
+        lastProblem: () => lastProblem,
+      });
+      const ingest = summary.ingest;
+      print('');
+      print(
+        `Ran ${summary.seconds.toFixed(0)} s: ${summary.produced.toLocaleString('en-US')} transactions produced` +
+          `${summary.failed ? ` (${summary.failed.toLocaleString('en-US')} failed)` : ''}, ` +
+          `${(ingest?.landed ?? 0).toLocaleString('en-US')} landed in the warehouse (${(ingest?.lines ?? 0).toLocaleString('en-US')} lines), ` +
+          `${(ingest?.deadLetters ?? 0).toLocaleString('en-US')} dead letters.`,
+      );
+      const [best] = summary.salesToday;
+      if (best) print(`Best store today: ${best.storeId} ${best.name}, ${best.total} in ${best.transactions} transactions.`);
+      if (summary.stoppedBroker) print('The local Kafka broker this run started is stopped.');
+      print('Next: npx pos report --list, e.g. npx pos report sales-by-store');
+    });
+}

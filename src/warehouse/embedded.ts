@@ -132,7 +132,10 @@ export async function restoreEmbedded(
     if (existsSync(config.dataDir)) await rename(config.dataDir, aside);
     try {
       options.logger.info({ file }, 'Loading the dump into the embedded database');
-      const pglite = await PGlite.create(config.dataDir, { loadDataDir: await openAsBlob(file), postgresqlconf: EMBEDDED_SETTINGS });
+      const pglite = await PGlite.create(config.dataDir, {
+        loadDataDir: await openAsBlob(file),
+        postgresqlconf: EMBEDDED_SETTINGS,
+      });
       await pglite.query('select 1 from pos.schema_migrations limit 1');
       await pglite.close();
     } catch (error) {

@@ -8,13 +8,12 @@
  */
 import { parseArgs } from 'node:util';
 import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
-import pg from 'pg';
 import { brokersFor, kafkaUp } from '../src/broker/lifecycle.ts';
 import { databaseUrl, loadConfig, type ServerDatabaseConfig, serverOrLocal } from '../src/config.ts';
 import type { TransactionMessage } from '../src/contract/message.ts';
 import { withAdmin } from '../src/kafka/admin.ts';
 import { createLogger } from '../src/logger.ts';
-import { connectionSettings, openWarehouse } from '../src/warehouse/database.ts';
+import { openWarehouse, withServerClient } from '../src/warehouse/database.ts';
 import { migrateWarehouse } from '../src/warehouse/migrate.ts';
 import { naiveIngest } from './naive-ingest.ts';
 import { runPos } from './run-pos.ts';
@@ -80,13 +79,7 @@ try {
 }
 
 async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client(connectionSettings(server));
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
+  await withServerClient(server, (admin) => admin.query(text));
 }
 
 async function throwawayDatabase(prefix: string): Promise<ServerDatabaseConfig> {

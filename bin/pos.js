@@ -19,7 +19,9 @@ if (major < 22 || (major === 22 && minor < 18)) {
 // runs faster with a large one. Node takes these flags only at start, so the process replaces
 // itself once with them set (same pid, same signals); where it cannot (Windows), it runs as it is.
 const HEAP_FLAGS =
-  process.argv[2] === 'simulate' ? ['--max-semi-space-size=32'] : ['--max-semi-space-size=8', '--max-old-space-size=512'];
+  commandName(process.argv.slice(2)) === 'simulate'
+    ? ['--max-semi-space-size=32']
+    : ['--max-semi-space-size=8', '--max-old-space-size=512'];
 if (typeof process.execve === 'function' && !process.execArgv.some((arg) => arg.startsWith('--max-semi-space-size'))) {
   const self = fileURLToPath(import.meta.url);
   process.execve(
@@ -27,6 +29,15 @@ if (typeof process.execve === 'function' && !process.execArgv.some((arg) => arg.
     [process.execPath, ...process.execArgv, ...HEAP_FLAGS, self, ...process.argv.slice(2)],
     process.env,
   );
+}
+
+/** The command, after any global option (`pos --log-level debug simulate …`). */
+function commandName(args) {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--log-level') i++;
+    else if (!args[i].startsWith('-')) return args[i];
+  }
+  return undefined;
 }
 
 const source = new URL('../src/cli/main.ts', import.meta.url);

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { ConfigError } from './errors.ts';
 
-export const DEFAULT_TOPIC = 'PointOfSale';
+const DEFAULT_TOPIC = 'PointOfSale';
 export const DEFAULT_KAFKA_PORT = 9092;
 
 export interface ServerDatabaseConfig {
@@ -131,8 +131,8 @@ export function parseDatabaseUrl(url: string): ServerDatabaseConfig {
   };
 }
 
-/** `host:port[,host:port…]`, as KAFKA_BROKERS and `--brokers` take it. */
-export function parseBrokerList(value: string, name: string): string[] {
+/** `host:port[,host:port…]`, as KAFKA_BROKERS takes it. */
+function parseBrokerList(value: string, name: string): string[] {
   const brokers = value
     .split(',')
     .map((part) => part.trim())

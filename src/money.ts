@@ -1,7 +1,7 @@
 /**
  * Exact decimal arithmetic for money, quantities and tax rates, as integers in code:
  * money in cents (2 places), quantities in thousandths (3 places), tax rates in ten-thousandths
- * (4 places). Every rounding in the project happens in `divideRounded`, half away from zero.
+ * (4 places). Every rounding rounds half away from zero, in `divideRounded` or `multiplyDivideRounded`.
  */
 
 export const MONEY_PLACES = 2;
@@ -62,7 +62,6 @@ export function parseFixed(text: string, places: number): number | undefined {
 }
 
 export const formatMoney = (cents: number): string => formatFixed(cents, MONEY_PLACES);
-export const formatRate = (rate: number): string => formatFixed(rate, RATE_PLACES);
 
 /** Whole units for goods sold `each` ("2"), three places for goods sold by weight ("0.485"). */
 export function formatQuantity(thousandths: number, unit: 'each' | 'kg'): string {

@@ -1,14 +1,15 @@
 import type { Logger } from './logger.ts';
 
+const LOG_EVERY_MS = 5000;
+
 export interface ProgressOptions {
   /** What is counted, for the display: "transactions". */
   unit: string;
   /** The expected total, when known: a bar with an ETA is drawn. */
   total?: number;
   logger: Logger;
-  /** Where a live bar is drawn; without a terminal, a log line every `logEveryMs` instead. */
+  /** Where a live bar is drawn; without a terminal, a log line every 5 s instead. */
   stream?: NodeJS.WriteStream;
-  logEveryMs?: number;
 }
 
 /**
@@ -34,7 +35,7 @@ export class Progress {
     if (this.#tty && now - this.#lastDraw >= 200) {
       this.#lastDraw = now;
       this.#options.stream?.write(`\r${this.#line(now, extra)}\x1b[K`);
-    } else if (!this.#tty && now - this.#lastLog >= (this.#options.logEveryMs ?? 5000)) {
+    } else if (!this.#tty && now - this.#lastLog >= LOG_EVERY_MS) {
       this.#lastLog = now;
       this.#options.logger.info(
         { done, total: this.#options.total, ratePerSecond: Math.round(this.rate(now)), ...extra },

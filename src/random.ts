@@ -4,7 +4,7 @@
  */
 
 /** Mixes 32-bit words into one well-spread 32-bit hash (a murmur3-style finaliser per word). */
-export function hash32(...words: number[]): number {
+function hash32(...words: number[]): number {
   let h = 0x9e3779b9;
   for (const word of words) {
     let k = Math.imul(word | 0, 0xcc9e2d51);
@@ -21,7 +21,7 @@ export function hash32(...words: number[]): number {
 }
 
 /** A seed as two 32-bit words, so seeds up to 2^53 stay distinct. */
-export function seedWords(seed: number): [number, number] {
+function seedWords(seed: number): [number, number] {
   return [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
 }
 

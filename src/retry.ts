@@ -10,18 +10,18 @@ export interface RetryOptions {
   logger: Logger;
   /** Aborting stops the waiting: the last error is thrown. */
   signal?: AbortSignal;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
+}
+
+/** The wait before retry number `attempt`: exponential, capped at 30 s, with full jitter (so that many clients do not retry in step). */
+export function backoffDelay(attempt: number): number {
+  return Math.round(Math.random() * Math.min(30_000, 200 * 2 ** attempt));
 }
 
 /**
- * Runs `operation` until it succeeds, waiting between transient failures with exponential
- * backoff and full jitter (so that many consumers do not retry in step), and saying each time
- * what it is waiting for.
+ * Runs `operation` until it succeeds, waiting between transient failures (backoffDelay), and
+ * saying each time what it is waiting for.
  */
 export async function retryTransient<T>(operation: () => Promise<T>, options: RetryOptions): Promise<T> {
-  const base = options.baseDelayMs ?? 200;
-  const max = options.maxDelayMs ?? 30_000;
   for (let attempt = 1; ; attempt++) {
     try {
       const result = await operation();
@@ -29,7 +29,7 @@ export async function retryTransient<T>(operation: () => Promise<T>, options: Re
       return result;
     } catch (error) {
       if (!options.isTransient(error) || options.signal?.aborted) throw error;
-      const delay = Math.round(Math.random() * Math.min(max, base * 2 ** attempt));
+      const delay = backoffDelay(attempt);
       options.logger.warn({ err: errorMessage(error), attempt, retryInMs: delay }, `Waiting for ${options.what}`);
       await sleep(delay, undefined, { signal: options.signal }).catch(() => {});
       if (options.signal?.aborted) throw error;

@@ -1,21 +1,21 @@
-import { brokersFor, deadLetterTopic, kafkaDown, kafkaUp, localBrokerDir, TOPIC_PARTITIONS } from './broker/lifecycle.ts';
+import { brokersFor, kafkaDown, kafkaUp, localBrokerDir, TOPIC_PARTITIONS } from './broker/lifecycle.ts';
 import { localBrokerStatus } from './broker/local-broker.ts';
 import { DEFAULT_SIZES } from './catalog/catalog.ts';
 import type { Config } from './config.ts';
 import { type DashboardState, dashboardLines, type TerminalView } from './dashboard.ts';
 import { errorMessage } from './errors.ts';
-import { consume, type IngestTotals } from './ingest/consumer.ts';
-import { ensureTopics, partitionBounds } from './kafka/admin.ts';
+import { consume, type IngestTotals, partitionsBehind } from './ingest/consumer.ts';
+import { partitionBounds } from './kafka/admin.ts';
 import type { Logger } from './logger.ts';
 import { simulate } from './simulator/run.ts';
 import { KafkaSink } from './simulator/sinks.ts';
 import { waitUntil } from './wait.ts';
-import { openWarehouse } from './warehouse/database.ts';
+import { openWarehouse, type Warehouse } from './warehouse/database.ts';
 import { migrateWarehouse } from './warehouse/migrate.ts';
 import { anchorOffsets } from './warehouse/sql/ingest-offsets.ts';
 import { salesToday } from './warehouse/sql/sales-today.ts';
 
-export const START_GROUP = 'pos-warehouse';
+const START_GROUP = 'pos-warehouse';
 
 export interface StartOptions {
   config: Config;
@@ -51,93 +51,119 @@ export async function start(options: StartOptions): Promise<StartSummary> {
   const { config, logger } = options;
   const brokerWasRunning = config.kafka.external || localBrokerStatus(localBrokerDir(config)).running;
   await kafkaUp(config, { logger });
-  const brokers = brokersFor(config);
-  const topic = config.topic;
-  await ensureTopics(brokers, [
-    { name: topic, partitions: TOPIC_PARTITIONS },
-    { name: deadLetterTopic(topic), partitions: 1 },
-  ]);
+  let summary: Omit<StartSummary, 'stoppedBroker'>;
+  let stoppedBroker = false;
+  try {
+    const warehouse = await openWarehouse(config.database, { logger, applicationName: 'pos-start' });
+    try {
+      summary = await runPipeline(options, warehouse, brokersFor(config));
+    } finally {
+      await warehouse.close();
+    }
+  } finally {
+    // Leave the broker as it was found: one this run started is stopped again, whatever happened.
+    if (!brokerWasRunning) {
+      stoppedBroker = await kafkaDown(config, { logger }).then(
+        (result) => result.stopped,
+        (error: unknown) => {
+          logger.warn({ err: errorMessage(error) }, 'Could not stop the local broker');
+          return false;
+        },
+      );
+    }
+  }
+  return { ...summary, stoppedBroker };
+}
 
-  const warehouse = await openWarehouse(config.database, { logger, applicationName: 'pos-start' });
+async function runPipeline(
+  options: StartOptions,
+  warehouse: Warehouse,
+  brokers: string[],
+): Promise<Omit<StartSummary, 'stoppedBroker'>> {
+  const { config, logger } = options;
+  const topic = config.topic;
+  const scope = { consumerGroup: START_GROUP, topic };
+  await migrateWarehouse(warehouse);
+  const sink = await KafkaSink.open({
+    brokers,
+    external: config.kafka.external,
+    topic,
+    createPartitions: TOPIC_PARTITIONS,
+    logger,
+  });
+  const ends = await partitionBounds(brokers, topic);
+  await anchorOffsets(
+    warehouse,
+    START_GROUP,
+    topic,
+    ends.map(({ partition, end }) => ({ partition, offset: end })),
+  );
+
   const started = Date.now();
   let produced = 0;
   let ingest: IngestTotals | undefined;
   let sales: DashboardState['salesToday'] = [];
-  try {
-    await migrateWarehouse(warehouse);
-    const ends = await partitionBounds(brokers, topic);
-    await anchorOffsets(
-      warehouse,
-      START_GROUP,
-      topic,
-      ends.map(({ partition, end }) => ({ partition, offset: end })),
-    );
+  const stopConsumer = new AbortController();
+  const stopSimulator = new AbortController();
+  const consuming = consume({
+    brokers,
+    topic,
+    group: START_GROUP,
+    fromBeginning: false,
+    warehouse,
+    logger,
+    signal: stopConsumer.signal,
+    batchSize: 1000,
+    lingerMs: 250,
+    onBatch: (totals) => {
+      ingest = { ...totals };
+    },
+  });
+  // A consumer that cannot go on (a fatal database error) stops the tills too; its error is thrown below.
+  consuming.catch(() => stopSimulator.abort());
 
-    const stopConsumer = new AbortController();
-    const consuming = consume({
-      brokers,
-      topic,
-      group: START_GROUP,
-      fromBeginning: false,
-      warehouse,
-      logger,
-      signal: stopConsumer.signal,
-      batchSize: 1000,
-      lingerMs: 250,
-      onBatch: (totals) => {
-        ingest = { ...totals };
-      },
-    });
-
-    const sink = await KafkaSink.open({
-      brokers,
-      external: config.kafka.external,
-      topic,
-      createPartitions: TOPIC_PARTITIONS,
-      logger,
-    });
-    const simulatedAt = () => started + (Date.now() - started) * options.speed;
-    const state = (): DashboardState => ({
-      elapsedMs: Date.now() - started,
-      simulatedAt: simulatedAt(),
-      speed: options.speed,
-      rate: options.rate,
-      brokers: brokers.join(','),
-      topic,
-      database: warehouse.description,
-      produced,
-      failed: sink.stats.failed,
-      ingested: ingest?.messages ?? 0,
-      lines: ingest?.lines ?? 0,
-      deadLetters: ingest?.deadLetters ?? 0,
-      lag: Math.max(0, produced - (ingest?.messages ?? 0)),
-      salesToday: sales,
-      lastProblem: options.lastProblem?.(),
-    });
-    let refreshing = false;
-    let lastLog = 0;
-    const refresh = async () => {
-      if (refreshing) return;
-      refreshing = true;
-      try {
-        sales = await salesToday(warehouse, new Date(simulatedAt()), options.view ? 12 : 3);
-        const now = state();
-        if (options.view) options.view.draw(dashboardLines(now, process.stdout.columns ?? 100));
-        else if (now.elapsedMs - lastLog >= 10_000) {
-          lastLog = now.elapsedMs;
-          logger.info(
-            { produced: now.produced, ingested: now.ingested, lag: now.lag, deadLetters: now.deadLetters, salesToday: sales },
-            'Running',
-          );
-        }
-      } catch (error) {
-        logger.debug({ err: errorMessage(error) }, 'Live view not refreshed');
-      } finally {
-        refreshing = false;
+  const simulatedAt = () => started + (Date.now() - started) * options.speed;
+  let refreshing = false;
+  let lastLog = 0;
+  const refresh = async () => {
+    if (refreshing) return;
+    refreshing = true;
+    try {
+      sales = await salesToday(warehouse, new Date(simulatedAt()), options.view ? 12 : 3);
+      const now: DashboardState = {
+        elapsedMs: Date.now() - started,
+        simulatedAt: simulatedAt(),
+        speed: options.speed,
+        rate: options.rate,
+        brokers: brokers.join(','),
+        topic,
+        database: warehouse.description,
+        produced,
+        failed: sink.stats.failed,
+        ingested: ingest?.messages ?? 0,
+        lines: ingest?.lines ?? 0,
+        deadLetters: ingest?.deadLetters ?? 0,
+        lag: Math.max(0, produced - (ingest?.messages ?? 0)),
+        salesToday: sales,
+        lastProblem: options.lastProblem?.(),
+      };
+      if (options.view) options.view.draw(dashboardLines(now, process.stdout.columns ?? 100));
+      else if (now.elapsedMs - lastLog >= 10_000) {
+        lastLog = now.elapsedMs;
+        logger.info(
+          { produced: now.produced, ingested: now.ingested, lag: now.lag, deadLetters: now.deadLetters, salesToday: sales },
+          'Running',
+        );
       }
-    };
-    const timer = setInterval(() => void refresh(), 1000);
+    } catch (error) {
+      logger.debug({ err: errorMessage(error) }, 'Live view not refreshed');
+    } finally {
+      refreshing = false;
+    }
+  };
+  const timer = setInterval(() => void refresh(), 1000);
 
+  try {
     const simulation = await simulate({
       seed: options.seed,
       sizes: DEFAULT_SIZES,
@@ -150,20 +176,18 @@ export async function start(options: StartOptions): Promise<StartSummary> {
       },
       sink,
       logger,
-      signal: options.signal,
+      signal: AbortSignal.any([options.signal, stopSimulator.signal]),
       onTransaction: (count) => {
         produced = count;
       },
     });
-
     // The tills have stopped: give the warehouse a moment to take in what is still on its way.
-    await waitUntil(() => (ingest?.messages ?? 0) >= simulation.sent, {
+    await waitUntil(async () => (await partitionsBehind(warehouse, brokers, scope, false)).length === 0, {
       what: 'the consumer to catch up',
       timeoutMs: 15_000,
     }).catch(() => logger.warn('The consumer did not catch up within 15 s; the rest stays in Kafka for the next run'));
     stopConsumer.abort();
     ingest = await consuming;
-    clearInterval(timer);
     await refresh();
     return {
       seconds: (Date.now() - started) / 1000,
@@ -171,9 +195,10 @@ export async function start(options: StartOptions): Promise<StartSummary> {
       failed: simulation.failed,
       ingest,
       salesToday: sales,
-      stoppedBroker: !brokerWasRunning && (await kafkaDown(config, { logger })).stopped,
     };
   } finally {
-    await warehouse.close();
+    clearInterval(timer);
+    stopConsumer.abort();
+    await Promise.allSettled([consuming]);
   }
 }

@@ -41,7 +41,7 @@ function readPomProperty(name: string): string {
   return value.trim();
 }
 
-export function cacheRoot(env: Environment = process.env): string {
+function cacheRoot(env: Environment = process.env): string {
   if (env.POS_CACHE_DIR) return env.POS_CACHE_DIR;
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pos-pipeline');
 }

@@ -22,9 +22,12 @@ export function localBrokerDir(config: Config): string {
  * started with (`pos kafka up --port`), or the default port when it is not running.
  */
 export function brokersFor(config: Config): string[] {
-  if (config.kafka.external) return config.kafka.brokers;
+  return config.kafka.external ? config.kafka.brokers : [`127.0.0.1:${localBrokerPort(config)}`];
+}
+
+function localBrokerPort(config: Config): number {
   const local = localBrokerStatus(localBrokerDir(config));
-  return [`127.0.0.1:${local.running ? local.state.port : DEFAULT_KAFKA_PORT}`];
+  return local.running ? local.state.port : DEFAULT_KAFKA_PORT;
 }
 
 export interface KafkaUpResult {
@@ -45,7 +48,8 @@ export async function kafkaUp(config: Config, options: { port?: number; logger?:
     await connectToKafka(config.kafka.brokers, true, 10_000);
     return { brokers: config.kafka.brokers, external: true, started: false, createdTopics: [] };
   }
-  const port = options.port ?? DEFAULT_KAFKA_PORT;
+  // Without --port, a running broker is reused wherever it listens.
+  const port = options.port ?? localBrokerPort(config);
   const { started } = await startLocalBroker({ dataDir: localBrokerDir(config), port, logger });
   const brokers = [`127.0.0.1:${port}`];
   const createdTopics = await ensureTopics(brokers, [

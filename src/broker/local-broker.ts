@@ -16,15 +16,15 @@ import { findJava } from './java.ts';
 /** The local broker's JVM heap: small, as the machine runs PostgreSQL and the pipeline beside it. */
 const HEAP = '512m';
 const STOP_GRACE_MS = 30_000;
+/** How long a start waits for the broker to answer (the first start formats its storage). */
+const START_TIMEOUT_MS = 90_000;
 
 export interface LocalBrokerOptions {
-  /** Where the broker keeps its data, config, pid file and logs (default `.pos/kafka`). */
+  /** Where the broker keeps its data, config, pid file and logs (`$POS_DATA_DIR/kafka`). */
   dataDir: string;
   port: number;
   env?: Environment;
   logger?: Logger;
-  /** How long `start` waits for the broker to answer; default 90 s. */
-  startTimeoutMs?: number;
 }
 
 /** What `broker.json` records about the running broker. */
@@ -68,7 +68,6 @@ export function localBrokerStatus(dataDir: string): LocalBrokerStatus {
 export async function startLocalBroker(options: LocalBrokerOptions): Promise<{ started: boolean; state: LocalBrokerState }> {
   const logger = options.logger ?? silentLogger;
   const env = options.env ?? process.env;
-  const timeoutMs = options.startTimeoutMs ?? 90_000;
   const paths = files(options.dataDir);
 
   const current = localBrokerStatus(options.dataDir);
@@ -79,7 +78,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<{ s
         { hint: 'Run `pos kafka down` first to restart it on another port.' },
       );
     }
-    await waitForBroker([`127.0.0.1:${current.state.port}`], { timeoutMs });
+    await waitForBroker([`127.0.0.1:${current.state.port}`], { timeoutMs: START_TIMEOUT_MS });
     return { started: false, state: current.state };
   }
 
@@ -143,9 +142,10 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<{ s
   const exited = new AbortController();
   child.once('exit', (code, signal) => exited.abort(new Error(`the broker process exited (${signal ?? `code ${code}`})`)));
   try {
-    await waitForBroker([`127.0.0.1:${options.port}`], { timeoutMs, signal: exited.signal });
+    await waitForBroker([`127.0.0.1:${options.port}`], { timeoutMs: START_TIMEOUT_MS, signal: exited.signal });
   } catch (error) {
-    if (!exited.signal.aborted) await stopProcess(pid);
+    // Cleaning up must not hide why the broker did not start.
+    if (!exited.signal.aborted) await stopProcess(pid).catch(() => {});
     await rm(paths.pid, { force: true });
     throw new UserError(
       `The local Kafka broker did not start: ${errorMessage(error)}.\nLast lines of ${paths.brokerLog} and ${paths.jvmOut}:\n${logTail(options.dataDir)}`,
@@ -284,7 +284,7 @@ logger.stateChange.level = warn
 }
 
 /** The last lines of the broker's logs, for error messages. */
-export function logTail(dataDir: string, lines = 25): string {
+function logTail(dataDir: string, lines = 25): string {
   const paths = files(dataDir);
   return [paths.brokerLog, paths.jvmOut]
     .filter((path) => existsSync(path))

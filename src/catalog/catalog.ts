@@ -15,7 +15,6 @@ export const DEFAULT_CATALOG_SEED = 1;
 
 /** The chain's master data: made from its own seed, the same on every run with the same seed and sizes. */
 export interface Catalog {
-  seed: number;
   stores: readonly Store[];
   products: ProductCatalog;
   customers: CustomerBase;
@@ -23,7 +22,6 @@ export interface Catalog {
 
 export function createCatalog(seed: number, sizes: CatalogSizes = DEFAULT_SIZES): Catalog {
   return {
-    seed,
     stores: generateStores(seed, sizes.stores),
     products: new ProductCatalog(seed, sizes.products),
     customers: new CustomerBase(seed, sizes.customers, sizes.stores),

@@ -8,8 +8,6 @@ export interface Customer {
   name: string;
   email: string;
   loyaltyTier: LoyaltyTier;
-  /** The store the customer usually shops at. */
-  homeStore: number;
 }
 
 const FIRST_NAMES = [
@@ -166,7 +164,6 @@ export class CustomerBase {
       name: `${first} ${last}`,
       email: `${first}.${last}${index % 997}@${random.pick(EMAIL_DOMAINS)}`.toLowerCase(),
       loyaltyTier: tier,
-      homeStore: index % this.#stores,
     };
   }
 }

@@ -82,7 +82,7 @@ export class ProductCatalog {
 }
 
 /** Splits `total` into whole parts proportional to `shares`, each at least 1 (largest remainder). */
-export function apportion(total: number, shares: readonly number[]): number[] {
+function apportion(total: number, shares: readonly number[]): number[] {
   const sum = shares.reduce((a, b) => a + b, 0);
   const spare = total - shares.length;
   const exact = shares.map((share) => (share / sum) * spare);

@@ -67,3 +67,8 @@ export function oneOf<T extends string>(choices: readonly T[]): (value: string) 
     return value as T;
   };
 }
+
+/** The seed of a run given no --seed: any 32-bit number (`pos simulate` prints it, to replay the run). */
+export function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 32);
+}

@@ -12,11 +12,11 @@ export function registerKafkaCommands(program: Command): void {
     .description(
       'start the local broker (or reuse the running one) and create the topics; with KAFKA_BROKERS, check that cluster',
     )
-    .option('--port <port>', 'port of the broker', flags.port, DEFAULT_KAFKA_PORT)
-    .action(async (options: { port: number }, command: Command) => {
+    .option('--port <port>', `port of the broker (default: the running broker's, else ${DEFAULT_KAFKA_PORT})`, flags.port)
+    .action(async (options: { port?: number }, command: Command) => {
       const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
       const { kafkaUp } = await import('../broker/lifecycle.ts');
-      const result = await kafkaUp(config, { port: options.port, logger });
+      const result = await kafkaUp(config, { ...(options.port ? { port: options.port } : {}), logger });
       const how = result.external ? 'answers (KAFKA_BROKERS)' : result.started ? 'started' : 'already running';
       print(`Kafka at ${result.brokers.join(',')}: ${how}`);
       if (result.createdTopics.length > 0) print(`Created topics: ${result.createdTopics.join(', ')}`);

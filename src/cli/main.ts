@@ -10,7 +10,7 @@ import { registerStartCommand } from './start.ts';
 export function buildProgram(): Command {
   const program = new Command('pos')
     .description('Simulated point-of-sale transactions through Apache Kafka into a PostgreSQL star schema.')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (default: LOG_LEVEL or info)')
+    .option('--log-level <level>', 'silent, fatal, error, warn, info, debug or trace (default: LOG_LEVEL or info)')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   registerStartCommand(program);

@@ -105,7 +105,7 @@ export function registerSimulateCommand(program: Command): void {
           'Give every store at least one customer.',
         );
       }
-      const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
+      const seed = options.seed ?? flags.randomSeed();
       const topic = options.topic ?? config.topic;
 
       const { simulate } = await import('../simulator/run.ts');

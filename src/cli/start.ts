@@ -45,7 +45,7 @@ export function registerStartCommand(program: Command): void {
         rate: options.rate,
         speed: options.speed,
         durationMs: options.duration,
-        seed: options.seed ?? Math.floor(Math.random() * 2 ** 32),
+        seed: options.seed ?? flags.randomSeed(),
         view: live ? new TerminalView(process.stdout) : undefined,
         lastProblem: () => lastProblem,
       });

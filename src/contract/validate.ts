@@ -72,7 +72,7 @@ export function validateTransaction(candidate: unknown): Verdict {
 }
 
 /** The contract's invariants, in exact integer arithmetic; the first one broken, or undefined. */
-export function arithmeticProblem(message: TransactionMessage): string | undefined {
+function arithmeticProblem(message: TransactionMessage): string | undefined {
   const money = (text: string) => parseFixed(text, MONEY_PLACES) as number;
   const sign = message.type === 'sale' ? 1 : -1;
   let subtotal = 0;

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Consumer,
   type Message,
@@ -11,12 +12,15 @@ import { type DeadLetterCode, decodeTransaction } from '../contract/validate.ts'
 import { errorMessage, UserError } from '../errors.ts';
 import { ensureTopics, partitionBounds } from '../kafka/admin.ts';
 import type { Logger } from '../logger.ts';
-import { retryTransient } from '../retry.ts';
+import { backoffDelay, retryTransient } from '../retry.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
 import { storedOffsets } from '../warehouse/sql/ingest-offsets.ts';
 import { DeadLetterTopic } from './dead-letter-topic.ts';
 import { type BatchResult, type IncomingRecord, type OffsetScope, writeBatchIsolatingRefusals } from './write.ts';
+
+/** How often a one-line progress log (rate, lag, dead letters) is written. */
+const PROGRESS_EVERY_MS = 5000;
 
 export interface ConsumeOptions {
   brokers: string[];
@@ -34,8 +38,6 @@ export interface ConsumeOptions {
   batchSize?: number;
   /** How long a batch that is not full waits for more messages. */
   lingerMs?: number;
-  /** Every this often, a one-line progress log (rate, lag, dead letters). */
-  progressEveryMs?: number;
   /** Called after each committed batch, with the running totals. */
   onBatch?: (totals: IngestTotals) => void;
 }
@@ -59,8 +61,8 @@ export interface IngestTotals {
  * `pos consume`: a consumer-group member that writes every message to the warehouse with an
  * exactly-once effect. Per batch: decode and validate, then one database transaction that writes
  * the rows, the dead letters and the group's offsets together (write.ts). The database is the
- * source of truth for offsets; they are committed to Kafka afterwards only for lag tools, and
- * copied there at start so that the group resumes where the database says.
+ * source of truth for offsets: each partition is fetched from where the database says, and the
+ * offsets are committed to Kafka after each batch only so that lag tools see progress.
  */
 export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
   const { logger, signal } = options;
@@ -83,18 +85,18 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
   const progress = new ProgressLog(options, totals);
   let idleSince = Date.now();
 
+  let failures = 0;
   try {
     while (!signal?.aborted) {
-      const session = await retryTransient(() => openSession(options), {
-        what: `Kafka at ${options.brokers.join(',')}`,
-        isTransient: () => true,
-        logger,
-        ...(signal ? { signal } : {}),
-      }).catch((error: unknown) => {
-        if (signal?.aborted) return undefined;
-        throw error;
-      });
-      if (!session) break;
+      let session: Session;
+      try {
+        session = await openSession(options);
+      } catch (error) {
+        if (signal?.aborted) break;
+        throwIfFatal(error, options);
+        await pause(options, ++failures, `Cannot join consumer group ${options.group} yet`, error);
+        continue;
+      }
       progress.session = session;
       try {
         for (;;) {
@@ -112,6 +114,7 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
           firstBatchAt ??= performance.now();
           logger.debug({ batch: describeBatch(messages) }, 'Writing a batch');
           const result = await writeWithRetries(options, messages.map(decode), scope);
+          failures = 0;
           account(totals, messages.length, result);
           session.processed(messages);
           totals.activeMs = performance.now() - firstBatchAt;
@@ -123,7 +126,7 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
         }
       } catch (error) {
         if (error instanceof UserError || signal?.aborted) throw error;
-        logger.warn({ err: errorMessage(error) }, 'The Kafka consumer failed; reconnecting');
+        await pause(options, ++failures, 'The Kafka consumer failed; reconnecting', error);
       } finally {
         progress.session = undefined;
         await session.close();
@@ -144,6 +147,22 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
     await publishDeadLetters(deadLetters, logger);
     await deadLetters.close().catch(() => {});
   }
+}
+
+/** Logs a failure to join or to go on, and waits before the next try (longer each time, until the signal). */
+async function pause(options: ConsumeOptions, attempt: number, what: string, error: unknown): Promise<void> {
+  const delay = backoffDelay(attempt);
+  options.logger.warn({ err: errorMessage(error), attempt, retryInMs: delay }, what);
+  await sleep(delay, undefined, { signal: options.signal }).catch(() => {});
+}
+
+/** A database that cannot work as configured (missing, no schema, no permission) ends the run with a clear message. */
+function throwIfFatal(error: unknown, options: ConsumeOptions): void {
+  if (classifyDatabaseError(error) !== 'fatal') return;
+  throw new UserError(`PostgreSQL at ${options.warehouse.description} cannot take the data: ${errorMessage(error)}`, {
+    hint: 'Run `pos db migrate`, and check that the database and user are the ones you meant.',
+    cause: error,
+  });
 }
 
 /** partition: first–last offset, for debug logs. */
@@ -176,12 +195,7 @@ async function writeWithRetries(options: ConsumeOptions, records: IncomingRecord
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (error) {
-    if (classifyDatabaseError(error) === 'fatal') {
-      throw new UserError(`PostgreSQL at ${options.warehouse.description} cannot take the data: ${errorMessage(error)}`, {
-        hint: 'Run `pos db migrate`, and check that the database and user are the ones you meant.',
-        cause: error,
-      });
-    }
+    throwIfFatal(error, options);
     throw error;
   }
 }
@@ -224,25 +238,34 @@ async function publishDeadLetters(deadLetters: DeadLetterTopic, logger: Logger):
 }
 
 /**
- * Whether the group has ingested everything in the topic, by the offsets in the database: a
- * partition the group has no offset for counts as done when it is empty, or when the group
- * starts new partitions at their end (no --from-beginning).
+ * The partitions the group has not ingested to their end yet, by the offsets in the database. A
+ * partition the group has no offset for counts as done when it is empty, or when the group starts
+ * new partitions at their end (no --from-beginning).
  */
+export async function partitionsBehind(
+  warehouse: Warehouse,
+  brokers: string[],
+  scope: OffsetScope,
+  fromBeginning: boolean,
+): Promise<number[]> {
+  const stored = new Map(
+    (await storedOffsets(warehouse, scope.consumerGroup, scope.topic)).map((entry) => [entry.partition, entry.offset]),
+  );
+  return (await partitionBounds(brokers, scope.topic))
+    .filter(({ partition, start, end }) => {
+      const next = stored.get(partition);
+      return next === undefined ? fromBeginning && end > start : next < end;
+    })
+    .map(({ partition }) => partition);
+}
+
+/** Whether the whole group is done: what `--until-idle` waits for besides idleness. */
 async function groupCaughtUp(options: ConsumeOptions): Promise<boolean> {
   try {
-    const stored = new Map(
-      (await storedOffsets(options.warehouse, options.group, options.topic)).map((entry) => [entry.partition, entry.offset]),
-    );
-    const behind = (await partitionBounds(options.brokers, options.topic)).filter(({ partition, start, end }) => {
-      const next = stored.get(partition);
-      return next === undefined ? options.fromBeginning && end > start : next < end;
-    });
-    if (behind.length > 0) {
-      options.logger.debug(
-        { partitions: behind.map(({ partition }) => partition) },
-        'Idle, but the group has not ingested these partitions yet',
-      );
-    }
+    const scope = { consumerGroup: options.group, topic: options.topic };
+    const behind = await partitionsBehind(options.warehouse, options.brokers, scope, options.fromBeginning);
+    if (behind.length > 0)
+      options.logger.debug({ partitions: behind }, 'Idle, but the group has not ingested these partitions yet');
     return behind.length === 0;
   } catch (error) {
     options.logger.debug({ err: errorMessage(error) }, 'Could not tell whether the group has caught up; assuming it has');
@@ -402,7 +425,7 @@ class ProgressLog {
 
   async maybeLog(final = false): Promise<void> {
     const now = performance.now();
-    if (!final && now - this.#last.at < (this.#options.progressEveryMs ?? 5000)) return;
+    if (!final && now - this.#last.at < PROGRESS_EVERY_MS) return;
     const rate = ((this.#totals.messages - this.#last.messages) * 1000) / Math.max(1, now - this.#last.at);
     this.#last = { at: now, messages: this.#totals.messages };
     this.#totals.lag = (await this.session?.lag()) ?? this.#totals.lag;

@@ -7,6 +7,8 @@ import { markDeadLettersPublished, type PendingDeadLetter, pendingDeadLetters } 
  * Copies stored dead letters to `<topic>.DLQ`, with the code, the detail and where the message
  * came from in headers. The table is the outbox: a letter is marked published only after Kafka
  * has taken it, so a crash in between means it is published again (at least once), never lost.
+ * The rows stay locked during the send so that two members never publish the same letter; the
+ * producer gives up after a few retries, so the locks are never held for long.
  */
 export class DeadLetterTopic {
   readonly #warehouse: Warehouse;

@@ -1,4 +1,5 @@
 import type { TransactionMessage } from '../contract/message.ts';
+import { dateKey } from '../date-key.ts';
 
 /** Where a message came from in Kafka; absent when written through the API without Kafka. */
 export interface SourcePosition {
@@ -87,8 +88,8 @@ export function toWarehouseRows(accepted: readonly AcceptedMessage[]): Warehouse
 
   for (const { message, hash, source } of accepted) {
     const at = Date.parse(message.occurred_at);
-    const dateKey = localDateKey(message.occurred_at);
-    dates.add(dateKey);
+    const localDate = dateKey(message.occurred_at);
+    dates.add(localDate);
     stores.offer(message.store.store_id, at, message.occurred_at, message.store);
     if (message.customer) customers.offer(message.customer.customer_id, at, message.occurred_at, message.customer);
     const { method, card_brand: cardBrand } = message.payment;
@@ -98,7 +99,7 @@ export function toWarehouseRows(accepted: readonly AcceptedMessage[]): Warehouse
     t.type.push(message.type);
     t.originalTransactionId.push(message.original_transaction_id);
     t.occurredAt.push(message.occurred_at);
-    t.dateKey.push(dateKey);
+    t.dateKey.push(localDate);
     t.localHour.push(Number(message.occurred_at.slice(11, 13)));
     t.storeId.push(message.store.store_id);
     t.registerId.push(message.register_id);
@@ -165,11 +166,6 @@ export function toWarehouseRows(accepted: readonly AcceptedMessage[]): Warehouse
     rows.paymentMethods.cardBrand.push(entry.cardBrand);
   }
   return rows;
-}
-
-/** 2026-03-06T23:30:00.000-05:00 → 20260306: the date on the store's own calendar. */
-export function localDateKey(occurredAt: string): number {
-  return Number(occurredAt.slice(0, 4) + occurredAt.slice(5, 7) + occurredAt.slice(8, 10));
 }
 
 /** The newest version of each dimension member seen in a batch. */

@@ -55,7 +55,7 @@ export interface BatchResult {
  * letter if not), store the dead letters, and advance the offsets. Either all of it commits or
  * none of it does, so a crash at any moment changes nothing that a retry would not redo.
  */
-export async function writeBatch(warehouse: Warehouse, records: IncomingRecord[], scope?: OffsetScope): Promise<BatchResult> {
+async function writeBatch(warehouse: Warehouse, records: IncomingRecord[], scope?: OffsetScope): Promise<BatchResult> {
   return warehouse.transaction(async (tx) => {
     const result: BatchResult = { landed: 0, lines: 0, duplicates: 0, alreadyIngested: 0, rejected: [] };
     const fresh = scope ? await skipIngested(tx, records, scope, result) : records;

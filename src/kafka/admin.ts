@@ -12,8 +12,14 @@ export interface TopicInfo {
   partitions: number;
 }
 
-export function createAdmin(brokers: string[], clientId = 'pos-admin'): Admin {
-  return new Admin({ clientId, bootstrapBrokers: brokers, connectTimeout: 2000, requestTimeout: 10_000, retries: 0 });
+function createAdmin(brokers: string[]): Admin {
+  return new Admin({
+    clientId: 'pos-admin',
+    bootstrapBrokers: brokers,
+    connectTimeout: 2000,
+    requestTimeout: 10_000,
+    retries: 0,
+  });
 }
 
 export async function withAdmin<T>(brokers: string[], use: (admin: Admin) => Promise<T>): Promise<T> {
@@ -86,8 +92,8 @@ export async function listTopics(admin: Admin): Promise<TopicInfo[]> {
 
 /**
  * Creates the topics that do not exist yet (replication: the cluster's default) and returns
- * the names it created, once every topic is in the cluster metadata with a leader for each
- * partition. Existing topics are left as they are, whatever their partition count.
+ * the names it created, once every partition of every topic has a leader that serves it.
+ * Existing topics are left as they are, whatever their partition count.
  * Retries until the deadline: a broker that has just started may not take requests yet.
  */
 export async function ensureTopics(brokers: string[], specs: TopicSpec[], timeoutMs = 30_000): Promise<string[]> {
@@ -102,7 +108,20 @@ export async function ensureTopics(brokers: string[], specs: TopicSpec[], timeou
           created.push(spec.name);
         }
         const metadata = await admin.metadata({ topics: names, forceUpdate: true });
-        return names.every((name) => metadata.topics.get(name)?.partitions.every((partition) => partition.leader >= 0));
+        const led = names.every((name) => metadata.topics.get(name)?.partitions.every((partition) => partition.leader >= 0));
+        if (!led) return false;
+        // A leader in the metadata may not serve its partition yet (NOT_LEADER_OR_FOLLOWER for a
+        // moment after creation): the topics are ready when every partition answers ListOffsets.
+        await admin.listOffsets({
+          topics: names.map((name) => ({
+            name,
+            partitions: Array.from({ length: metadata.topics.get(name)?.partitionsCount ?? 0 }, (_, partitionIndex) => ({
+              partitionIndex,
+              timestamp: -1n,
+            })),
+          })),
+        });
+        return true;
       }),
     { what: `topics ${names.join(', ')}`, timeoutMs, intervalMs: 300 },
   );

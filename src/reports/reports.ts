@@ -1,3 +1,4 @@
+import { dateKey } from '../date-key.ts';
 import type { SqlRunner } from '../warehouse/database.ts';
 
 /**
@@ -147,7 +148,7 @@ export function findReport(name: string): ReportDefinition | undefined {
 }
 
 export async function runReport(db: SqlRunner, report: ReportDefinition, filter: ReportFilter = {}): Promise<ReportResult> {
-  const dateKey = (date: string | undefined) => (date === undefined ? null : Number(date.replaceAll('-', '')));
-  const rows = await db.query(report.sql, [dateKey(filter.from), dateKey(filter.to), filter.storeId ?? null]);
+  const key = (date: string | undefined) => (date === undefined ? null : dateKey(date));
+  const rows = await db.query(report.sql, [key(filter.from), key(filter.to), filter.storeId ?? null]);
   return { columns: report.columns, rows };
 }

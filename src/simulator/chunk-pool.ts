@@ -24,7 +24,10 @@ export async function* encodeChunks(chunks: Iterable<SlotChunk>, spec: ChunkSpec
       while (pending.length < threads * 2) {
         const step = source.next();
         if (step.done) break;
-        pending.push((workers[submitted++ % threads] as ChunkThread).encode(step.value));
+        const encoded = (workers[submitted++ % threads] as ChunkThread).encode(step.value);
+        // Marked handled: when the caller stops early, the chunks still queued are dropped.
+        encoded.catch(() => {});
+        pending.push(encoded);
       }
       const first = pending.shift();
       if (!first) return;
@@ -45,9 +48,8 @@ class ChunkThread {
     const entry = new URL(import.meta.url.endsWith('.ts') ? './chunk-worker.ts' : './chunk-worker.js', import.meta.url);
     this.#worker = new Worker(entry, { workerData: spec });
     this.#worker.on('message', (chunk: EncodedChunk) => this.#waiting.shift()?.resolve(chunk));
-    this.#worker.on('error', (error) => {
-      for (const waiter of this.#waiting.splice(0)) waiter.reject(error);
-    });
+    this.#worker.on('error', (error) => this.#rejectAll(error));
+    this.#worker.on('exit', (code) => this.#rejectAll(new Error(`A simulator worker thread stopped (exit code ${code})`)));
   }
 
   encode(chunk: SlotChunk): Promise<EncodedChunk> {
@@ -55,6 +57,10 @@ class ChunkThread {
       this.#waiting.push({ resolve, reject });
       this.#worker.postMessage(chunk, [chunk.at.buffer, chunk.stores.buffer]);
     });
+  }
+
+  #rejectAll(error: unknown): void {
+    for (const waiter of this.#waiting.splice(0)) waiter.reject(error);
   }
 
   close(): Promise<number> {

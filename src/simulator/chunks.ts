@@ -9,7 +9,7 @@ import { Simulator } from './simulator.ts';
  * that chunks can be made in parallel and still give the same bytes for the same seed, whatever
  * the number of threads. Returns refer to sales of their own chunk (a few hours of trading).
  */
-export const CHUNK_SLOTS = 4096;
+const CHUNK_SLOTS = 4096;
 
 export interface SlotChunk {
   index: number;

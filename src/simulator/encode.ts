@@ -2,7 +2,7 @@ import type { Customer } from '../catalog/customers.ts';
 import type { Product } from '../catalog/products.ts';
 import { CURRENCY } from '../catalog/regions.ts';
 import type { Store } from '../catalog/stores.ts';
-import { MONEY_PLACES, QUANTITY_PLACES, RATE_PLACES } from '../money.ts';
+import { formatMoney, MONEY_PLACES, QUANTITY_PLACES, RATE_PLACES } from '../money.ts';
 import type { ByteWriter } from './byte-writer.ts';
 import type { TimeZoneClock } from './local-time.ts';
 import type { Transaction } from './transactions.ts';
@@ -189,7 +189,7 @@ function productFragments(product: Product): ProductFragments {
       brand: product.brand,
       unit: product.unit,
     });
-    const price = `${Math.floor(product.unitPrice / 100)}.${String(product.unitPrice % 100).padStart(2, '0')}`;
+    const price = formatMoney(product.unitPrice);
     fragments = {
       identity: Buffer.from(`,${fields.slice(1, -1)},"quantity":"`),
       unitPrice: Buffer.from(`","unit_price":"${price}","discount":"`),

@@ -115,6 +115,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       };
       skipped = await runRealtime(options.mode, pattern, new Random(options.seed, 0x5c4ed), make, logger, options.signal);
     }
+  } catch (error) {
+    // Release the producer's connections; the error that stopped the run is the one to report.
+    await options.sink.close().catch(() => {});
+    throw error;
   } finally {
     progress?.finish();
   }
@@ -144,7 +148,7 @@ async function runRealtime(
     const elapsedMs = performance.now() - started;
     if (signal?.aborted || (mode.durationMs !== undefined && elapsedMs >= mode.durationMs)) return skipped;
     const due = Math.floor((elapsedMs / 1000) * mode.rate);
-    for (; slot < due; slot++) {
+    for (; slot < due && !signal?.aborted; slot++) {
       const at = Math.floor(simulatedStart + (slot / mode.rate) * 1000 * mode.speed);
       const store = pattern.pickStore(at, random);
       if (store === undefined) {

@@ -1,5 +1,6 @@
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Store, StoreFormat } from '../catalog/stores.ts';
+import { dateKey } from '../date-key.ts';
 import type { Random } from '../random.ts';
 import { type LocalFields, TimeZoneClock } from './local-time.ts';
 import { storeTraffic } from './traffic.ts';
@@ -56,13 +57,13 @@ export class TradingPattern {
   groupTraffic(at: number, weights: Float64Array, fromDate = 0, toDate = Number.POSITIVE_INFINITY): number {
     let total = 0;
     let clock: TimeZoneClock | undefined;
-    let local: LocalFields | undefined;
+    // Stores are grouped by clock, so the local time is worked out once per time zone.
+    let local!: LocalFields;
     this.#groups.forEach((group, i) => {
       if (group.clock !== clock) {
         clock = group.clock;
         local = clock.local(at);
       }
-      if (!local) return;
       const inWindow = local.dateKey >= fromDate && local.dateKey < toDate;
       const weight = inWindow ? group.stores.length * storeTraffic(group.stores[0] as Store, local) : 0;
       weights[i] = weight;
@@ -106,8 +107,8 @@ export function* backfillSchedule(
   options: { count: number; startDate: string; days: number },
 ): Generator<Slot> {
   const startMs = Date.parse(`${options.startDate}T00:00:00Z`);
-  const fromDate = dateKey(startMs);
-  const toDate = dateKey(startMs + options.days * DAY_MS);
+  const fromDate = dateKey(options.startDate);
+  const toDate = dateKey(new Date(startMs + options.days * DAY_MS).toISOString());
   const first = startMs - ZONE_MARGIN_MS;
   const minutes = Math.ceil((options.days * DAY_MS + 2 * ZONE_MARGIN_MS) / MINUTE_MS);
   const weights = new Float64Array(pattern.groupCount);
@@ -135,9 +136,4 @@ export function* backfillSchedule(
     }
     emitted = due;
   }
-}
-
-function dateKey(utcMs: number): number {
-  const date = new Date(utcMs);
-  return date.getUTCFullYear() * 10_000 + (date.getUTCMonth() + 1) * 100 + date.getUTCDate();
 }

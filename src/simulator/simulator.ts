@@ -3,7 +3,7 @@ import { Random } from '../random.ts';
 import { makeReturn, makeSale, type Transaction } from './transactions.ts';
 
 /** Share of transactions that are returns of an earlier sale of the same run. */
-export const RETURN_SHARE = 0.02;
+const RETURN_SHARE = 0.02;
 /** Share of returns made at the store of the sale. */
 const SAME_STORE_RETURNS = 0.75;
 

@@ -29,15 +29,16 @@ export interface KafkaSinkOptions {
   partitions: number;
   compression?: Compression;
   logger?: Logger;
-  /** A batch is sent when it holds this many messages… */
-  batchMessages?: number;
-  /** …or one partition's share reaches this many bytes (the broker takes 1 MiB per partition batch)… */
-  partitionBytes?: number;
-  /** …or when its first message has waited this long. */
-  lingerMs?: number;
-  /** Batches in flight at once; more wait (backpressure on the simulator). */
-  maxInFlight?: number;
 }
+
+/** A batch is sent when it holds this many messages… */
+const BATCH_MESSAGES = 5000;
+/** …or one partition's share reaches this many bytes (the broker takes 1 MiB per partition batch)… */
+const PARTITION_BYTES = 900 * 1024;
+/** …or when its first message has waited this long. */
+const LINGER_MS = 5;
+/** Batches in flight at once; more wait (backpressure on the simulator). */
+const MAX_IN_FLIGHT = 4;
 
 type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 
@@ -55,7 +56,7 @@ const HEADERS = new Map([
  */
 export class KafkaSink implements MessageSink {
   readonly stats: SinkStats = { sent: 0, failed: 0, bytes: 0 };
-  readonly #options: Required<Omit<KafkaSinkOptions, 'logger' | 'compression'>> & Pick<KafkaSinkOptions, 'compression'>;
+  readonly #options: KafkaSinkOptions;
   readonly #logger: Logger;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #keys = new Map<string, { key: Buffer; partition: number }>();
@@ -75,7 +76,7 @@ export class KafkaSink implements MessageSink {
   }
 
   constructor(options: KafkaSinkOptions) {
-    this.#options = { batchMessages: 5000, partitionBytes: 900 * 1024, lingerMs: 5, maxInFlight: 4, ...options };
+    this.#options = options;
     this.#logger = options.logger ?? silentLogger;
     this.#partitionBytes = new Array(options.partitions).fill(0);
     this.#producer = this.#createProducer();
@@ -95,8 +96,8 @@ export class KafkaSink implements MessageSink {
     this.#batchBytes += value.length;
     const partitionBytes = (this.#partitionBytes[placed.partition] ?? 0) + value.length;
     this.#partitionBytes[placed.partition] = partitionBytes;
-    if (this.#batch.length >= this.#options.batchMessages || partitionBytes >= this.#options.partitionBytes) return this.#flush();
-    this.#timer ??= setTimeout(() => void this.#flush(), this.#options.lingerMs);
+    if (this.#batch.length >= BATCH_MESSAGES || partitionBytes >= PARTITION_BYTES) return this.#flush();
+    this.#timer ??= setTimeout(() => void this.#flush(), LINGER_MS);
     return undefined;
   }
 
@@ -152,7 +153,7 @@ export class KafkaSink implements MessageSink {
       this.#inFlight.add(delivery);
       void delivery.finally(() => this.#inFlight.delete(delivery));
     }
-    while (this.#inFlight.size >= this.#options.maxInFlight) await Promise.race(this.#inFlight);
+    while (this.#inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.#inFlight);
   }
 }
 

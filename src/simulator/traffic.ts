@@ -5,7 +5,7 @@ import type { LocalFields } from './local-time.ts';
  * How busy a store is at a local time, relative to an average hour: a quiet early morning, a
  * lunch peak, a larger after-work peak, and busier Fridays and weekends.
  */
-export function hourlyTraffic(minuteOfDay: number): number {
+function hourlyTraffic(minuteOfDay: number): number {
   const hour = minuteOfDay / 60;
   const awake = hour >= 6 && hour < 23 ? 0.3 : 0.04;
   return awake + 0.3 * bump(hour, 8.5, 1.0) + 1.0 * bump(hour, 12.6, 0.8) + 1.2 * bump(hour, 18.0, 1.2);
@@ -13,7 +13,7 @@ export function hourlyTraffic(minuteOfDay: number): number {
 
 const DAY_TRAFFIC = [0, 0.9, 0.85, 0.9, 0.95, 1.1, 1.35, 1.15];
 
-export function dailyTraffic(isoDayOfWeek: number): number {
+function dailyTraffic(isoDayOfWeek: number): number {
   return DAY_TRAFFIC[isoDayOfWeek] ?? 1;
 }
 

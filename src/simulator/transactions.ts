@@ -7,7 +7,7 @@ import { divideRounded, lineAmounts } from '../money.ts';
 import type { Random } from '../random.ts';
 
 /** Share of sales without a loyalty card. */
-export const ANONYMOUS_SHARE = 0.35;
+const ANONYMOUS_SHARE = 0.35;
 /** Basket size: lognormal around this mean, so most baskets are small and a few are very large. */
 const MEAN_BASKET_LINES = 4;
 const BASKET_SPREAD = 0.8;

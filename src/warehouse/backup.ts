@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import pg from 'pg';
-import type { DatabaseConfig, Environment, ServerDatabaseConfig } from '../config.ts';
+import { type DatabaseConfig, describeDatabase, type Environment, type ServerDatabaseConfig } from '../config.ts';
 import { errorMessage, UserError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { findProgram, runProgram } from '../programs.ts';
-import { connectionSettings, type SqlRunner } from './database.ts';
+import { type SqlRunner, withServerClient } from './database.ts';
 
 /**
  * Backups of the warehouse (the schema `pos`): `pg_dump` in its custom format for a server, the
@@ -14,7 +13,7 @@ import { connectionSettings, type SqlRunner } from './database.ts';
  * warehouse (one with no rows in `pos`) unless forced, and either completes or changes nothing.
  */
 
-export type BackupKind = 'server' | 'embedded';
+type BackupKind = 'server' | 'embedded';
 
 export interface RestoreOptions {
   /** Replace a warehouse that has data. */
@@ -52,7 +51,7 @@ export async function restoreWarehouse(config: DatabaseConfig, file: string, opt
 }
 
 /** What made a backup file, from its first bytes: pg_dump's custom format starts with PGDMP, PGlite's dump is gzip. */
-export async function backupKind(file: string): Promise<BackupKind> {
+async function backupKind(file: string): Promise<BackupKind> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(file, 'r');
@@ -105,14 +104,8 @@ async function dumpServer(config: ServerDatabaseConfig, file: string, logger: Lo
 
 async function restoreServer(config: ServerDatabaseConfig, file: string, options: RestoreOptions): Promise<void> {
   const pgRestore = await clientTool('pg_restore', config);
-  const client = new pg.Client(connectionSettings(config));
-  await client.connect();
-  try {
-    const rows = await warehouseRows({ query: async (text, params) => (await client.query(text, params)).rows });
-    if (rows > 0 && !options.force) throw refuseNonEmpty(`${config.host}:${config.port}/${config.database}`, rows);
-  } finally {
-    await client.end();
-  }
+  const rows = await withServerClient(config, warehouseRows);
+  if (rows > 0 && !options.force) throw refuseNonEmpty(describeDatabase(config), rows);
   // One transaction: the old schema is dropped and the backup loaded together, or not at all.
   await runTool(
     pgRestore,
@@ -138,12 +131,8 @@ async function clientTool(name: 'pg_dump' | 'pg_restore', config: ServerDatabase
     "Install the PostgreSQL client tools of the server's version (Debian/Ubuntu: postgresql-client-<version>; macOS: brew install libpq).";
   if (!path) throw new UserError(`${name} was not found on PATH; a backup of a PostgreSQL server needs it.`, { hint: install });
   const version = /\(PostgreSQL\) (\d+)/.exec((await runProgram(path, ['--version'])).stdout)?.[1];
-  const client = new pg.Client(connectionSettings(config));
-  await client.connect();
-  const serverVersion = Number(
-    (await client.query<{ v: string }>('show server_version_num').then((result) => result.rows[0]?.v)) ?? 0,
-  );
-  await client.end();
+  const [server] = await withServerClient(config, (db) => db.query<{ v: string }>('show server_version_num'));
+  const serverVersion = Number(server?.v ?? 0);
   const serverMajor = Math.floor(serverVersion / 10_000);
   if (!version || Number(version) < serverMajor) {
     throw new UserError(

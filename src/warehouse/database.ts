@@ -12,6 +12,14 @@ export interface SqlRunner {
   query<Row extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
 }
 
+/** Anything with node-postgres' `query` (a pool, a client, PGlite or its transaction) as a SqlRunner. */
+export function sqlRunner(client: { query<Row>(text: string, params?: unknown[]): Promise<{ rows: Row[] }> }): SqlRunner {
+  return {
+    query: async <Row extends Record<string, unknown>>(text: string, params?: unknown[]) =>
+      (await client.query<Row>(text, params)).rows,
+  };
+}
+
 /**
  * A connection to the warehouse, whatever the database behind it: a PostgreSQL server (a pool of
  * node-postgres connections) or the embedded PGlite. The same SQL runs on both; which one is
@@ -65,12 +73,8 @@ async function openServerWarehouse(config: ServerDatabaseConfig, options: OpenOp
     throw explainConnectionError(error, config);
   }
 
-  const runner = (client: pg.Pool | pg.PoolClient): SqlRunner => ({
-    query: async <Row extends Record<string, unknown>>(text: string, params?: unknown[]) =>
-      (await client.query<Row>(text, params)).rows,
-  });
   return {
-    ...runner(pool),
+    ...sqlRunner(pool),
     config,
     db: drizzle(pool, { schema }),
     description: describeDatabase(config),
@@ -78,7 +82,7 @@ async function openServerWarehouse(config: ServerDatabaseConfig, options: OpenOp
       return checkedOut(pool, async (client) => {
         await client.query('begin');
         try {
-          const result = await work(runner(client));
+          const result = await work(sqlRunner(client));
           await client.query('commit');
           return result;
         } catch (error) {
@@ -87,9 +91,31 @@ async function openServerWarehouse(config: ServerDatabaseConfig, options: OpenOp
         }
       });
     },
-    withConnection: (work) => checkedOut(pool, (client) => work({ ...runner(client), db: drizzle(client, { schema }) })),
+    withConnection: (work) => checkedOut(pool, (client) => work({ ...sqlRunner(client), db: drizzle(client, { schema }) })),
     close: () => pool.end(),
   };
+}
+
+/** node-postgres settings for a server: its URL when configured by one (to keep sslmode and the like), else the parts. */
+function connectionSettings(config: ServerDatabaseConfig): pg.ClientConfig {
+  if (config.connectionString) return { connectionString: config.connectionString };
+  return { host: config.host, port: config.port, database: config.database, user: config.user, password: config.password };
+}
+
+/** Runs `work` on a single connection outside any pool (the backup tools' checks), closing it after. */
+export async function withServerClient<T>(config: ServerDatabaseConfig, work: (db: SqlRunner) => Promise<T>): Promise<T> {
+  const client = new pg.Client(connectionSettings(config));
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw explainConnectionError(error, config);
+  }
+  try {
+    return await work(sqlRunner(client));
+  } finally {
+    await client.end();
+  }
 }
 
 /**
@@ -97,12 +123,6 @@ async function openServerWarehouse(config: ServerDatabaseConfig, options: OpenOp
  * away, or terminated it) is closed rather than returned to the pool; its error reaches `work`
  * through the query that was running, and must not crash the process as an unhandled event.
  */
-/** node-postgres settings for a server: its URL when configured by one (to keep sslmode and the like), else the parts. */
-export function connectionSettings(config: ServerDatabaseConfig): pg.ClientConfig {
-  if (config.connectionString) return { connectionString: config.connectionString };
-  return { host: config.host, port: config.port, database: config.database, user: config.user, password: config.password };
-}
-
 async function checkedOut<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   let client: pg.PoolClient;
   try {
@@ -127,7 +147,7 @@ async function checkedOut<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Pro
 }
 
 /** Turns a failed first connection into a message that names the server and says what to do. */
-export function explainConnectionError(error: unknown, config: ServerDatabaseConfig): UserError {
+function explainConnectionError(error: unknown, config: ServerDatabaseConfig): UserError {
   const where = `PostgreSQL at ${config.host}:${config.port} (database "${config.database}", user "${config.user}", from ${config.source})`;
   const code = (error as { code?: string }).code;
   const settings =

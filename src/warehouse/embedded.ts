@@ -7,7 +7,7 @@ import { describeDatabase, type EmbeddedDatabaseConfig } from '../config.ts';
 import { errorMessage, UserError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { refuseNonEmpty, warehouseRows } from './backup.ts';
-import type { SqlRunner, Warehouse } from './database.ts';
+import { sqlRunner, type Warehouse } from './database.ts';
 import * as schema from './schema.ts';
 
 /** Smaller buffers than PostgreSQL's defaults: the embedded database shares the process (and a laptop). */
@@ -37,19 +37,15 @@ async function openEmbedded(config: EmbeddedDatabaseConfig, logger: Logger): Pro
       cause: error,
     });
   }
-  const runner = (client: Pick<PGlite, 'query'>): SqlRunner => ({
-    query: async <Row extends Record<string, unknown>>(text: string, params?: unknown[]) =>
-      (await client.query<Row>(text, params)).rows,
-  });
   return {
-    ...runner(pglite),
+    ...sqlRunner(pglite),
     pglite,
     config,
     db: drizzle(pglite, { schema }),
     description: describeDatabase(config),
     // PGlite has one connection: a transaction holds it, and other queries wait for the commit.
-    transaction: (work) => pglite.transaction((tx) => work(runner(tx))),
-    withConnection: (work) => work({ ...runner(pglite), db: drizzle(pglite, { schema }) }),
+    transaction: (work) => pglite.transaction((tx) => work(sqlRunner(tx))),
+    withConnection: (work) => work({ ...sqlRunner(pglite), db: drizzle(pglite, { schema }) }),
     async close() {
       await pglite.close();
       unlock();
@@ -117,17 +113,21 @@ export async function restoreEmbedded(
   options: { force: boolean; logger: Logger },
 ): Promise<void> {
   const aside = `${config.dataDir}.before-restore`;
-  if (existsSync(config.dataDir)) {
-    const current = await openEmbedded(config, options.logger);
-    try {
-      const rows = await warehouseRows(current);
-      if (rows > 0 && !options.force) throw refuseNonEmpty(config.dataDir, rows);
-    } finally {
-      await current.close();
-    }
-  }
+  // Locked before the check, so that no other process writes between the check and the swap.
   const unlock = lockDataDir(config.dataDir);
   try {
+    if (existsSync(config.dataDir) && !options.force) {
+      const rows = await embeddedRows(config.dataDir).catch((error: unknown) => {
+        throw new UserError(
+          `Cannot open the embedded database in ${config.dataDir} to check that it is empty: ${errorMessage(error)}`,
+          {
+            hint: 'Pass --force to replace it with the backup.',
+            cause: error,
+          },
+        );
+      });
+      if (rows > 0) throw refuseNonEmpty(config.dataDir, rows);
+    }
     await rm(aside, { recursive: true, force: true });
     if (existsSync(config.dataDir)) await rename(config.dataDir, aside);
     try {
@@ -148,5 +148,14 @@ export async function restoreEmbedded(
     await rm(aside, { recursive: true, force: true });
   } finally {
     unlock();
+  }
+}
+
+async function embeddedRows(dataDir: string): Promise<number> {
+  const pglite = await PGlite.create(dataDir, { postgresqlconf: EMBEDDED_SETTINGS });
+  try {
+    return await warehouseRows(sqlRunner(pglite));
+  } finally {
+    await pglite.close();
   }
 }

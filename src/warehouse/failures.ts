@@ -1,11 +1,13 @@
 /**
- * How to react to an error from PostgreSQL:
+ * How to react to an error while writing to PostgreSQL:
  * - `transient`: the server is away, busy or asked us to retry (connection lost, shutdown,
  *   serialization failure, deadlock): wait and retry the same batch;
  * - `fatal`: the configuration is wrong (no such database, no schema, no permission): stop and say so;
- * - `data`: the server refuses these rows: find the message it refuses and dead-letter it.
+ * - `data`: the server refuses these rows (a data exception or a broken constraint): find the
+ *   message it refuses and dead-letter it;
+ * - `unexpected`: anything else, a bug among them: never a reason to dead-letter valid messages.
  */
-export type FailureKind = 'transient' | 'fatal' | 'data';
+export type FailureKind = 'transient' | 'fatal' | 'data' | 'unexpected';
 
 const TRANSIENT_NODE_CODES = new Set([
   'ECONNREFUSED',
@@ -47,8 +49,9 @@ export function classifyDatabaseError(error: unknown): FailureKind {
     // Connection exceptions (08), insufficient resources (53), operator intervention (57).
     if (/^(08|53|57)/.test(code)) return 'transient';
     if (FATAL_STATES.has(code)) return 'fatal';
-    if (/^[0-9A-Z]{5}$/.test(code)) return 'data';
+    // Data exceptions (22) and integrity constraint violations (23).
+    if (/^(22|23)[0-9A-Z]{3}$/.test(code)) return 'data';
   }
   const message = error instanceof Error ? error.message : String(error);
-  return TRANSIENT_MESSAGES.some((pattern) => pattern.test(message)) ? 'transient' : 'data';
+  return TRANSIENT_MESSAGES.some((pattern) => pattern.test(message)) ? 'transient' : 'unexpected';
 }

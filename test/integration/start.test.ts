@@ -5,12 +5,28 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { waitUntil } from '../../src/wait.ts';
 import { openWarehouse } from '../../src/warehouse/database.ts';
-import { runCli, startCli, testBrokers, uniqueName } from './support/environment.ts';
+import { type RunningCli, runCli, startCli, testBrokers, uniqueName } from './support/environment.ts';
 
 /** The log line fields of the latest "Running" line that `pos start` wrote (it logs one every 10 s without a terminal). */
 function lastRunning(stderr: string): { ingested: number } | undefined {
   const line = stderr.split('\n').findLast((entry) => entry.includes('"msg":"Running"'));
   return line ? JSON.parse(line) : undefined;
+}
+
+/** Waits up to 60 s for `pos start` to report ingested transactions; on failure, shows what it logged. */
+async function waitForIngestion(running: RunningCli): Promise<void> {
+  const ingested = waitUntil(() => (lastRunning(running.output().stderr)?.ingested ?? 0) > 0, {
+    what: 'ingested transactions',
+    timeoutMs: 60_000,
+  });
+  const exited = running.result.then(({ code }) => {
+    throw new Error(`pos start exited with code ${code} before it ingested anything`);
+  });
+  try {
+    await Promise.race([ingested, exited]);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\npos start wrote:\n${running.output().stderr.slice(-4000)}`);
+  }
 }
 
 describe('a newcomer runs pos start with no database configured', () => {
@@ -27,10 +43,7 @@ describe('a newcomer runs pos start with no database configured', () => {
   }, async () => {
     const started = Date.now();
     const running = startCli(['start', '--duration', '25s', '--rate', '20', '--speed', '30'], { env: env(), cwd: folder });
-    await waitUntil(() => (lastRunning(running.output().stderr)?.ingested ?? 0) > 0, {
-      what: 'ingested transactions',
-      timeoutMs: 60_000,
-    });
+    await waitForIngestion(running);
     assert.ok(Date.now() - started < 60_000);
     const result = await running.result;
     assert.equal(result.code, 0, result.stderr);
@@ -59,10 +72,7 @@ describe('a newcomer runs pos start with no database configured', () => {
 
   test('Ctrl-C stops everything cleanly and prints a summary', { timeout: 120_000 }, async () => {
     const running = startCli(['start', '--rate', '20'], { env: env(), cwd: folder });
-    await waitUntil(() => (lastRunning(running.output().stderr)?.ingested ?? 0) > 0, {
-      what: 'ingested transactions',
-      timeoutMs: 60_000,
-    });
+    await waitForIngestion(running);
     running.child.kill('SIGINT');
     const result = await running.result;
     assert.equal(result.code, 0, result.stderr);

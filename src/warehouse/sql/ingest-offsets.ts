@@ -44,7 +44,7 @@ export async function advanceOffsets(db: SqlRunner, group: string, topic: string
   );
 }
 
-/** Every offset this group has stored for the topic, to seed Kafka's committed offsets at start. */
+/** Every offset this group has stored for the topic: where each partition's next fetch starts. */
 export async function storedOffsets(db: SqlRunner, group: string, topic: string): Promise<PartitionOffset[]> {
   const rows = await db.query<{ partition: number; next_offset: string }>(
     'select partition, next_offset::text from pos.ingest_offset where consumer_group = $1 and topic = $2 order by partition',

@@ -4,9 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { databaseUrl, loadConfig, type ServerDatabaseConfig, serverOrLocal } from '../../../src/config.ts';
-import { connectionSettings } from '../../../src/warehouse/database.ts';
+import { withServerClient } from '../../../src/warehouse/database.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -24,13 +23,7 @@ export function uniqueName(prefix: string): string {
 
 /** Runs SQL as the configured server's user, on its configured database (not a test database). */
 export async function serverQuery(text: string, params: unknown[] = []): Promise<void> {
-  const client = new pg.Client(connectionSettings(serverOrLocal(loadConfig().database)));
-  await client.connect();
-  try {
-    await client.query(text, params);
-  } finally {
-    await client.end();
-  }
+  await withServerClient(serverOrLocal(loadConfig().database), (db) => db.query(text, params));
 }
 
 export interface TestDatabase {
@@ -47,25 +40,13 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const server = serverOrLocal(loadConfig().database);
   const name = uniqueName('pos_test');
-  const admin = new pg.Client(connectionSettings(server));
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
+  await withServerClient(server, (admin) => admin.query(`create database ${name}`));
   const config: ServerDatabaseConfig = { ...server, database: name, connectionString: undefined, source: 'DATABASE_URL' };
   return {
     config,
     url: databaseUrl(config),
     async drop() {
-      const client = new pg.Client(connectionSettings(server));
-      await client.connect();
-      try {
-        await client.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await client.end();
-      }
+      await withServerClient(server, (admin) => admin.query(`drop database if exists ${name} with (force)`));
     },
   };
 }

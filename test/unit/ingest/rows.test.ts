@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { payloadHash } from '../../../src/contract/canonical.ts';
 import type { TransactionMessage } from '../../../src/contract/message.ts';
-import { localDateKey, toWarehouseRows } from '../../../src/ingest/rows.ts';
+import { dateKey } from '../../../src/date-key.ts';
+import { toWarehouseRows } from '../../../src/ingest/rows.ts';
 import { validSale } from '../../fixtures/messages.ts';
 
 const accepted = (message: TransactionMessage) => ({ message, hash: payloadHash(message), source: undefined });
 
 test('the date key and hour are the store-local ones in the timestamp, not UTC', () => {
-  assert.equal(localDateKey('2026-03-06T23:30:00.000-05:00'), 20260306);
+  assert.equal(dateKey('2026-03-06T23:30:00.000-05:00'), 20260306);
   const rows = toWarehouseRows([accepted({ ...validSale(), occurred_at: '2026-03-06T23:30:00.000-05:00' })]);
   assert.deepEqual(rows.dates, [20260306]);
   assert.deepEqual(rows.transactions.dateKey, [20260306]);

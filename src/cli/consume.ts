@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { DeadLetterCode } from '../contract/validate.ts';
+import { DEFAULT_BATCH_SIZE } from '../ingest/batch-size.ts';
 import type { IngestTotals } from '../ingest/consumer.ts';
 import { commandContext, type GlobalOptions, interruptSignal, print } from './context.ts';
 import * as flags from './flags.ts';
@@ -21,7 +22,7 @@ export function registerConsumeCommand(program: Command): void {
     .option('--topic <name>', 'topic to read (default: POS_TOPIC or PointOfSale)', flags.topic)
     .option('--from-beginning', 'for a group with no offsets yet: start at the beginning of the topic, not at its end')
     .option('--until-idle <time>', 'exit 0 after this long without a new message (5s, 1m)', flags.duration)
-    .option('--batch-size <n>', 'messages per database transaction, at most', flags.integer(1, 20_000), 5000)
+    .option('--batch-size <n>', 'messages per database transaction, at most', flags.integer(1, 20_000), DEFAULT_BATCH_SIZE)
     .option(
       '--members <n>',
       'consumer-group members in this process, writing in parallel (each its own partitions and transactions)',

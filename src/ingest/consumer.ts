@@ -16,6 +16,7 @@ import { backoffDelay, retryTransient } from '../retry.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
 import { storedOffsets } from '../warehouse/sql/ingest-offsets.ts';
+import { DEFAULT_BATCH_SIZE } from './batch-size.ts';
 import { DeadLetterTopic } from './dead-letter-topic.ts';
 import { type BatchResult, type IncomingRecord, type OffsetScope, writeBatchIsolatingRefusals } from './write.ts';
 
@@ -285,7 +286,7 @@ interface Session {
 }
 
 async function openSession(options: ConsumeOptions): Promise<Session> {
-  const batchSize = options.batchSize ?? 5000;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const consumer = new Consumer({
     clientId: 'pos-consumer',
     groupId: options.group,

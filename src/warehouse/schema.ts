@@ -178,12 +178,50 @@ export const ingestOffset = pos.table(
     topic: text('topic').notNull(),
     partition: integer('partition').notNull(),
     nextOffset: bigint('next_offset', { mode: 'bigint' }).notNull(),
+    /** Kafka's id of the topic these offsets belong to: a topic deleted and recreated under the same name has another. */
+    topicId: uuid('topic_id'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [primaryKey({ columns: [table.consumerGroup, table.topic, table.partition] })],
 );
 
-/** Messages that could not be accepted, with their raw bytes and why; `published_at` once copied to the DLQ topic. */
+/** Offsets a group never ingested because the log no longer had them (retention, DeleteRecords) when it got there. */
+export const ingestGap = pos.table(
+  'ingest_gap',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    consumerGroup: text('consumer_group').notNull(),
+    topic: text('topic').notNull(),
+    partition: integer('partition').notNull(),
+    firstMissing: bigint('first_missing', { mode: 'bigint' }).notNull(),
+    lastMissing: bigint('last_missing', { mode: 'bigint' }).notNull(),
+    missingCount: bigint('missing_count', { mode: 'bigint' }).notNull(),
+    detectedAt: timestamp('detected_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('ingest_gap_group_topic_idx').on(table.consumerGroup, table.topic)],
+);
+
+/** What happened to a group's read positions besides reading: a topic recreated, a log truncated below a stored offset. */
+export const ingestEvent = pos.table(
+  'ingest_event',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    consumerGroup: text('consumer_group').notNull(),
+    topic: text('topic').notNull(),
+    partition: integer('partition'),
+    kind: text('kind').notNull(),
+    detail: text('detail').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [check('ingest_event_kind_check', sql`${table.kind} in ('topic_recreated', 'offset_beyond_end')`)],
+);
+
+/**
+ * Messages that could not be accepted, with their raw bytes and why. The table is the outbox of the
+ * DLQ topic: `published_at` once Kafka has the copy; `publish_claimed_until` while a member sends it;
+ * `publish_error` and `publish_attempts` when Kafka refused it. `replayed_at` and `replay_outcome`
+ * when `pos dead-letters replay` tried it again.
+ */
 export const deadLetter = pos.table(
   'dead_letter',
   {
@@ -197,6 +235,11 @@ export const deadLetter = pos.table(
     errorDetail: text('error_detail').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     publishedAt: timestamp('published_at', { withTimezone: true }),
+    publishClaimedUntil: timestamp('publish_claimed_until', { withTimezone: true }),
+    publishAttempts: integer('publish_attempts').notNull().default(0),
+    publishError: text('publish_error'),
+    replayedAt: timestamp('replayed_at', { withTimezone: true }),
+    replayOutcome: text('replay_outcome'),
   },
   (table) => [
     unique('dead_letter_topic_partition_offset_key').on(table.topic, table.partition, table.offset),

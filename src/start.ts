@@ -4,7 +4,8 @@ import { DEFAULT_SIZES } from './catalog/catalog.ts';
 import type { Config } from './config.ts';
 import { type DashboardState, dashboardLines, type TerminalView } from './dashboard.ts';
 import { errorMessage } from './errors.ts';
-import { consume, type IngestTotals, partitionsBehind } from './ingest/consumer.ts';
+import { consume, type IngestTotals } from './ingest/consumer.ts';
+import { partitionsBehind } from './ingest/session.ts';
 import { partitionBounds } from './kafka/admin.ts';
 import type { Logger } from './logger.ts';
 import { simulate } from './simulator/run.ts';
@@ -82,7 +83,6 @@ async function runPipeline(
 ): Promise<Omit<StartSummary, 'stoppedBroker'>> {
   const { config, logger } = options;
   const topic = config.topic;
-  const scope = { consumerGroup: START_GROUP, topic };
   await migrateWarehouse(warehouse);
   const sink = await KafkaSink.open({
     brokers,
@@ -91,12 +91,13 @@ async function runPipeline(
     createPartitions: TOPIC_PARTITIONS,
     logger,
   });
-  const ends = await partitionBounds(brokers, topic);
+  // This run's data: a first run starts the group at the topic's end, before the tills open.
+  const { partitions } = await partitionBounds(brokers, topic);
   await anchorOffsets(
     warehouse,
     START_GROUP,
     topic,
-    ends.map(({ partition, end }) => ({ partition, offset: end })),
+    partitions.map(({ partition, end }) => ({ partition, offset: end })),
   );
 
   const started = Date.now();
@@ -109,7 +110,7 @@ async function runPipeline(
     brokers,
     topic,
     group: START_GROUP,
-    fromBeginning: false,
+    startAt: 'latest',
     warehouse,
     logger,
     signal: stopConsumer.signal,
@@ -182,7 +183,7 @@ async function runPipeline(
       },
     });
     // The tills have stopped: give the warehouse a moment to take in what is still on its way.
-    await waitUntil(async () => (await partitionsBehind(warehouse, brokers, scope, false)).length === 0, {
+    await waitUntil(async () => (await partitionsBehind(warehouse, brokers, START_GROUP, topic)).length === 0, {
       what: 'the consumer to catch up',
       timeoutMs: 15_000,
     }).catch(() => logger.warn('The consumer did not catch up within 15 s; the rest stays in Kafka for the next run'));

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import type { DeadLetterCode } from '../contract/validate.ts';
+import { ConfigError } from '../errors.ts';
 import { DEFAULT_BATCH_SIZE } from '../ingest/batch-size.ts';
-import type { IngestTotals } from '../ingest/consumer.ts';
 import { commandContext, type GlobalOptions, interruptSignal, print } from './context.ts';
 import * as flags from './flags.ts';
 
@@ -9,8 +8,10 @@ interface ConsumeFlags {
   group: string;
   topic?: string;
   fromBeginning?: boolean;
+  fromLatest?: boolean;
   untilIdle?: number;
   batchSize: number;
+  batchBytes?: number;
   members: number;
 }
 
@@ -20,9 +21,19 @@ export function registerConsumeCommand(program: Command): void {
     .description('ingest the topic into the PostgreSQL star schema, exactly once, dead-lettering what it cannot accept')
     .option('--group <name>', 'consumer group', 'pos-warehouse')
     .option('--topic <name>', 'topic to read (default: POS_TOPIC or PointOfSale)', flags.topic)
-    .option('--from-beginning', 'for a group with no offsets yet: start at the beginning of the topic, not at its end')
-    .option('--until-idle <time>', 'exit 0 after this long without a new message (5s, 1m)', flags.duration)
+    .option('--from-beginning', 'a partition the group has no offset for starts at its beginning (the default)')
+    .option('--from-latest', 'a partition the group has no offset for starts at its end: only what arrives from now on')
+    .option(
+      '--until-idle <time>',
+      'exit 0 once no message has come for this long (5s, 1m) and the group has ingested the whole topic',
+      flags.duration,
+    )
     .option('--batch-size <n>', 'messages per database transaction, at most', flags.integer(1, 20_000), DEFAULT_BATCH_SIZE)
+    .option(
+      '--batch-bytes <n>',
+      'bytes of messages per database transaction, at most (default: a 128th of the heap, 4 to 16 MiB)',
+      flags.integer(1024, 1024 ** 3),
+    )
     .option(
       '--members <n>',
       'consumer-group members in this process, writing in parallel (each its own partitions and transactions)',
@@ -49,23 +60,25 @@ export function registerConsumeCommand(program: Command): void {
         const migration = await migrateWarehouse(warehouse);
         if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'Migrated the warehouse');
         logger.info({ database: warehouse.description, brokers, topic, group: options.group }, 'Consuming');
-        const signal = interruptSignal(logger);
-        const members = await Promise.all(
-          Array.from({ length: options.members }, (_, member) =>
-            consume({
-              brokers,
-              topic,
-              group: options.group,
-              fromBeginning: options.fromBeginning ?? false,
-              warehouse,
-              logger: options.members > 1 ? logger.child({ member }) : logger,
-              signal,
-              batchSize: options.batchSize,
-              ...(options.untilIdle === undefined ? {} : { untilIdleMs: options.untilIdle }),
-            }),
-          ),
-        );
-        const totals = sumTotals(members);
+        if (options.fromBeginning && options.fromLatest) {
+          throw new ConfigError(
+            '--from-beginning and --from-latest contradict each other',
+            'Give one of them, or neither (the beginning).',
+          );
+        }
+        const totals = await consume({
+          brokers,
+          topic,
+          group: options.group,
+          startAt: options.fromLatest ? 'latest' : 'earliest',
+          warehouse,
+          logger,
+          signal: interruptSignal(logger),
+          batchSize: options.batchSize,
+          members: options.members,
+          ...(options.batchBytes === undefined ? {} : { batchBytes: options.batchBytes }),
+          ...(options.untilIdle === undefined ? {} : { untilIdleMs: options.untilIdle }),
+        });
         const codes = Object.entries(totals.deadLettersByCode).map(([code, count]) => `${code} ${count}`);
         const skipped =
           totals.alreadyIngested > 0 ? `, ${totals.alreadyIngested.toLocaleString('en-US')} already ingested (redelivered)` : '';
@@ -74,30 +87,15 @@ export function registerConsumeCommand(program: Command): void {
             `(${totals.lines.toLocaleString('en-US')} lines), ${totals.duplicates.toLocaleString('en-US')} duplicates${skipped}, ` +
             `${totals.deadLetters.toLocaleString('en-US')} dead letters${codes.length ? ` (${codes.join(', ')})` : ''}.`,
         );
+        if (totals.gaps > 0) {
+          print(
+            `${totals.gaps.toLocaleString('en-US')} gaps: ${totals.missing.toLocaleString('en-US')} messages were deleted from the topic ` +
+              'before this group read them (see pos.ingest_gap).',
+          );
+        }
+        if (totals.topicRecreations > 0) print(`The topic was deleted and recreated; the new one was read from its beginning.`);
       } finally {
         await warehouse.close();
       }
     });
-}
-
-function sumTotals(members: IngestTotals[]): IngestTotals {
-  const [first, ...rest] = members as [IngestTotals, ...IngestTotals[]];
-  return rest.reduce((sum, member) => {
-    const byCode = { ...sum.deadLettersByCode };
-    for (const [code, count] of Object.entries(member.deadLettersByCode)) {
-      byCode[code as DeadLetterCode] = (byCode[code as DeadLetterCode] ?? 0) + count;
-    }
-    return {
-      batches: sum.batches + member.batches,
-      messages: sum.messages + member.messages,
-      landed: sum.landed + member.landed,
-      lines: sum.lines + member.lines,
-      duplicates: sum.duplicates + member.duplicates,
-      alreadyIngested: sum.alreadyIngested + member.alreadyIngested,
-      deadLetters: sum.deadLetters + member.deadLetters,
-      deadLettersByCode: byCode,
-      lag: (sum.lag ?? 0) + (member.lag ?? 0),
-      activeMs: Math.max(sum.activeMs, member.activeMs),
-    };
-  }, first);
 }

@@ -33,6 +33,18 @@ export interface Rejection {
 export interface OffsetScope {
   consumerGroup: string;
   topic: string;
+  /** Kafka's id of the topic the batch was read from: offsets stored for another id are not this topic's. */
+  topicId?: string;
+}
+
+/** The database's offsets belong to another topic of the same name (it was deleted and recreated). */
+export class StoredTopicChanged extends Error {
+  constructor(scope: OffsetScope, storedTopicId: string) {
+    super(
+      `the offsets of group ${scope.consumerGroup} for topic ${scope.topic} now belong to topic id ${storedTopicId}, not ${scope.topicId}`,
+    );
+    this.name = 'StoredTopicChanged';
+  }
 }
 
 export interface BatchResult {
@@ -151,8 +163,11 @@ async function skipIngested(
 ): Promise<IncomingRecord[]> {
   const partitions = [...new Set(records.flatMap((record) => (record.source ? [record.source.partition] : [])))];
   const next = await claimOffsets(tx, scope.consumerGroup, scope.topic, partitions);
+  for (const { topicId } of next.values()) {
+    if (scope.topicId && topicId && topicId !== scope.topicId) throw new StoredTopicChanged(scope, topicId);
+  }
   return records.filter((record) => {
-    if (!record.source || record.source.offset >= (next.get(record.source.partition) ?? 0n)) return true;
+    if (!record.source || record.source.offset >= (next.get(record.source.partition)?.offset ?? 0n)) return true;
     result.alreadyIngested++;
     return false;
   });

@@ -64,21 +64,32 @@ export async function partitionCount(brokers: string[], topic: string): Promise<
   return count;
 }
 
-/** The first and the next offset of each partition of the topic (start = end: empty). */
+/** The topic's id, and the first and the next offset of each of its partitions (start = end: empty). */
 export async function partitionBounds(
   brokers: string[],
   topic: string,
-): Promise<{ partition: number; start: bigint; end: bigint }[]> {
-  const partitions = Array.from({ length: await partitionCount(brokers, topic) }, (_, partitionIndex) => partitionIndex);
-  const listed = (timestamp: bigint) =>
-    withAdmin(brokers, (admin) =>
-      admin.listOffsets({
-        topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) }],
-      }),
-    ).then(([entry]) => new Map(entry?.partitions.map(({ partitionIndex, offset }) => [partitionIndex, offset])));
-  // -2: the earliest offset, -1: the latest (Kafka's conventions for ListOffsets).
-  const [starts, ends] = await Promise.all([listed(-2n), listed(-1n)]);
-  return partitions.map((partition) => ({ partition, start: starts.get(partition) ?? 0n, end: ends.get(partition) ?? 0n }));
+): Promise<{ topicId: string; partitions: { partition: number; start: bigint; end: bigint }[] }> {
+  return withAdmin(brokers, async (admin) => {
+    const metadata = (await admin.metadata({ topics: [topic], forceUpdate: true })).topics.get(topic);
+    if (!metadata?.partitionsCount) throw new Error(`topic ${topic} has no partitions in the cluster metadata`);
+    const partitions = Array.from({ length: metadata.partitionsCount }, (_, partitionIndex) => partitionIndex);
+    const listed = (timestamp: bigint) =>
+      admin
+        .listOffsets({
+          topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) }],
+        })
+        .then(([entry]) => new Map(entry?.partitions.map(({ partitionIndex, offset }) => [partitionIndex, offset])));
+    // -2: the earliest offset, -1: the latest (Kafka's conventions for ListOffsets).
+    const [starts, ends] = await Promise.all([listed(-2n), listed(-1n)]);
+    return {
+      topicId: metadata.id,
+      partitions: partitions.map((partition) => ({
+        partition,
+        start: starts.get(partition) ?? 0n,
+        end: ends.get(partition) ?? 0n,
+      })),
+    };
+  });
 }
 
 export async function listTopics(admin: Admin): Promise<TopicInfo[]> {

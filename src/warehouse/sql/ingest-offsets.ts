@@ -5,6 +5,12 @@ export interface PartitionOffset {
   offset: bigint;
 }
 
+/** The next offset to ingest in a partition, and the id of the topic it belongs to (null if not known yet). */
+export interface ClaimedOffset {
+  offset: bigint;
+  topicId: string | null;
+}
+
 /**
  * Locks this group's offset rows for these partitions (creating them at 0 if new) and returns
  * the next offset to ingest for each. Held until commit, the lock makes two members that both
@@ -15,21 +21,21 @@ export async function claimOffsets(
   group: string,
   topic: string,
   partitions: number[],
-): Promise<Map<number, bigint>> {
+): Promise<Map<number, ClaimedOffset>> {
   await db.query(
     `insert into pos.ingest_offset (consumer_group, topic, partition, next_offset)
      select $1, $2, partition, 0 from unnest($3::int[]) as partition
      on conflict do nothing`,
     [group, topic, partitions],
   );
-  const rows = await db.query<{ partition: number; next_offset: string }>(
-    `select partition, next_offset::text from pos.ingest_offset
+  const rows = await db.query<{ partition: number; next_offset: string; topic_id: string | null }>(
+    `select partition, next_offset::text, topic_id::text from pos.ingest_offset
       where consumer_group = $1 and topic = $2 and partition = any($3::int[])
       order by partition
       for update`,
     [group, topic, partitions],
   );
-  return new Map(rows.map((row) => [row.partition, BigInt(row.next_offset)]));
+  return new Map(rows.map((row) => [row.partition, { offset: BigInt(row.next_offset), topicId: row.topic_id }]));
 }
 
 /** Moves this group's offsets forward (never back) to the next offset after what the batch held. */
@@ -42,15 +48,6 @@ export async function advanceOffsets(db: SqlRunner, group: string, topic: string
       where o.consumer_group = $1 and o.topic = $2 and o.partition = n.partition`,
     [group, topic, next.map((entry) => entry.partition), next.map((entry) => String(entry.offset))],
   );
-}
-
-/** Every offset this group has stored for the topic: where each partition's next fetch starts. */
-export async function storedOffsets(db: SqlRunner, group: string, topic: string): Promise<PartitionOffset[]> {
-  const rows = await db.query<{ partition: number; next_offset: string }>(
-    'select partition, next_offset::text from pos.ingest_offset where consumer_group = $1 and topic = $2 order by partition',
-    [group, topic],
-  );
-  return rows.map((row) => ({ partition: row.partition, offset: BigInt(row.next_offset) }));
 }
 
 /** Gives the group an offset for the partitions it has none for (a new group starts there), leaving the others. */

@@ -1,0 +1,206 @@
+import type { Message } from '@platformatic/kafka';
+import { deadLetterTopic } from '../broker/lifecycle.ts';
+import type { DeadLetterCode } from '../contract/validate.ts';
+import { errorMessage } from '../errors.ts';
+import { ensureTopics } from '../kafka/admin.ts';
+import type { Logger } from '../logger.ts';
+import type { Warehouse } from '../warehouse/database.ts';
+import { DeadLetterTopic } from './dead-letter-topic.ts';
+import type { PositionPlan } from './positions.ts';
+import type { BatchResult } from './write.ts';
+
+/** How often a one-line progress log (rate, lag, dead letters, gaps) is written. */
+const PROGRESS_EVERY_MS = 5000;
+/** How often pending dead letters are copied to the DLQ topic, besides after a batch that made some. */
+const OUTBOX_EVERY_MS = 5000;
+
+export interface IngestTotals {
+  batches: number;
+  messages: number;
+  landed: number;
+  lines: number;
+  duplicates: number;
+  alreadyIngested: number;
+  deadLetters: number;
+  deadLettersByCode: Partial<Record<DeadLetterCode, number>>;
+  /** Gaps found (offsets deleted before the group read them), and the messages in them. */
+  gaps: number;
+  missing: number;
+  /** Times the topic was found deleted and recreated. */
+  topicRecreations: number;
+  /** Messages in the topic not yet read by this consumer, at the last progress log. */
+  lag: number | undefined;
+  /** Time spent ingesting: from the first message to the last commit (idle time excluded). */
+  activeMs: number;
+}
+
+export function emptyTotals(): IngestTotals {
+  return {
+    batches: 0,
+    messages: 0,
+    landed: 0,
+    lines: 0,
+    duplicates: 0,
+    alreadyIngested: 0,
+    deadLetters: 0,
+    deadLettersByCode: {},
+    gaps: 0,
+    missing: 0,
+    topicRecreations: 0,
+    lag: undefined,
+    activeMs: 0,
+  };
+}
+
+export interface AcknowledgeOptions {
+  brokers: string[];
+  topic: string;
+  warehouse: Warehouse;
+  logger: Logger;
+  /** Called after each committed batch, with the running totals. */
+  onBatch?: (totals: IngestTotals) => void;
+}
+
+/**
+ * The acknowledge step of the sink, after a batch is durable in the database: Kafka's committed
+ * offsets (for lag tools only: the database has the real ones), the dead-letter outbox to
+ * `<topic>.DLQ` (at start-up, after a batch that made dead letters, and on a timer), the running
+ * totals and the progress log.
+ */
+export class Acknowledger {
+  readonly totals = emptyTotals();
+  /** What each member's session reports as its lag. */
+  readonly lagSources = new Set<() => Promise<number | undefined>>();
+  readonly #options: AcknowledgeOptions;
+  readonly #outbox: DeadLetterTopic;
+  #outboxTimer: NodeJS.Timeout | undefined;
+  #publishing: Promise<void> | undefined;
+  #firstBatchAt: number | undefined;
+  #lastLog = { at: performance.now(), messages: 0 };
+
+  private constructor(options: AcknowledgeOptions) {
+    this.#options = options;
+    this.#outbox = new DeadLetterTopic(options.warehouse, options.brokers);
+  }
+
+  static async start(options: AcknowledgeOptions): Promise<Acknowledger> {
+    await ensureTopics(options.brokers, [{ name: deadLetterTopic(options.topic), partitions: 1 }]);
+    const acknowledger = new Acknowledger(options);
+    void acknowledger.publishDeadLetters();
+    acknowledger.#outboxTimer = setInterval(() => void acknowledger.publishDeadLetters(), OUTBOX_EVERY_MS);
+    acknowledger.#outboxTimer.unref();
+    return acknowledger;
+  }
+
+  /** A member placed its read positions: count what it found. */
+  placed(plan: PositionPlan): void {
+    this.totals.gaps += plan.gaps.length;
+    this.totals.missing += Number(plan.gaps.reduce((sum, gap) => sum + gap.count, 0n));
+    if (plan.recreated) this.totals.topicRecreations++;
+  }
+
+  /** A batch is committed to the database. */
+  async batchWritten(messages: Message[], result: BatchResult): Promise<void> {
+    const { totals } = this;
+    this.#firstBatchAt ??= performance.now();
+    totals.batches++;
+    totals.messages += messages.length;
+    totals.landed += result.landed;
+    totals.lines += result.lines;
+    totals.duplicates += result.duplicates;
+    totals.alreadyIngested += result.alreadyIngested;
+    totals.deadLetters += result.rejected.length;
+    for (const { code } of result.rejected) totals.deadLettersByCode[code] = (totals.deadLettersByCode[code] ?? 0) + 1;
+    totals.activeMs = performance.now() - this.#firstBatchAt;
+    commitToKafka(messages, this.#options.logger);
+    if (result.rejected.length > 0) void this.publishDeadLetters();
+    this.#options.onBatch?.(totals);
+    await this.#maybeLogProgress();
+  }
+
+  /** Copies pending dead letters to the DLQ topic; one run at a time, failures logged and retried later. */
+  publishDeadLetters(): Promise<void> {
+    this.#publishing ??= this.#outbox
+      .publishPending()
+      .then((published) => {
+        if (published > 0) this.#options.logger.debug({ published }, 'Dead letters copied to the DLQ topic');
+      })
+      .catch((error: unknown) =>
+        this.#options.logger.warn(
+          { err: errorMessage(error) },
+          'Could not copy dead letters to the DLQ topic yet; they stay in the table and are retried',
+        ),
+      )
+      .finally(() => {
+        this.#publishing = undefined;
+      });
+    return this.#publishing;
+  }
+
+  /** Publishes what is pending, writes the summary, and lets go of the outbox's producer. */
+  async close(): Promise<void> {
+    clearInterval(this.#outboxTimer);
+    await this.#publishing;
+    await this.publishDeadLetters();
+    await this.#maybeLogProgress(true);
+    await this.#outbox.close().catch(() => {});
+  }
+
+  async #lag(): Promise<number | undefined> {
+    if (this.lagSources.size === 0) return this.totals.lag;
+    const lags = await Promise.all([...this.lagSources].map((lag) => lag()));
+    return lags.some((lag) => lag === undefined) ? this.totals.lag : lags.reduce((sum: number, lag) => sum + (lag ?? 0), 0);
+  }
+
+  async #maybeLogProgress(final = false): Promise<void> {
+    const now = performance.now();
+    if (!final && now - this.#lastLog.at < PROGRESS_EVERY_MS) return;
+    const { totals } = this;
+    const rate = ((totals.messages - this.#lastLog.messages) * 1000) / Math.max(1, now - this.#lastLog.at);
+    this.#lastLog = { at: now, messages: totals.messages };
+    totals.lag = await this.#lag();
+    const { messages, landed, lines, duplicates, alreadyIngested, deadLetters, gaps, missing, lag, activeMs } = totals;
+    const fields = {
+      messagesPerSecond: Math.round(rate),
+      messages,
+      landed,
+      duplicates,
+      alreadyIngested,
+      deadLetters,
+      lag,
+      ...(gaps > 0 ? { gaps, missing } : {}),
+      ...(totals.topicRecreations > 0 ? { topicRecreations: totals.topicRecreations } : {}),
+    };
+    const { logger } = this.#options;
+    if (!final) {
+      logger.info(fields, 'Ingesting');
+      return;
+    }
+    const seconds = activeMs / 1000;
+    logger.info(
+      {
+        ...fields,
+        lines,
+        activeSeconds: Number(seconds.toFixed(2)),
+        transactionsPerSecond: seconds > 0 ? Math.round(landed / seconds) : 0,
+        linesPerSecond: seconds > 0 ? Math.round(lines / seconds) : 0,
+        peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      },
+      'Ingest finished',
+    );
+  }
+}
+
+/** Commits the batch's last offset per partition to Kafka, for lag tools only: failures are logged, not fatal. */
+function commitToKafka(batch: Message[], logger: Logger): void {
+  const last = new Map<number, Message>();
+  for (const message of batch) last.set(message.partition, message);
+  for (const message of last.values()) {
+    Promise.resolve(message.commit()).catch((error: unknown) =>
+      logger.debug(
+        { err: errorMessage(error), partition: message.partition },
+        'Kafka did not take a commit (the database has the offsets)',
+      ),
+    );
+  }
+}

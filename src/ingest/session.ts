@@ -1,0 +1,316 @@
+import { once } from 'node:events';
+import {
+  Consumer,
+  ListOffsetTimestamps,
+  type Message,
+  type MessagesStream,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+} from '@platformatic/kafka';
+import { partitionBounds } from '../kafka/admin.ts';
+import type { Logger } from '../logger.ts';
+import type { Warehouse } from '../warehouse/database.ts';
+import { recordGaps, recordPositionEvent, storedPositions, storePositions } from '../warehouse/sql/read-positions.ts';
+import { type PartitionBounds, type PositionPlan, partitionsNotCaughtUp, planPositions, type StartPolicy } from './positions.ts';
+
+/**
+ * The session step of the sink: one membership of the consumer group, from joining to leaving.
+ * It owns the read positions: on every assignment it places each partition where the database
+ * says (positions.ts: topic identity, gaps, truncation, new partitions), stores what it decided
+ * before the first fetch, and then hands out batches bounded in messages, bytes and time.
+ */
+export interface SessionOptions {
+  brokers: string[];
+  topic: string;
+  group: string;
+  startAt: StartPolicy;
+  warehouse: Warehouse;
+  logger: Logger;
+  batchSize: number;
+  batchBytes: number;
+  /** How long a batch that is not full waits for more messages. */
+  lingerMs: number;
+  /** Return 'idle' after this long without a new message. */
+  untilIdleMs?: number;
+  signal?: AbortSignal;
+  /** Told what the placement found: gaps and truncations, for the run's totals. */
+  onPlaced?: (plan: PositionPlan) => void;
+}
+
+/** The topic's id changed under a running session (deleted and recreated): its positions must be placed again. */
+export class TopicChanged extends Error {
+  constructor(topic: string, previous: string, current: string | undefined) {
+    super(`topic ${topic} changed identity (id ${previous} → ${current ?? 'none'}): it was deleted and perhaps recreated`);
+    this.name = 'TopicChanged';
+  }
+}
+
+export interface Session {
+  /** The topic's id in Kafka when the positions were placed. */
+  readonly topicId: string;
+  /** The next batch; 'idle' after `untilIdleMs` without messages, 'stopped' when the signal aborts. */
+  next(idleSince: number): Promise<Message[] | 'idle' | 'stopped'>;
+  /** Notes how far a written batch got, for the lag. */
+  processed(batch: Message[]): void;
+  /** Messages in the assigned partitions after what was processed. */
+  lag(): Promise<number | undefined>;
+  close(): Promise<void>;
+}
+
+type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+
+export async function openSession(options: SessionOptions): Promise<Session> {
+  const { topic, logger } = options;
+  const consumer = new Consumer({
+    clientId: 'pos-consumer',
+    groupId: options.group,
+    bootstrapBrokers: options.brokers,
+    sessionTimeout: 10_000,
+    rebalanceTimeout: 30_000,
+    heartbeatInterval: 1000,
+    maxWaitTime: 500,
+    // Bounded read-ahead (memory stays flat): under a batch buffered, fetched 2 MB at a time with
+    // at most 512 KB per partition, so that a partition with a large backlog does not starve the others.
+    highWaterMark: Math.ceil(options.batchSize / 2),
+    maxBytes: 2 * 1024 * 1024,
+    maxBytesPerPartition: 512 * 1024,
+  });
+  let stream: Stream;
+  try {
+    // FAIL: an offset the log does not have is never replaced by the client's guess (its earliest
+    // or latest); the session ends with the error and the next one places the positions again.
+    stream = await consumer.consume({
+      topics: [topic],
+      mode: MessagesStreamModes.MANUAL,
+      fallbackMode: MessagesStreamFallbackModes.FAIL,
+      offsets: [], // placed below, from the database, once the assignment is known
+      autocommit: false,
+    });
+  } catch (error) {
+    await consumer.close(true).catch(() => {});
+    throw error;
+  }
+  // Nothing is fetched until the positions are placed: paused before the first fetch can start.
+  stream.pause();
+  let failure: unknown;
+  stream.on('error', (error) => {
+    failure = error;
+  });
+  // The stream fetches only while someone listens: batches are pulled with read(), so a
+  // 'readable' listener stays attached for the whole session (without it, fetching stops).
+  stream.on('readable', () => {});
+
+  let topicId = '';
+  /** The partitions placed in the current assignment. */
+  let placedPartitions = new Set<number>();
+  const place = async (): Promise<void> => {
+    const assigned = consumer.assignments?.find((assignment) => assignment.topic === topic)?.partitions ?? [];
+    const [metadata, starts, ends] = await Promise.all([
+      consumer.metadata({ topics: [topic], forceUpdate: true }),
+      consumer.listOffsets({ topics: [topic], timestamp: ListOffsetTimestamps.EARLIEST }),
+      consumer.listOffsets({ topics: [topic], timestamp: ListOffsetTimestamps.LATEST }),
+    ]);
+    const currentId = metadata.topics.get(topic)?.id;
+    if (!currentId) throw new Error(`topic ${topic} is not in the cluster's metadata`);
+    const bounds: PartitionBounds[] = assigned.map((partition) => ({
+      partition,
+      start: starts.get(topic)?.[partition] ?? 0n,
+      end: ends.get(topic)?.[partition] ?? 0n,
+    }));
+    const plan = await options.warehouse.transaction(async (tx) => {
+      // Locked: two members placing at once take turns, and see each other's decisions.
+      const stored = await storedPositions(tx, options.group, topic, true);
+      const decided = planPositions({ topicId: currentId, assigned: bounds, stored, policy: options.startAt });
+      await storePositions(tx, options.group, topic, currentId, decided.writes);
+      await recordGaps(tx, options.group, topic, decided.gaps);
+      if (decided.recreated) {
+        await recordPositionEvent(tx, {
+          group: options.group,
+          topic,
+          partition: null,
+          kind: 'topic_recreated',
+          detail: `topic id ${decided.recreated.previousTopicId} replaced by ${decided.recreated.topicId}; read again from offset 0`,
+        });
+      }
+      for (const truncation of decided.truncations) {
+        await recordPositionEvent(tx, {
+          group: options.group,
+          topic,
+          partition: truncation.partition,
+          kind: 'offset_beyond_end',
+          detail: `stored offset ${truncation.stored} is beyond the high watermark ${truncation.end}; resumed at ${truncation.end}`,
+        });
+      }
+      return decided;
+    });
+    reportPlan(plan, options);
+    const corrected = new Set([...plan.gaps, ...plan.truncations].map((entry) => entry.partition));
+    for (const [partition, offset] of plan.starts) {
+      const key = `${topic}:${partition}`;
+      const fetching = stream.offsetsToFetch.get(key);
+      // A partition kept through a rebalance may have been read ahead of the database (its
+      // messages are in the buffer, on their way): it goes on from there. Every other one starts
+      // exactly where the plan says.
+      const keepReadAhead = placedPartitions.has(partition) && !corrected.has(partition) && !plan.recreated;
+      stream.offsetsToFetch.set(key, keepReadAhead && fetching !== undefined && fetching > offset ? fetching : offset);
+    }
+    placedPartitions = new Set(plan.starts.keys());
+    topicId = currentId;
+    options.onPlaced?.(plan);
+    logger.info(
+      { topic, positions: Object.fromEntries([...plan.starts].map(([partition, offset]) => [partition, String(offset)])) },
+      'Reading the assigned partitions from these offsets',
+    );
+  };
+  try {
+    await place();
+  } catch (error) {
+    await closeQuietly(stream, consumer);
+    throw error;
+  }
+  stream.resume();
+
+  // On every later assignment: stop fetching (synchronously, before the client's own refresh can
+  // fetch from a guess), place the new partitions, go on.
+  let placing: Promise<void> | undefined;
+  consumer.on('consumer:group:join', () => {
+    stream.pause();
+    const placed = (placing ?? Promise.resolve()).then(place).then(
+      () => {
+        if (placing === placed) stream.resume();
+      },
+      (error: unknown) => {
+        failure ??= error;
+      },
+    );
+    placing = placed;
+  });
+
+  const processedUpTo = new Map<number, bigint>();
+  return {
+    get topicId() {
+      return topicId;
+    },
+    async next(since) {
+      // Idle time counts only while a member of the group: joining, or waiting out a rebalance
+      // (a killed member holds its partitions until its session times out), is not idleness.
+      let idleSince = since;
+      const batch: Message[] = [];
+      let bytes = 0;
+      let deadline: number | undefined;
+      for (;;) {
+        if (failure) throw failure;
+        if (options.signal?.aborted) return 'stopped';
+        while (batch.length < options.batchSize && bytes < options.batchBytes) {
+          const message = stream.read() as Message | null;
+          if (message === null) break;
+          batch.push(message);
+          bytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
+        }
+        if (batch.length >= options.batchSize || bytes >= options.batchBytes) break;
+        if (batch.length > 0) deadline ??= Date.now() + options.lingerMs;
+        const now = Date.now();
+        if (!consumer.isActive()) idleSince = now;
+        if (deadline !== undefined && now >= deadline) break;
+        if (batch.length === 0 && options.untilIdleMs !== undefined && now - idleSince >= options.untilIdleMs) return 'idle';
+        const waitMs =
+          deadline !== undefined
+            ? deadline - now
+            : options.untilIdleMs !== undefined
+              ? idleSince + options.untilIdleMs - now
+              : 1000;
+        await waitForData(stream, Math.max(1, Math.min(waitMs, 1000)), options.signal);
+      }
+      await assertSameTopic(consumer, topic, topicId);
+      return batch;
+    },
+    processed(batch) {
+      for (const message of batch) processedUpTo.set(message.partition, message.offset + 1n);
+    },
+    async lag() {
+      try {
+        const latest = (await consumer.listOffsets({ topics: [topic] })).get(topic) ?? [];
+        let lag = 0n;
+        for (const partition of placedPartitions) {
+          const position = processedUpTo.get(partition) ?? stream.offsetsToFetch.get(`${topic}:${partition}`);
+          const end = latest[partition];
+          if (position !== undefined && end !== undefined && end > position) lag += end - position;
+        }
+        return Number(lag);
+      } catch {
+        return undefined;
+      }
+    },
+    close: () => closeQuietly(stream, consumer),
+  };
+}
+
+/**
+ * A batch is handed out only if the client still knows the topic by the id its positions were
+ * placed for: a topic deleted and recreated between two fetches must not be read at the old
+ * topic's offsets. (The write step checks the same id against the database.)
+ */
+async function assertSameTopic(consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, topic: string, topicId: string) {
+  const current = (await consumer.metadata({ topics: [topic] })).topics.get(topic)?.id;
+  if (current !== topicId) throw new TopicChanged(topic, topicId, current);
+}
+
+function reportPlan(plan: PositionPlan, options: SessionOptions): void {
+  const { logger, topic, group } = options;
+  if (plan.recreated) {
+    logger.warn(
+      { topic, group, previousTopicId: plan.recreated.previousTopicId, topicId: plan.recreated.topicId },
+      `Topic ${topic} was deleted and recreated: its stored offsets belong to the old topic; reading the new one from its beginning`,
+    );
+  }
+  for (const gap of plan.gaps) {
+    logger.warn(
+      {
+        topic,
+        group,
+        partition: gap.partition,
+        firstMissing: String(gap.firstMissing),
+        lastMissing: String(gap.lastMissing),
+        missing: String(gap.count),
+      },
+      `Gap: partition ${gap.partition} of ${topic} no longer has offsets ${gap.firstMissing}–${gap.lastMissing} (deleted before this group read them); resuming at ${gap.lastMissing + 1n}`,
+    );
+  }
+  for (const truncation of plan.truncations) {
+    logger.warn(
+      { topic, group, partition: truncation.partition, stored: String(truncation.stored), end: String(truncation.end) },
+      `Partition ${truncation.partition} of ${topic} ends at ${truncation.end}, below the stored offset ${truncation.stored} (the log was truncated); resuming at its end`,
+    );
+  }
+}
+
+/**
+ * The partitions the whole group has not ingested to their end, by the offsets in the database:
+ * what `--until-idle` waits for besides idleness, and what `pos start` waits for before it stops.
+ */
+export async function partitionsBehind(warehouse: Warehouse, brokers: string[], group: string, topic: string): Promise<number[]> {
+  const [{ topicId, partitions }, stored] = await Promise.all([
+    partitionBounds(brokers, topic),
+    storedPositions(warehouse, group, topic),
+  ]);
+  return partitionsNotCaughtUp(topicId, partitions, stored);
+}
+
+async function closeQuietly(stream: Stream, consumer: Consumer<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
+  await stream.close().catch(() => {});
+  // Leaving the group hands the partitions to the other members at once.
+  await consumer.close(true).catch(() => {});
+}
+
+/** Resolves when the stream has something to read, fails, or `ms` pass, or the signal aborts. */
+async function waitForData(stream: Stream, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  const done = new AbortController();
+  const stop = AbortSignal.any([done.signal, AbortSignal.timeout(ms), ...(signal ? [signal] : [])]);
+  try {
+    await Promise.race([once(stream, 'readable', { signal: stop }), once(stream, 'error', { signal: stop })]);
+  } catch {
+    // timed out or aborted: the caller looks again
+  } finally {
+    done.abort(); // removes the listener that did not fire
+  }
+}

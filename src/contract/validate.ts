@@ -97,9 +97,9 @@ const FORBIDDEN_CHARACTERS = /[\p{Cc}\p{Cs}]/gu;
 function schemaProblem(error: ErrorObject | undefined): string {
   const where = error?.instancePath || '(message)';
   if (error?.keyword === 'pattern' && typeof error.data === 'string' && TEXT_PATTERNS.has(error.schemaPath)) {
-    const found = new RegExp(FORBIDDEN_CHARACTERS.source, 'u').exec(error.data);
-    if (found) {
-      return `${where} contains U+${hex4(found[0].charCodeAt(0))} at character ${found.index + 1}; text may not contain control characters (U+0000–U+001F, U+007F–U+009F) or unpaired surrogates`;
+    const index = error.data.search(FORBIDDEN_CHARACTERS);
+    if (index >= 0) {
+      return `${where} contains U+${hex4(error.data.charCodeAt(index))} at character ${index + 1}; text may not contain control characters (U+0000–U+001F, U+007F–U+009F) or unpaired surrogates`;
     }
   }
   return `${where} ${error?.message ?? 'is invalid'}`;

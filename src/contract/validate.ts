@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { formatMoney, lineAmounts, MONEY_PLACES, parseFixed, QUANTITY_PLACES, RATE_PLACES } from '../money.ts';
+import { formatOffset, timeZone } from '../time-zone.ts';
 import { SCHEMA_VERSION, type TransactionMessage } from './message.ts';
 
 /** The JSON Schema of contract v1, shared with anyone who consumes the topic. */
@@ -24,51 +25,136 @@ export type Verdict = { ok: true; message: TransactionMessage } | { ok: false; c
 /** A POS transaction of 200 lines is about 60 KB; anything over this is not one. */
 export const MAX_MESSAGE_BYTES = 512 * 1024;
 
-const ajv = new Ajv2020({ allErrors: false, strict: true });
+/** Dead-letter details are at most this many characters, so they never carry much of the message they describe. */
+export const MAX_DETAIL_LENGTH = 1000;
+
+// `verbose` puts the offending value on the error, for the detail of a forbidden character.
+const ajv = new Ajv2020({ allErrors: false, strict: true, verbose: true });
 (addFormats as unknown as (instance: Ajv2020) => void)(ajv);
 const schemaValidator = ajv.compile<TransactionMessage>(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** Raw bytes from the topic → a valid message, or the dead-letter code and a detail that says what is wrong. */
 export function decodeTransaction(value: Uint8Array | null | undefined): Verdict {
-  if (!value || value.length === 0) return { ok: false, code: 'invalid_json', detail: 'the message has no value' };
-  if (value.length > MAX_MESSAGE_BYTES) {
-    return { ok: false, code: 'too_large', detail: `${value.length} bytes, over the limit of ${MAX_MESSAGE_BYTES}` };
-  }
+  if (!value || value.length === 0) return rejected('invalid_json', 'the message has no value');
+  if (value.length > MAX_MESSAGE_BYTES)
+    return rejected('too_large', `${value.length} bytes, over the limit of ${MAX_MESSAGE_BYTES}`);
   let text: string;
   try {
     text = utf8.decode(value);
   } catch {
-    return { ok: false, code: 'invalid_utf8', detail: 'the value is not valid UTF-8' };
+    return rejected('invalid_utf8', 'the value is not valid UTF-8');
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    return { ok: false, code: 'invalid_json', detail: (error as Error).message };
+    // V8's message quotes a piece of the text, which may hold anything: rejected() bounds and escapes it.
+    return rejected('invalid_json', (error as Error).message);
   }
   return validateTransaction(parsed);
 }
 
-/** An already parsed message → valid, or why not (version, schema, then arithmetic). */
+/** An already parsed message → valid, or why not (version, schema, time zone, then arithmetic). */
 export function validateTransaction(candidate: unknown): Verdict {
   if (candidate !== null && typeof candidate === 'object' && !Array.isArray(candidate)) {
     const version = (candidate as { schema_version?: unknown }).schema_version;
     if (version !== undefined && version !== SCHEMA_VERSION) {
-      return {
-        ok: false,
-        code: 'unknown_version',
-        detail: `schema_version ${JSON.stringify(version)}; this consumer reads ${SCHEMA_VERSION}`,
-      };
+      return rejected('unknown_version', `schema_version ${JSON.stringify(version)}; this consumer reads ${SCHEMA_VERSION}`);
     }
   }
-  if (!schemaValidator(candidate)) {
-    const error = schemaValidator.errors?.[0];
-    const where = error?.instancePath || '(message)';
-    return { ok: false, code: 'schema', detail: `${where} ${error?.message ?? 'is invalid'}` };
-  }
+  if (!schemaValidator(candidate)) return rejected('schema', schemaProblem(mostSpecific(schemaValidator.errors ?? [])));
+  const zoneProblem = timeZoneProblem(candidate);
+  if (zoneProblem) return rejected('schema', zoneProblem);
   const problem = arithmeticProblem(candidate);
-  return problem ? { ok: false, code: 'arithmetic', detail: problem } : { ok: true, message: candidate };
+  return problem ? rejected('arithmetic', problem) : { ok: true, message: candidate };
+}
+
+/**
+ * A dead-letter detail as stored and sent: control characters and unpaired surrogates escaped
+ * (PostgreSQL refuses NUL in text, and a detail may quote the message), at most
+ * MAX_DETAIL_LENGTH characters.
+ */
+export function boundedDetail(detail: string): string {
+  const escaped = detail.replace(FORBIDDEN_CHARACTERS, (character) => `\\u${hex4(character.charCodeAt(0))}`);
+  if (escaped.length <= MAX_DETAIL_LENGTH) return escaped;
+  let end = MAX_DETAIL_LENGTH - 1;
+  if (isHighSurrogate(escaped.charCodeAt(end - 1))) end--;
+  return `${escaped.slice(0, end)}…`;
+}
+
+function rejected(code: DeadLetterCode, detail: string): Verdict {
+  return { ok: false, code, detail: boundedDetail(detail) };
+}
+
+/**
+ * What no text field may contain: the control characters (General Category Cc: U+0000–U+001F
+ * and U+007F–U+009F) and unpaired surrogates. The JSON Schema says the same with its `text` and
+ * `id` patterns; this finds the character for the detail and escapes it in details.
+ */
+const FORBIDDEN_CHARACTERS = /[\p{Cc}\p{Cs}]/gu;
+
+function schemaProblem(error: ErrorObject | undefined): string {
+  const where = error?.instancePath || '(message)';
+  if (error?.keyword === 'pattern' && typeof error.data === 'string' && TEXT_PATTERNS.has(error.schemaPath)) {
+    const index = error.data.search(FORBIDDEN_CHARACTERS);
+    if (index >= 0) {
+      return `${where} contains U+${hex4(error.data.charCodeAt(index))} at character ${index + 1}; text may not contain control characters (U+0000–U+001F, U+007F–U+009F) or unpaired surrogates`;
+    }
+  }
+  return `${where} ${error?.message ?? 'is invalid'}`;
+}
+
+/**
+ * The error to report: the deepest in the message, leaving out the summary of an `anyOf` and
+ * its "must be null" alternative (a customer with a bad name is not a customer that must be null).
+ */
+function mostSpecific(errors: ErrorObject[]): ErrorObject | undefined {
+  const telling = errors.filter(
+    (error) => error.keyword !== 'anyOf' && !(error.keyword === 'type' && /\/anyOf\/\d+\/type$/.test(error.schemaPath)),
+  );
+  let best: ErrorObject | undefined;
+  for (const error of telling.length > 0 ? telling : errors) {
+    if (!best || error.instancePath.length > best.instancePath.length) best = error;
+  }
+  return best;
+}
+
+/** The schema's patterns that forbid control characters in text. */
+const TEXT_PATTERNS = new Set(['#/$defs/text/pattern', '#/$defs/id/pattern']);
+
+/**
+ * The store's zone must exist, and `occurred_at` must carry that zone's offset at that instant:
+ * the warehouse takes the local date and hour from the text as written.
+ */
+function timeZoneProblem(message: TransactionMessage): string | undefined {
+  const { timezone } = message.store;
+  const zone = timeZone(timezone);
+  if (!zone)
+    return `/store/timezone ${JSON.stringify(timezone)} is not a time zone of the IANA database (such as America/New_York)`;
+  const at = message.occurred_at;
+  const instant = Date.parse(at);
+  const written = writtenOffsetMinutes(at);
+  const actual = zone.minutesAt(instant);
+  if (written === actual) return undefined;
+  const local = new Date(instant + actual * 60_000).toISOString().slice(0, 23);
+  return `/occurred_at ${at} has the offset ${formatOffset(written)}, but ${timezone} is at ${formatOffset(actual)} at that instant: the store's local time is ${local}${formatOffset(actual)}`;
+}
+
+/** The offset at the end of an RFC 3339 time the schema has accepted (`Z` or ±HH:MM), in minutes. */
+function writtenOffsetMinutes(time: string): number {
+  const length = time.length;
+  if (time.charCodeAt(length - 1) === 90 /* Z */) return 0;
+  const minutes = Number(time.slice(length - 5, length - 3)) * 60 + Number(time.slice(length - 2));
+  return time.charCodeAt(length - 6) === 45 /* - */ ? -minutes : minutes;
+}
+
+function hex4(code: number): string {
+  return code.toString(16).toUpperCase().padStart(4, '0');
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /** The contract's invariants, in exact integer arithmetic; the first one broken, or undefined. */

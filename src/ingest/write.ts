@@ -1,5 +1,5 @@
 import { payloadHash } from '../contract/canonical.ts';
-import { type DeadLetterCode, type Verdict, validateTransaction } from '../contract/validate.ts';
+import { boundedDetail, type DeadLetterCode, type Verdict, validateTransaction } from '../contract/validate.ts';
 import { errorMessage } from '../errors.ts';
 import type { SqlRunner, Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
@@ -199,7 +199,12 @@ export async function writeBatchIsolatingRefusals(
       const [record] = records as [IncomingRecord];
       const refused = {
         ...record,
-        verdict: { ok: false as const, code: 'database' as const, detail: `PostgreSQL refused it: ${errorMessage(error)}` },
+        verdict: {
+          ok: false as const,
+          code: 'database' as const,
+          // PostgreSQL's message may quote the value it refused.
+          detail: boundedDetail(`PostgreSQL refused it: ${errorMessage(error)}`),
+        },
       };
       return writeBatch(warehouse, [refused], scope);
     }

@@ -2,17 +2,31 @@ import type { ReportResult } from './reports.ts';
 
 export type ReportFormat = 'table' | 'csv' | 'json';
 
+/** A plain decimal number, as PostgreSQL writes numeric and integer values: `42`, `-12.50`. */
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/**
+ * What a spreadsheet opening a CSV file takes for the start of a formula (OWASP's list):
+ * `=`, `+`, `-`, `@`, tab and carriage return. Store and product names come from Kafka.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A CSV field: a text that a spreadsheet would run as a formula gets a leading `'` (numbers, even
+ * negative ones, stay numbers), then RFC 4180 quoting where needed.
+ */
+function csvField(text: string): string {
+  const safe = FORMULA_START.test(text) && !DECIMAL.test(text) ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
 /** The report as text: aligned columns for people, CSV (RFC 4180) for spreadsheets, JSON for programs. */
 export function formatReport(result: ReportResult, format: ReportFormat): string {
   const cell = (value: unknown) => (value === null || value === undefined ? '' : String(value));
   if (format === 'json') return `${JSON.stringify(result.rows, null, 2)}\n`;
   if (format === 'csv') {
-    const field = (value: unknown) => {
-      const text = cell(value);
-      return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-    };
     return [result.columns, ...result.rows.map((row) => result.columns.map((column) => row[column]))]
-      .map((values) => values.map(field).join(','))
+      .map((values) => values.map((value) => csvField(cell(value))).join(','))
       .join('\r\n')
       .concat('\r\n');
   }
@@ -20,7 +34,7 @@ export function formatReport(result: ReportResult, format: ReportFormat): string
   const widths = result.columns.map((column, i) => Math.max(column.length, ...rows.map((row) => (row[i] as string).length)));
   // A column whose every value is a number is right-aligned.
   const numeric = result.columns.map(
-    (_, i) => rows.length > 0 && rows.every((row) => /^-?\d+(\.\d+)?$|^$/.test(row[i] as string)),
+    (_, i) => rows.length > 0 && rows.every((row) => row[i] === '' || DECIMAL.test(row[i] as string)),
   );
   const line = (values: string[]) =>
     values

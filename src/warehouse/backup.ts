@@ -5,7 +5,8 @@ import { type DatabaseConfig, describeDatabase, type Environment, type ServerDat
 import { errorMessage, UserError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { findProgram, runProgram } from '../programs.ts';
-import { type SqlRunner, withServerClient } from './database.ts';
+import { withServerClient } from './database.ts';
+import { refuseNonEmpty, warehouseRows } from './restore-guard.ts';
 
 /**
  * Backups of the warehouse (the schema `pos`): `pg_dump` in its custom format for a server, the
@@ -67,27 +68,6 @@ async function backupKind(file: string): Promise<BackupKind> {
   } finally {
     await handle.close();
   }
-}
-
-/** How many rows the warehouse's tables hold (the migrations' own table aside): 0 means empty. */
-export async function warehouseRows(db: SqlRunner): Promise<number> {
-  const tables = await db.query<{ name: string }>(
-    `select table_name as name from information_schema.tables
-      where table_schema = 'pos' and table_type = 'BASE TABLE' and table_name <> 'schema_migrations'`,
-  );
-  if (tables.length === 0) return 0;
-  const counts = tables.map(({ name }) => `select count(*) as n from pos."${name.replaceAll('"', '""')}"`);
-  const [row] = await db.query<{ n: number }>(`select sum(n)::int as n from (${counts.join(' union all ')}) as counts`);
-  return row?.n ?? 0;
-}
-
-export function refuseNonEmpty(description: string, rows: number): UserError {
-  return new UserError(
-    `The warehouse in ${description} is not empty (${rows.toLocaleString('en-US')} rows in the schema pos); nothing was restored.`,
-    {
-      hint: 'Restore into an empty database, or pass --force to replace what is there.',
-    },
-  );
 }
 
 async function dumpServer(config: ServerDatabaseConfig, file: string, logger: Logger): Promise<void> {

@@ -6,8 +6,8 @@ import { drizzle } from 'drizzle-orm/pglite';
 import { describeDatabase, type EmbeddedDatabaseConfig } from '../config.ts';
 import { errorMessage, UserError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { refuseNonEmpty, warehouseRows } from './backup.ts';
-import { sqlRunner, type Warehouse } from './database.ts';
+import { sqlRunner, type Warehouse } from './connection.ts';
+import { refuseNonEmpty, warehouseRows } from './restore-guard.ts';
 import * as schema from './schema.ts';
 
 /** Smaller buffers than PostgreSQL's defaults: the embedded database shares the process (and a laptop). */

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { TransactionMessage } from '../../../src/contract/message.ts';
 import {
+  boundedDetail,
   type DeadLetterCode,
   decodeTransaction,
+  MAX_DETAIL_LENGTH,
   MAX_MESSAGE_BYTES,
+  SCHEMA_PATH,
   validateTransaction,
 } from '../../../src/contract/validate.ts';
 import { validSale } from '../../fixtures/messages.ts';
@@ -131,4 +135,209 @@ describe('decodeTransaction', () => {
   for (const [what, value, code, detail] of cases) {
     test(`dead-letters ${what} as ${code}`, () => expectCode(value, code, detail));
   }
+});
+
+/** Where a text field can carry a forbidden character; each is a path for the detail and a setter. */
+const TEXT_FIELDS: [string, (message: TransactionMessage, text: string) => void][] = [
+  ['/store/store_id', (m, text) => Object.assign(m.store, { store_id: text })],
+  ['/store/name', (m, text) => Object.assign(m.store, { name: text })],
+  ['/store/city', (m, text) => Object.assign(m.store, { city: text })],
+  ['/store/region', (m, text) => Object.assign(m.store, { region: text })],
+  ['/register_id', (m, text) => Object.assign(m, { register_id: text })],
+  ['/cashier_id', (m, text) => Object.assign(m, { cashier_id: text })],
+  ['/customer/customer_id', (m, text) => Object.assign(m.customer as object, { customer_id: text })],
+  ['/customer/name', (m, text) => Object.assign(m.customer as object, { name: text })],
+  ['/items/1/sku', (m, text) => Object.assign(m.items[1] as object, { sku: text })],
+  ['/items/1/name', (m, text) => Object.assign(m.items[1] as object, { name: text })],
+  ['/items/1/category', (m, text) => Object.assign(m.items[1] as object, { category: text })],
+  ['/items/1/brand', (m, text) => Object.assign(m.items[1] as object, { brand: text })],
+  [
+    '/payment/card_brand',
+    (m, text) =>
+      Object.assign(m, {
+        payment: { method: 'credit_card', card_brand: text, amount: m.total, tendered: null, change: null },
+      }),
+  ],
+];
+
+const hex = (code: number) => code.toString(16).toUpperCase().padStart(4, '0');
+const CONTROL_CHARACTERS = [...Array.from({ length: 0x20 }, (_, i) => i), ...Array.from({ length: 0x21 }, (_, i) => 0x7f + i)];
+
+describe('control characters in text', () => {
+  test('the card-paid sale the text cases start from is valid', () => {
+    const message = validSale();
+    (TEXT_FIELDS.at(-1) as (typeof TEXT_FIELDS)[number])[1](message, 'visa');
+    const verdict = validateTransaction(message);
+    assert.ok(verdict.ok, verdict.ok ? '' : verdict.detail);
+  });
+
+  for (const [field, set] of TEXT_FIELDS) {
+    test(`NUL in ${field} is a schema dead letter that names the field and the character`, () => {
+      expectCode(
+        mutated((m) => set(m, 'Bad\u0000Name')),
+        'schema',
+        new RegExp(`^${field} contains U\\+0000 at character 4;`),
+      );
+    });
+  }
+
+  test('every C0 and C1 control character (tab and line feed too) is refused, in a name and in an id', () => {
+    for (const code of CONTROL_CHARACTERS) {
+      for (const [field, set] of [TEXT_FIELDS[1], TEXT_FIELDS[8]] as (typeof TEXT_FIELDS)[number][]) {
+        const verdict = validateTransaction(
+          (() => {
+            const message = validSale();
+            set(message, `A${String.fromCharCode(code)}`);
+            return message;
+          })(),
+        );
+        assert.equal(verdict.ok, false, `U+${hex(code)} in ${field}`);
+        if (!verdict.ok) assert.match(verdict.detail, new RegExp(`^${field} contains U\\+${hex(code)} at character 2;`));
+      }
+    }
+  });
+
+  test('an unpaired surrogate is refused; letters beyond ASCII and emoji are fine', () => {
+    expectCode(
+      mutated((m) => Object.assign(m.store, { name: 'Caf\uD800' })),
+      'schema',
+      /^\/store\/name contains U\+D800/,
+    );
+    expectCode(
+      mutated((m) => Object.assign(m.store, { name: '\uDC00Caf' })),
+      'schema',
+      /^\/store\/name contains U\+DC00/,
+    );
+    const verdict = decodeTransaction(
+      mutated((m) => Object.assign(m.store, { name: 'Café Zürich Ñandú 東京 🛒', city: 'São Paulo' })),
+    );
+    assert.ok(verdict.ok, verdict.ok ? '' : verdict.detail);
+  });
+
+  test('NUL in the email is a schema dead letter too (its format allows no control characters)', () => {
+    expectCode(
+      mutated((m) => Object.assign(m.customer as object, { email: 'ana\u0000@example.com' })),
+      'schema',
+      /^\/customer\/email/,
+    );
+  });
+
+  test("the JSON Schema's text patterns refuse exactly the characters the code escapes in details", () => {
+    const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as { $defs: Record<string, { pattern?: string }> };
+    const forbidden = /[\p{Cc}\p{Cs}]/u;
+    for (const name of ['text', 'id']) {
+      const pattern = new RegExp(schema.$defs[name]?.pattern ?? '', 'u');
+      for (let code = 0; code <= 0xffff; code++) {
+        const text = String.fromCharCode(code);
+        assert.equal(pattern.test(text), !forbidden.test(text), `U+${hex(code)} in $defs.${name}`);
+      }
+      assert.ok(pattern.test('🛒'), `an emoji in $defs.${name}`);
+    }
+  });
+});
+
+describe('the store time zone and the offset of occurred_at', () => {
+  const at = (occurredAt: string, timezone = 'America/New_York') =>
+    validateTransaction({ ...validSale(), occurred_at: occurredAt, store: { ...validSale().store, timezone } });
+  const accepted = (occurredAt: string, timezone?: string) => {
+    const verdict = at(occurredAt, timezone);
+    assert.ok(verdict.ok, verdict.ok ? '' : verdict.detail);
+  };
+  const refused = (occurredAt: string, timezone: string | undefined, detail: RegExp) => {
+    const verdict = at(occurredAt, timezone);
+    assert.equal(verdict.ok, false, `${occurredAt} in ${timezone}`);
+    if (!verdict.ok) {
+      assert.equal(verdict.code, 'schema');
+      assert.match(verdict.detail, detail);
+    }
+  };
+
+  test('a zone that does not exist is a schema dead letter', () => {
+    refused(
+      '2026-03-06T12:31:05.120-05:00',
+      'America/Springfield',
+      /^\/store\/timezone "America\/Springfield" is not a time zone/,
+    );
+    refused('2026-03-06T12:31:05.120-05:00', 'Mars/Olympus_Mons', /is not a time zone/);
+    refused('2026-03-06T12:31:05.120-05:00', 'EST5', /timezone/);
+  });
+
+  test("the zone's offset at that instant is accepted: winter, summer, no daylight saving, links and UTC", () => {
+    accepted('2026-01-15T12:00:00.000-05:00');
+    accepted('2026-07-15T12:00:00.000-04:00');
+    accepted('2026-07-15T12:00:00.000-07:00', 'America/Phoenix');
+    accepted('2026-07-15T12:00:00.000-10:00', 'Pacific/Honolulu');
+    accepted('2026-07-15T12:00:00.000+05:45', 'Asia/Kathmandu');
+    accepted('2026-07-15T12:00:00.000-04:00', 'US/Eastern');
+    accepted('2026-07-15T12:00:00.000Z', 'Etc/UTC');
+    accepted('2026-01-15T12:00:00.000+00:00', 'Europe/London');
+    accepted('2026-01-15T12:00:00.000Z', 'Europe/London');
+  });
+
+  test('another offset is a schema dead letter whose detail gives the store-local time', () => {
+    refused(
+      '2026-03-06T12:31:05.120-04:00',
+      undefined,
+      /^\/occurred_at 2026-03-06T12:31:05\.120-04:00 has the offset -04:00, but America\/New_York is at -05:00 at that instant: the store's local time is 2026-03-06T11:31:05\.120-05:00$/,
+    );
+    refused('2026-07-15T12:00:00.000Z', undefined, /has the offset \+00:00, but America\/New_York is at -04:00/);
+    refused('2026-07-15T12:00:00.000-07:00', 'America/Denver', /America\/Denver is at -06:00/);
+    refused('2026-07-15T12:00:00.000+05:30', 'Asia/Kathmandu', /Asia\/Kathmandu is at \+05:45/);
+  });
+
+  test('around a change to summer time, to the millisecond', () => {
+    accepted('2026-03-08T01:59:59.999-05:00');
+    accepted('2026-03-08T03:00:00.000-04:00');
+    // 02:30 does not exist that night in New York: written with -05:00 it is 03:30 summer time.
+    refused(
+      '2026-03-08T02:30:00.000-05:00',
+      undefined,
+      /is at -04:00 at that instant: the store's local time is 2026-03-08T03:30:00\.000-04:00/,
+    );
+    refused('2026-03-08T01:59:59.999-04:00', undefined, /is at -05:00/);
+    // St. John's changes at 02:00 local = 05:30 UTC, in the middle of a UTC hour.
+    accepted('2026-03-08T01:59:59.999-03:30', 'America/St_Johns');
+    accepted('2026-03-08T03:00:00.000-02:30', 'America/St_Johns');
+    refused('2026-03-08T01:59:59.999-02:30', 'America/St_Johns', /is at -03:30/);
+    refused('2026-03-08T03:00:00.000-03:30', 'America/St_Johns', /is at -02:30/);
+  });
+
+  test('the hour repeated at the end of summer time exists with both offsets', () => {
+    accepted('2026-11-01T01:30:00.000-04:00');
+    accepted('2026-11-01T01:30:00.000-05:00');
+    refused('2026-11-01T02:30:00.000-04:00', undefined, /is at -05:00/);
+  });
+});
+
+describe('dead-letter details', () => {
+  test('are at most 1,000 characters however much of the message they would quote', () => {
+    const huge = mutated((m) => Object.assign(m, { schema_version: 'x'.repeat(100_000) }));
+    const verdict = decodeTransaction(huge);
+    assert.equal(verdict.ok, false);
+    if (!verdict.ok) {
+      assert.equal(verdict.code, 'unknown_version');
+      assert.equal(verdict.detail.length, MAX_DETAIL_LENGTH);
+      assert.ok(verdict.detail.endsWith('…'));
+    }
+  });
+
+  test('escape the control characters they quote: PostgreSQL stores no NUL in text', () => {
+    const verdict = decodeTransaction(Buffer.from(`nul\u0000l${' y'.repeat(5000)}`));
+    assert.equal(verdict.ok, false);
+    if (!verdict.ok) {
+      assert.equal(verdict.code, 'invalid_json');
+      assert.doesNotMatch(verdict.detail, /\p{Cc}/u);
+      assert.match(verdict.detail, /\\u0000/);
+      assert.ok(verdict.detail.length <= MAX_DETAIL_LENGTH);
+    }
+  });
+
+  test('boundedDetail leaves a short detail alone and never splits a surrogate pair', () => {
+    assert.equal(boundedDetail('/total must be a string'), '/total must be a string');
+    assert.equal(boundedDetail('a\u0007b\u009Fc\uD800'), 'a\\u0007b\\u009Fc\\uD800');
+    const cut = boundedDetail(`${'x'.repeat(MAX_DETAIL_LENGTH - 3)}🛒🛒🛒`);
+    assert.ok(cut.length <= MAX_DETAIL_LENGTH);
+    assert.ok(cut.isWellFormed(), 'no half of a surrogate pair is left');
+    assert.ok(cut.endsWith('…'));
+  });
 });

@@ -176,3 +176,17 @@ describe('reproducibility', () => {
     assert.notEqual(skus(first), skus(second));
   });
 });
+
+describe('time zones', () => {
+  test('a backfill across both changes of daylight saving time writes every store its own offset, as validation checks', async () => {
+    const acrossSpring = await backfillLines({ seed: 11, count: 6000, startDate: '2026-03-05', days: 6 });
+    const acrossAutumn = await backfillLines({ seed: 12, count: 6000, startDate: '2026-10-29', days: 6 });
+    for (const lines of [acrossSpring, acrossAutumn]) {
+      const failures = lines.map((line) => decodeTransaction(line)).filter((verdict) => !verdict.ok);
+      assert.deepEqual(failures.slice(0, 3), []);
+      const newYork = parse(lines).filter((message) => message.store.timezone === 'America/New_York');
+      const offsets = new Set(newYork.map((message) => message.occurred_at.slice(-6)));
+      assert.deepEqual([...offsets].sort(), ['-04:00', '-05:00'], 'the run straddles a change');
+    }
+  });
+});

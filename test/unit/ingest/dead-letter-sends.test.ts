@@ -54,7 +54,12 @@ test('a letter too large alone keeps the head of its value that fits, and says s
   assert.equal(record.truncated, true);
   assert.equal(headers.truncated, 'true');
   assert.equal(headers['original-size'], '1500000');
-  assert.equal(headers['original-sha256'], createHash('sha256').update(original.value as Buffer).digest('hex'));
+  assert.equal(
+    headers['original-sha256'],
+    createHash('sha256')
+      .update(original.value as Buffer)
+      .digest('hex'),
+  );
   assert.equal(headers['error-code'], 'too_large');
   assert.ok(record.bytes <= budget, `${record.bytes} > ${budget}`);
   assert.ok(record.bytes > budget - 16, 'uses the room it has');

@@ -239,6 +239,28 @@ for (const kind of ['server', 'embedded'] as const)
       }
     });
 
+    test('Kafka unreachable: the pass fails, the claims are released, no attempt is counted against the letters', {
+      timeout: 60_000,
+    }, async () => {
+      const topic = uniqueName('dlq_unreachable');
+      await insertDeadLetters(warehouse, [letter(topic, 1, 'a'), letter(topic, 2, 'b')]);
+      const outbox = new DeadLetterOutbox({ warehouse, brokers: ['127.0.0.1:1'], topics: [topic] });
+      try {
+        await assert.rejects(outbox.publishPending(), /Connection to 127.0.0.1:1 failed|Cannot connect/);
+      } finally {
+        await outbox.close();
+      }
+      const rows = await warehouse.query<{ published: boolean; publish_attempts: number; claimed: boolean }>(
+        `select published_at is not null as published, publish_attempts, publish_claimed_until is not null as claimed
+           from pos.dead_letter where topic = $1`,
+        [topic],
+      );
+      assert.deepEqual(rows, [
+        { published: false, publish_attempts: 0, claimed: false },
+        { published: false, publish_attempts: 0, claimed: false },
+      ]);
+    });
+
     test('replay lands a letter that now passes, once; a letter that still fails keeps its one row', {
       timeout: 60_000,
     }, async () => {

@@ -172,11 +172,12 @@ export class DeadLetterOutbox {
     }
   }
 
-  /** Sends the records together; if Kafka refuses them, finds which one by one. Throws only when Kafka cannot be reached. */
+  /** Sends the records together; if Kafka refuses them, finds which one by one. Throws only when Kafka cannot be reached (or the database fails). */
   async #deliver(
     records: DeadLetterRecord[],
     settle: (published: DeadLetterRecord[], refused: { record: DeadLetterRecord; error: unknown }[]) => Promise<void>,
   ): Promise<unknown> {
+    let failure: unknown;
     try {
       await this.#producer.send({
         messages: records.map((record) => ({
@@ -186,17 +187,20 @@ export class DeadLetterOutbox {
           headers: new Map(record.headers.map(([name, value]) => [Buffer.from(name), Buffer.from(value)])),
         })),
       });
+    } catch (error) {
+      failure = error ?? new Error('the send failed');
+    }
+    if (failure === undefined) {
       await settle(records, []);
       return undefined;
-    } catch (error) {
-      if (isUnreachable(error)) throw error;
-      if (records.length === 1 || isTopicRefusal(error)) {
-        await settle(
-          [],
-          records.map((record) => ({ record, error })),
-        );
-        return error;
-      }
+    }
+    if (isUnreachable(failure)) throw failure;
+    if (records.length === 1 || isTopicRefusal(failure)) {
+      await settle(
+        [],
+        records.map((record) => ({ record, error: failure })),
+      );
+      return failure;
     }
     for (const [index, record] of records.entries()) {
       const refusal = await this.#deliver([record], settle);

@@ -51,6 +51,22 @@ export function isoDate(value: string): string {
   return value;
 }
 
+/** An instant: a date (YYYY-MM-DD, meaning its midnight UTC) or an ISO 8601 time with its offset (2026-01-31T18:00:00+01:00). */
+export function instant(value: string): Date {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return new Date(`${isoDate(value)}T00:00:00Z`);
+  const parsed = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(parsed)) {
+    invalid(`expected a date as YYYY-MM-DD or a time as 2026-01-31T18:00:00Z, not "${value}".`);
+  }
+  return new Date(parsed);
+}
+
+/** A row id: a whole number from 1. */
+export function rowId(value: string): string {
+  if (!/^[1-9]\d{0,17}$/.test(value)) invalid(`expected an id (a whole number from 1), not "${value}".`);
+  return value;
+}
+
 const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** A duration: 500ms, 30s, 10m, 2h (a bare number is seconds). */

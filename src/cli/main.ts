@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { errorMessage, UserError } from '../errors.ts';
 import { registerConsumeCommand } from './consume.ts';
 import { registerDbCommands } from './db.ts';
+import { registerDeadLettersCommands } from './dead-letters.ts';
 import { registerKafkaCommands } from './kafka.ts';
 import { registerReportCommand } from './report.ts';
 import { registerSimulateCommand } from './simulate.ts';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerSimulateCommand(program);
   registerConsumeCommand(program);
   registerDbCommands(program);
+  registerDeadLettersCommands(program);
   registerReportCommand(program);
   for (const command of program.commands) command.showHelpAfterError('(add --help for usage)').exitOverride();
   return program;

@@ -5,14 +5,14 @@ import { errorMessage } from '../errors.ts';
 import { ensureTopics } from '../kafka/admin.ts';
 import type { Logger } from '../logger.ts';
 import type { Warehouse } from '../warehouse/database.ts';
-import { DeadLetterTopic } from './dead-letter-topic.ts';
+import { DeadLetterOutbox } from './dead-letter-outbox.ts';
 import type { PositionPlan } from './positions.ts';
 import type { BatchResult } from './write.ts';
 
 /** How often a one-line progress log (rate, lag, dead letters, gaps) is written. */
 const PROGRESS_EVERY_MS = 5000;
-/** How often pending dead letters are copied to the DLQ topic, besides after a batch that made some. */
-const OUTBOX_EVERY_MS = 5000;
+/** How often pending dead letters are copied to the DLQ topic, besides at start-up and after a batch that made some. */
+const OUTBOX_EVERY_MS = 10_000;
 
 export interface IngestTotals {
   batches: number;
@@ -72,23 +72,24 @@ export class Acknowledger {
   /** What each member's session reports as its lag. */
   readonly lagSources = new Set<() => Promise<number | undefined>>();
   readonly #options: AcknowledgeOptions;
-  readonly #outbox: DeadLetterTopic;
-  #outboxTimer: NodeJS.Timeout | undefined;
-  #publishing: Promise<void> | undefined;
+  readonly #outbox: DeadLetterOutbox;
   #firstBatchAt: number | undefined;
   #lastLog = { at: performance.now(), messages: 0 };
 
   private constructor(options: AcknowledgeOptions) {
     this.#options = options;
-    this.#outbox = new DeadLetterTopic(options.warehouse, options.brokers);
+    this.#outbox = new DeadLetterOutbox({
+      warehouse: options.warehouse,
+      brokers: options.brokers,
+      logger: options.logger,
+      topics: [options.topic],
+    });
   }
 
   static async start(options: AcknowledgeOptions): Promise<Acknowledger> {
     await ensureTopics(options.brokers, [{ name: deadLetterTopic(options.topic), partitions: 1 }]);
     const acknowledger = new Acknowledger(options);
-    void acknowledger.publishDeadLetters();
-    acknowledger.#outboxTimer = setInterval(() => void acknowledger.publishDeadLetters(), OUTBOX_EVERY_MS);
-    acknowledger.#outboxTimer.unref();
+    acknowledger.#outbox.startTimer(OUTBOX_EVERY_MS);
     return acknowledger;
   }
 
@@ -118,32 +119,24 @@ export class Acknowledger {
     await this.#maybeLogProgress();
   }
 
-  /** Copies pending dead letters to the DLQ topic; one run at a time, failures logged and retried later. */
-  publishDeadLetters(): Promise<void> {
-    this.#publishing ??= this.#outbox
-      .publishPending()
-      .then((published) => {
-        if (published > 0) this.#options.logger.debug({ published }, 'Dead letters copied to the DLQ topic');
-      })
-      .catch((error: unknown) =>
-        this.#options.logger.warn(
-          { err: errorMessage(error) },
-          'Could not copy dead letters to the DLQ topic yet; they stay in the table and are retried',
-        ),
-      )
-      .finally(() => {
-        this.#publishing = undefined;
-      });
-    return this.#publishing;
+  /** Copies pending dead letters to the DLQ topic; failures are logged, and the letters retried later. */
+  async publishDeadLetters(): Promise<void> {
+    try {
+      const { published, failed } = await this.#outbox.publishPending();
+      if (published > 0 || failed > 0) this.#options.logger.debug({ published, failed }, 'Dead letters copied to the DLQ topic');
+    } catch (error) {
+      this.#options.logger.warn(
+        { err: errorMessage(error) },
+        'Could not copy dead letters to the DLQ topic yet; they stay in the table and are retried',
+      );
+    }
   }
 
   /** Publishes what is pending, writes the summary, and lets go of the outbox's producer. */
   async close(): Promise<void> {
-    clearInterval(this.#outboxTimer);
-    await this.#publishing;
     await this.publishDeadLetters();
     await this.#maybeLogProgress(true);
-    await this.#outbox.close().catch(() => {});
+    await this.#outbox.close();
   }
 
   async #lag(): Promise<number | undefined> {

@@ -1,0 +1,167 @@
+import { payloadHash } from '../contract/canonical.ts';
+import { type DeadLetterCode, decodeTransaction } from '../contract/validate.ts';
+import type { Warehouse } from '../warehouse/database.ts';
+import {
+  type DeadLetterToReplay,
+  deadLettersToReplay,
+  deleteReplayCopies,
+  lastDeadLetterId,
+  recordReplayOutcomes,
+  replayStates,
+  SETTLED_REPLAY_OUTCOMES,
+} from '../warehouse/sql/replay-dead-letters.ts';
+import { storedPayloadHashes } from '../warehouse/sql/stored-payload-hashes.ts';
+import { type IncomingRecord, writeBatchIsolatingRefusals } from './write.ts';
+
+/**
+ * What a replay made of a letter: it `landed`; its transaction was already stored with the same
+ * content (`duplicate`); with other content (`conflict`); PostgreSQL `refused` it; or today's
+ * validation still rejects it (`invalid:<code>`). `landed` and `duplicate` settle a letter: later
+ * replays leave it alone.
+ */
+export type ReplayOutcome = 'landed' | 'duplicate' | 'conflict' | 'refused' | `invalid:${DeadLetterCode}`;
+
+export interface ReplaySelection {
+  /** Letters with this error code… */
+  code?: string;
+  /** …or these letters (ids). Neither: every letter no replay has settled. */
+  ids?: string[];
+}
+
+export interface ReplayedLetter {
+  id: string;
+  outcome: ReplayOutcome;
+  /** Why it did not land, when it did not. */
+  detail?: string;
+}
+
+export interface ReplayResult {
+  /** Every letter replayed, in id order. */
+  letters: ReplayedLetter[];
+  /** How many of each outcome. */
+  outcomes: Partial<Record<ReplayOutcome, number>>;
+  /** Asked for by id, but a replay had settled them already: left alone. */
+  alreadySettled: string[];
+  /** Asked for by id, but not in the table. */
+  notFound: string[];
+}
+
+/** Letters replayed per database round (each round writes them in one transaction, through the write path). */
+const PAGE = 500;
+
+/**
+ * Replays dead letters: re-validates each one's raw bytes with today's code and writes those that
+ * now pass through the consumer's write path (writeBatchIsolatingRefusals), so each transaction
+ * lands at most once whoever else writes it; then records `replayed_at` and the outcome. A letter
+ * that fails again is not stored again: it keeps its row, with the new outcome.
+ */
+export async function replayDeadLetters(warehouse: Warehouse, selection: ReplaySelection): Promise<ReplayResult> {
+  const result: ReplayResult = { letters: [], outcomes: {}, alreadySettled: [], notFound: [] };
+  if (selection.ids) {
+    const states = await replayStates(warehouse, selection.ids);
+    result.notFound = selection.ids.filter((id) => !states.has(id));
+    result.alreadySettled = selection.ids.filter((id) => SETTLED_REPLAY_OUTCOMES.includes(states.get(id) ?? ''));
+  }
+  let afterId = '0';
+  for (;;) {
+    const letters = await deadLettersToReplay(warehouse, { ...selection, afterId, limit: PAGE });
+    const last = letters.at(-1);
+    if (!last) return result;
+    const replayed = await replayPage(warehouse, letters);
+    await recordReplayOutcomes(warehouse, replayed);
+    for (const letter of replayed) {
+      result.letters.push(letter);
+      result.outcomes[letter.outcome] = (result.outcomes[letter.outcome] ?? 0) + 1;
+    }
+    afterId = last.id;
+  }
+}
+
+async function replayPage(warehouse: Warehouse, letters: DeadLetterToReplay[]): Promise<ReplayedLetter[]> {
+  const outcomes = new Map<string, ReplayedLetter>();
+  const candidates: { letter: DeadLetterToReplay; record: IncomingRecord; transactionId: string; hash: string }[] = [];
+  for (const letter of letters) {
+    const record = toIncomingRecord(letter);
+    if (!record.verdict.ok) {
+      outcomes.set(letter.id, { id: letter.id, outcome: `invalid:${record.verdict.code}`, detail: record.verdict.detail });
+      continue;
+    }
+    const { message } = record.verdict;
+    candidates.push({
+      letter,
+      record,
+      transactionId: message.transaction_id.toLowerCase(),
+      hash: payloadHash(message).toString('hex'),
+    });
+  }
+
+  // Compared here rather than by the write path, which would store a conflict as a new dead letter.
+  const stored = await storedPayloadHashes(warehouse, [...new Set(candidates.map((candidate) => candidate.transactionId))]);
+  const toWrite: typeof candidates = [];
+  for (const candidate of candidates) {
+    const known = stored.get(candidate.transactionId);
+    if (known === undefined) {
+      stored.set(candidate.transactionId, candidate.hash);
+      toWrite.push(candidate);
+    } else if (known === candidate.hash) {
+      outcomes.set(candidate.letter.id, { id: candidate.letter.id, outcome: 'duplicate' });
+    } else {
+      outcomes.set(candidate.letter.id, {
+        id: candidate.letter.id,
+        outcome: 'conflict',
+        detail: `transaction ${candidate.transactionId} is stored with different content`,
+      });
+    }
+  }
+
+  if (toWrite.length > 0) {
+    const before = await lastDeadLetterId(warehouse);
+    // No offset scope: a replay moves no consumer group's offsets.
+    const written = await writeBatchIsolatingRefusals(
+      warehouse,
+      toWrite.map((candidate) => candidate.record),
+    );
+    const refusals = new Map(
+      written.rejected.map((rejection) => [
+        rejection.source ? positionKey(rejection.source) : `id:${rejection.transactionId}`,
+        rejection,
+      ]),
+    );
+    const copies: Buffer[] = [];
+    for (const { letter, record, transactionId } of toWrite) {
+      const refusal = refusals.get(record.source ? positionKey(record.source) : `id:${transactionId}`);
+      if (!refusal) {
+        // (Should another writer store the transaction in the instant between the comparison
+        // above and this write, it counts as landed here: the warehouse holds it once either way.)
+        outcomes.set(letter.id, { id: letter.id, outcome: 'landed' });
+        continue;
+      }
+      const outcome: ReplayOutcome =
+        refusal.code === 'conflict' ? 'conflict' : refusal.code === 'database' ? 'refused' : `invalid:${refusal.code}`;
+      outcomes.set(letter.id, { id: letter.id, outcome, detail: refusal.detail });
+      if (!record.source && record.value) copies.push(record.value);
+    }
+    await deleteReplayCopies(warehouse, before, copies);
+  }
+  return letters.map((letter) => outcomes.get(letter.id) as ReplayedLetter);
+}
+
+function toIncomingRecord(letter: DeadLetterToReplay): IncomingRecord {
+  const bytes = (value: Uint8Array | null) =>
+    value === null ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  const value = bytes(letter.raw_value);
+  return {
+    key: bytes(letter.key),
+    value,
+    // Where the message came from, so that what lands says so, and a refusal finds the letter's own row.
+    source:
+      letter.topic !== null && letter.partition !== null && letter.offset !== null
+        ? { topic: letter.topic, partition: letter.partition, offset: BigInt(letter.offset) }
+        : undefined,
+    verdict: decodeTransaction(value),
+  };
+}
+
+function positionKey(source: { topic: string; partition: number; offset: bigint }): string {
+  return `${source.topic}:${source.partition}:${source.offset}`;
+}

@@ -1,0 +1,80 @@
+import type { SqlRunner } from '../database.ts';
+
+/** Replays that settled a letter: replaying it again would change nothing. */
+export const SETTLED_REPLAY_OUTCOMES = ['landed', 'duplicate'];
+
+export interface DeadLetterToReplay {
+  id: string;
+  topic: string | null;
+  partition: number | null;
+  offset: string | null;
+  /** Buffer from a server, Uint8Array from the embedded database. */
+  key: Uint8Array | null;
+  raw_value: Uint8Array | null;
+}
+
+export interface ReplaySelection {
+  code?: string | undefined;
+  ids?: string[] | undefined;
+  /** Letters after this id (paging). */
+  afterId: string;
+  limit: number;
+}
+
+/** The next page of letters to replay, in id order: those of the code or ids asked for that no replay has settled. */
+export function deadLettersToReplay(db: SqlRunner, selection: ReplaySelection): Promise<DeadLetterToReplay[]> {
+  return db.query<DeadLetterToReplay & Record<string, unknown>>(
+    `select id::text as id, topic, partition, "offset"::text as "offset", key, raw_value
+       from pos.dead_letter
+      where id > $1::bigint
+        and ($2::text is null or error_code = $2)
+        and ($3::bigint[] is null or id = any($3::bigint[]))
+        and (replay_outcome is null or replay_outcome <> all($4::text[]))
+      order by id
+      limit $5`,
+    [selection.afterId, selection.code ?? null, selection.ids ?? null, SETTLED_REPLAY_OUTCOMES, selection.limit],
+  );
+}
+
+/** Of these ids, those that exist, with the outcome of their last replay (null: never replayed). */
+export async function replayStates(db: SqlRunner, ids: string[]): Promise<Map<string, string | null>> {
+  const rows = await db.query<{ id: string; replay_outcome: string | null }>(
+    'select id::text as id, replay_outcome from pos.dead_letter where id = any($1::bigint[])',
+    [ids],
+  );
+  return new Map(rows.map((row) => [row.id, row.replay_outcome]));
+}
+
+/** Records when each letter was replayed and what came of it. */
+export async function recordReplayOutcomes(db: SqlRunner, outcomes: { id: string; outcome: string }[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  await db.query(
+    `update pos.dead_letter d set replayed_at = now(), replay_outcome = o.outcome
+       from unnest($1::bigint[], $2::text[]) as o (id, outcome)
+      where d.id = o.id`,
+    [outcomes.map((entry) => entry.id), outcomes.map((entry) => entry.outcome)],
+  );
+}
+
+/** The newest dead letter's id ('0' when there is none). */
+export async function lastDeadLetterId(db: SqlRunner): Promise<string> {
+  const [row] = await db.query<{ id: string }>('select coalesce(max(id), 0)::text as id from pos.dead_letter');
+  return row?.id ?? '0';
+}
+
+/**
+ * Deletes the copies that the write path stored, after `afterId`, of replayed letters that have no
+ * source position (written with `writeTransactions`): a replayed letter is never stored twice.
+ * (Letters with a source position are not: the dead-letter table keeps one per position.)
+ */
+export async function deleteReplayCopies(db: SqlRunner, afterId: string, rawValues: Buffer[]): Promise<number> {
+  if (rawValues.length === 0) return 0;
+  const rows = await db.query(
+    `delete from pos.dead_letter
+      where topic is null and id > $1::bigint
+        and raw_value in (select decode(value, 'hex') from unnest($2::text[]) as copy (value))
+     returning id`,
+    [afterId, rawValues.map((value) => value.toString('hex'))],
+  );
+  return rows.length;
+}

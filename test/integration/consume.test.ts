@@ -16,9 +16,11 @@ import { consumeAll } from './support/topics.ts';
 import { migratedWarehouse, snapshot } from './support/warehouse.ts';
 
 const COUNT = 20_000;
+/** The group of these stories (a later --group wins): its own, since test files run at once on one broker. */
+const GROUP = uniqueName('warehouse');
 
 function consumeCli(database: TestDatabase, topic: string, ...extra: string[]): Promise<CliResult> {
-  return runCli(['consume', '--topic', topic, '--from-beginning', '--until-idle', '4s', ...extra], {
+  return runCli(['consume', '--topic', topic, '--group', GROUP, '--until-idle', '4s', ...extra], {
     env: { DATABASE_URL: database.url, KAFKA_BROKERS: testBrokers().join(','), LOG_LEVEL: process.env.LOG_LEVEL },
   });
 }
@@ -54,7 +56,7 @@ describe('pos consume: 20,000 simulated transactions into the star schema', () =
     const before = await snapshot(warehouse);
     await withAdmin(testBrokers(), (admin) =>
       admin.alterConsumerGroupOffsets({
-        groupId: 'pos-warehouse',
+        groupId: GROUP,
         topics: [{ name: topic, partitionOffsets: [0, 1, 2, 3, 4, 5].map((partition) => ({ partition, offset: 0n })) }],
       }),
     );
@@ -94,7 +96,7 @@ describe('pos consume: 20,000 simulated transactions into the star schema', () =
 
   test('replaying the whole topic into the same group (its offsets forgotten) changes no row', { timeout: 180_000 }, async () => {
     const before = await snapshot(warehouse);
-    await warehouse.query("delete from pos.ingest_offset where consumer_group = 'pos-warehouse'");
+    await warehouse.query('delete from pos.ingest_offset where consumer_group = $1', [GROUP]);
     const result = await consumeCli(database, topic);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Read 20,000 messages: 0 transactions landed \(0 lines\), 20,000 duplicates/);

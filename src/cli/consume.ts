@@ -32,7 +32,7 @@ export function registerConsumeCommand(program: Command): void {
     .option(
       '--batch-bytes <n>',
       'bytes of messages per database transaction, at most (default: a 128th of the heap, 4 to 16 MiB)',
-      flags.integer(1024, 1024 ** 3),
+      flags.integer(1, 1024 ** 3),
     )
     .option(
       '--members <n>',

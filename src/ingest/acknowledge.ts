@@ -174,6 +174,7 @@ export class Acknowledger {
       {
         ...fields,
         lines,
+        batches: totals.batches,
         activeSeconds: Number(seconds.toFixed(2)),
         transactionsPerSecond: seconds > 0 ? Math.round(landed / seconds) : 0,
         linesPerSecond: seconds > 0 ? Math.round(lines / seconds) : 0,

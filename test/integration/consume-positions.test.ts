@@ -167,6 +167,18 @@ describe('pos consume: read positions that no restart, deletion or recreation ca
     assert.equal((await landedCount(warehouse)) - before, 12);
   });
 
+  test('a batch is bounded in bytes as well as in messages', { timeout: 120_000 }, async () => {
+    const topic = uniqueName('batch_bytes');
+    const messages = await produceBacklog(topic, 40, 61);
+    const smallest = Math.min(...messages.map((message) => Buffer.byteLength(JSON.stringify(message))));
+    // Every message is larger than the cap, so each batch holds exactly one (one message always fits).
+    const result = await consumeCli(topic, 'byte-bounded', '--batch-bytes', String(smallest - 1));
+    assert.equal(result.code, 0, result.stderr);
+    const finished = JSON.parse(result.stderr.split('\n').find((line) => line.includes('"Ingest finished"')) ?? '{}');
+    assert.equal(finished.landed, 40);
+    assert.equal(finished.batches, 40);
+  });
+
   test('--until-idle on a topic that does not exist exits 1 at once, naming it', { timeout: 60_000 }, async () => {
     const topic = uniqueName('missing');
     const result = await consumeCli(topic, 'nobody');

@@ -136,6 +136,9 @@ export class KafkaSink implements MessageSink {
         return delay;
       },
       connectTimeout: 5000,
+      // A request queued on a connection to a broker that died is not failed with the connection:
+      // it waits for this timeout (30 s by default) before it is retried elsewhere.
+      requestTimeout: 10_000,
     });
   }
 

@@ -1,5 +1,4 @@
-import { brokersFor, kafkaDown, kafkaUp, localBrokerDir, TOPIC_PARTITIONS } from './broker/lifecycle.ts';
-import { localBrokerStatus } from './broker/local-broker.ts';
+import { brokersFor, kafkaDown, kafkaUp, localKafkaRunning, TOPIC_PARTITIONS } from './broker/lifecycle.ts';
 import { DEFAULT_SIZES } from './catalog/catalog.ts';
 import type { Config } from './config.ts';
 import { type DashboardState, dashboardLines, type TerminalView } from './dashboard.ts';
@@ -50,7 +49,7 @@ export interface StartSummary {
  */
 export async function start(options: StartOptions): Promise<StartSummary> {
   const { config, logger } = options;
-  const brokerWasRunning = config.kafka.external || localBrokerStatus(localBrokerDir(config)).running;
+  const brokerWasRunning = config.kafka.external || localKafkaRunning(config);
   await kafkaUp(config, { logger });
   let summary: Omit<StartSummary, 'stoppedBroker'>;
   let stoppedBroker = false;

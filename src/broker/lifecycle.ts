@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { type Config, DEFAULT_KAFKA_PORT } from '../config.ts';
-import { errorMessage } from '../errors.ts';
+import { errorMessage, UserError } from '../errors.ts';
 import { connectToKafka, ensureTopics, listTopics, type TopicInfo, withAdmin } from '../kafka/admin.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import { pinnedKafkaVersion } from './distribution.ts';
 import { localBrokerStatus, startLocalBroker, stopLocalBroker } from './local-broker.ts';
+import { CLUSTER_NODES, clusterRunning, localClusterStatus, startLocalCluster, stopLocalCluster } from './local-cluster.ts';
 
 /** The sales topic's partition count: enough for a consumer group of up to six members. */
 export const TOPIC_PARTITIONS = 6;
@@ -18,11 +19,21 @@ export function localBrokerDir(config: Config): string {
 }
 
 /**
- * Where clients connect: KAFKA_BROKERS when set; else the local broker, on the port it was
- * started with (`pos kafka up --port`), or the default port when it is not running.
+ * Where clients connect: KAFKA_BROKERS when set; else the local cluster's three nodes when it
+ * runs (`pos kafka up --brokers 3`); else the local broker, on the port it was started with
+ * (`pos kafka up --port`), or the default port when it is not running.
  */
 export function brokersFor(config: Config): string[] {
-  return config.kafka.external ? config.kafka.brokers : [`127.0.0.1:${localBrokerPort(config)}`];
+  if (config.kafka.external) return config.kafka.brokers;
+  const cluster = localClusterStatus(localBrokerDir(config));
+  if (cluster.some((node) => node.status.running)) return cluster.map((node) => `127.0.0.1:${node.port}`);
+  return [`127.0.0.1:${localBrokerPort(config)}`];
+}
+
+/** Whether `pos` runs a broker (or a cluster) from this data directory. */
+export function localKafkaRunning(config: Config): boolean {
+  const dir = localBrokerDir(config);
+  return localBrokerStatus(dir).running || clusterRunning(dir);
 }
 
 function localBrokerPort(config: Config): number {
@@ -35,38 +46,81 @@ export interface KafkaUpResult {
   external: boolean;
   /** False when a running broker was reused (or the cluster is external). */
   started: boolean;
+  /** The local cluster's nodes this call started (all, or those that were down). */
+  startedNodes: number[];
   createdTopics: string[];
+}
+
+export interface KafkaUpOptions {
+  port?: number;
+  /** 1 (the default): a single broker; 3: a replicated cluster. Without it, a running cluster is reused. */
+  brokers?: number;
+  logger?: Logger;
 }
 
 /**
  * `pos kafka up`: with KAFKA_BROKERS, only checks that the cluster answers. Otherwise starts the
- * local broker (or reuses the running one) and creates the sales and dead-letter topics if missing.
+ * local broker, or with `brokers: 3` the local cluster (or reuses what runs, starting a cluster's
+ * stopped nodes), and creates the sales and dead-letter topics if missing (replicated three times
+ * on the cluster, needing two in-sync replicas: the cluster's defaults).
  */
-export async function kafkaUp(config: Config, options: { port?: number; logger?: Logger } = {}): Promise<KafkaUpResult> {
+export async function kafkaUp(config: Config, options: KafkaUpOptions = {}): Promise<KafkaUpResult> {
   const logger = options.logger ?? silentLogger;
   if (config.kafka.external) {
     await connectToKafka(config.kafka.brokers, true, 10_000);
-    return { brokers: config.kafka.brokers, external: true, started: false, createdTopics: [] };
+    return { brokers: config.kafka.brokers, external: true, started: false, startedNodes: [], createdTopics: [] };
   }
-  // Without --port, a running broker is reused wherever it listens.
-  const port = options.port ?? localBrokerPort(config);
-  const { started } = await startLocalBroker({ dataDir: localBrokerDir(config), port, logger });
-  const brokers = [`127.0.0.1:${port}`];
+  const dataDir = localBrokerDir(config);
+  const cluster = clusterRunning(dataDir);
+  const nodes = options.brokers ?? (cluster ? CLUSTER_NODES : 1);
+  let brokers: string[];
+  let started: boolean;
+  let startedNodes: number[] = [];
+  if (nodes === CLUSTER_NODES) {
+    const result = await startLocalCluster({ dataDir, port: options.port, defaultPort: DEFAULT_KAFKA_PORT, logger });
+    brokers = result.brokers;
+    startedNodes = result.started;
+    started = startedNodes.length > 0;
+  } else if (nodes === 1) {
+    if (cluster) {
+      throw new UserError(`A local cluster of ${CLUSTER_NODES} brokers runs from ${dataDir}.`, {
+        hint: 'Use it (`pos kafka up --brokers 3`), or run `pos kafka down` first for a single broker.',
+      });
+    }
+    // Without --port, a running broker is reused wherever it listens.
+    const port = options.port ?? localBrokerPort(config);
+    ({ started } = await startLocalBroker({ dataDir, port, logger }));
+    brokers = [`127.0.0.1:${port}`];
+  } else {
+    throw new UserError(`A local Kafka has 1 or ${CLUSTER_NODES} brokers, not ${nodes}.`);
+  }
   const createdTopics = await ensureTopics(brokers, [
     { name: config.topic, partitions: TOPIC_PARTITIONS },
     { name: deadLetterTopic(config.topic), partitions: 1 },
   ]);
-  return { brokers, external: false, started, createdTopics };
+  return { brokers, external: false, started, startedNodes, createdTopics };
 }
 
-/** `pos kafka down`: stops the local broker; a cluster named by KAFKA_BROKERS is never touched. */
+/** `pos kafka down`: stops the local broker, or every node of the local cluster; a cluster named by KAFKA_BROKERS is never touched. */
 export async function kafkaDown(
   config: Config,
   options: { logger?: Logger } = {},
-): Promise<{ stopped: boolean; external: boolean }> {
-  if (config.kafka.external) return { stopped: false, external: true };
-  const stopped = await stopLocalBroker({ dataDir: localBrokerDir(config), ...options });
-  return { stopped: stopped !== undefined, external: false };
+): Promise<{ stopped: boolean; external: boolean; nodes: number }> {
+  if (config.kafka.external) return { stopped: false, external: true, nodes: 0 };
+  const dataDir = localBrokerDir(config);
+  const [single, cluster] = await Promise.all([
+    stopLocalBroker({ dataDir, ...options }),
+    stopLocalCluster({ dataDir, ...options }),
+  ]);
+  const nodes = (single ? 1 : 0) + cluster.length;
+  return { stopped: nodes > 0, external: false, nodes };
+}
+
+export interface KafkaNodeStatus {
+  nodeId: number;
+  address: string;
+  pid: number | undefined;
+  running: boolean;
 }
 
 export interface KafkaStatus {
@@ -77,18 +131,31 @@ export interface KafkaStatus {
   /** Known for the local broker only: Kafka does not tell clients its version. */
   version: string | undefined;
   pid: number | undefined;
+  /** The local cluster's nodes (empty for a single broker or an external cluster). */
+  nodes: KafkaNodeStatus[];
   topics: TopicInfo[];
   error: string | undefined;
 }
 
 export async function kafkaStatus(config: Config): Promise<KafkaStatus> {
   const brokers = brokersFor(config);
-  const local = config.kafka.external ? undefined : localBrokerStatus(localBrokerDir(config));
+  const dataDir = localBrokerDir(config);
+  const cluster = config.kafka.external ? [] : localClusterStatus(dataDir);
+  const nodes: KafkaNodeStatus[] = cluster.some((node) => node.status.running)
+    ? cluster.map((node) => ({
+        nodeId: node.nodeId,
+        address: `127.0.0.1:${node.port}`,
+        pid: node.status.running ? node.status.state.pid : undefined,
+        running: node.status.running,
+      }))
+    : [];
+  const local = config.kafka.external || nodes.length > 0 ? undefined : localBrokerStatus(dataDir);
   const base = {
     brokers,
     external: config.kafka.external,
     version: local?.running ? local.state.version : config.kafka.external ? undefined : pinnedKafkaVersion(),
     pid: local?.running ? local.state.pid : undefined,
+    nodes,
   };
   // A local broker that is not running is not probed: something else may listen on its port.
   if (local && !local.running) return { ...base, running: false, topics: [], error: undefined };

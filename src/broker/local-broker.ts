@@ -68,7 +68,6 @@ export function localBrokerStatus(dataDir: string): LocalBrokerStatus {
 export async function startLocalBroker(options: LocalBrokerOptions): Promise<{ started: boolean; state: LocalBrokerState }> {
   const logger = options.logger ?? silentLogger;
   const env = options.env ?? process.env;
-  const paths = files(options.dataDir);
 
   const current = localBrokerStatus(options.dataDir);
   if (current.running) {
@@ -82,37 +81,91 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<{ s
     return { started: false, state: current.state };
   }
 
+  const runtime = await kafkaRuntime(env, logger);
+  await requireFreePort(options.port);
+  const controllerPort = await findFreePort();
+  const node: NodeSpec = {
+    dir: options.dataDir,
+    nodeId: 1,
+    port: options.port,
+    controllerPort,
+    voters: `1@127.0.0.1:${controllerPort}`,
+    replication: { factor: 1, minInsync: 1 },
+    heap: HEAP,
+    clusterId: newClusterId(),
+  };
+  const launched = await launchNode(node, runtime, env, logger);
+  await waitForNode(node, launched);
+  return { started: true, state: launched.state };
+}
+
+/** Java and the Kafka jars, found (and fetched) once for the nodes a start launches. */
+export interface KafkaRuntime {
+  java: string;
+  libDir: string;
+  version: string;
+}
+
+export async function kafkaRuntime(env: Environment, logger: Logger): Promise<KafkaRuntime> {
   const java = await findJava(env);
   const distribution = await ensureKafkaDistribution({ env, logger });
-  if (!(await isPortFree(options.port))) {
-    throw new UserError(`Port ${options.port} on 127.0.0.1 is already in use, so the local Kafka broker cannot listen there.`, {
-      hint: `If a Kafka broker is already running there, use it: KAFKA_BROKERS=127.0.0.1:${options.port}. Otherwise pass --port to pick another port.`,
-    });
-  }
+  return { java: java.executable, libDir: distribution.libDir, version: distribution.version };
+}
 
-  const controllerPort = await findFreePort();
+/** One KRaft node (broker and controller in one JVM): where it keeps its files, and how it joins its quorum. */
+export interface NodeSpec {
+  /** Its data, config, pid file and logs. */
+  dir: string;
+  nodeId: number;
+  port: number;
+  controllerPort: number;
+  /** controller.quorum.voters: `id@host:port` of every controller, comma-separated. */
+  voters: string;
+  /** Replication of the internal topics and the defaults of new topics. */
+  replication: { factor: number; minInsync: number };
+  heap: string;
+  /** Used only when the storage is formatted (its first start); every node of a cluster shares it. */
+  clusterId: string;
+}
+
+/** A node's JVM, started: what its state file says, and a signal that aborts when the process exits. */
+export interface LaunchedNode {
+  state: LocalBrokerState;
+  exited: AbortSignal;
+}
+
+export async function requireFreePort(port: number): Promise<void> {
+  if (await isPortFree(port)) return;
+  throw new UserError(`Port ${port} on 127.0.0.1 is already in use, so the local Kafka broker cannot listen there.`, {
+    hint: `If a Kafka broker is already running there, use it: KAFKA_BROKERS=127.0.0.1:${port}. Otherwise pass --port to pick another port.`,
+  });
+}
+
+/** Writes the node's config, formats its storage on its first start, and starts its JVM detached (without waiting for it). */
+export async function launchNode(node: NodeSpec, runtime: KafkaRuntime, env: Environment, logger: Logger): Promise<LaunchedNode> {
+  const paths = files(node.dir);
   await mkdir(paths.logs, { recursive: true });
-  await writeFile(paths.serverProperties, serverProperties(options.port, controllerPort, paths.storage));
+  await writeFile(paths.serverProperties, serverProperties(node, paths.storage));
   await writeFile(paths.log4j, log4jProperties(paths.brokerLog));
-  const classpath = join(distribution.libDir, '*');
+  const classpath = join(runtime.libDir, '*');
   const jvmFlags = [`-Dlog4j2.configurationFile=${paths.log4j}`, '-Djava.awt.headless=true'];
 
   if (!existsSync(join(paths.storage, 'meta.properties'))) {
-    logger.info({ dataDir: options.dataDir }, 'Formatting the broker storage (first start)');
+    logger.info({ dataDir: node.dir }, 'Formatting the broker storage (first start)');
     await runProgram(
-      java.executable,
-      [...jvmFlags, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', paths.serverProperties],
+      runtime.java,
+      [...jvmFlags, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', node.clusterId, '-c', paths.serverProperties],
       { env, timeoutMs: 120_000 },
     );
   }
 
-  logger.info({ port: options.port, version: distribution.version }, 'Starting the local Kafka broker');
+  logger.info({ node: node.nodeId, port: node.port, version: runtime.version }, 'Starting a local Kafka broker');
   const output = openSync(paths.jvmOut, 'a');
   const child = spawn(
-    java.executable,
+    runtime.java,
     [
-      `-Xms${HEAP}`,
-      `-Xmx${HEAP}`,
+      `-Xms${node.heap}`,
+      `-Xmx${node.heap}`,
       '-XX:+UseG1GC',
       '-XX:MaxGCPauseMillis=20',
       '-XX:+ExitOnOutOfMemoryError',
@@ -122,37 +175,41 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<{ s
       'kafka.Kafka',
       paths.serverProperties,
     ],
-    { cwd: options.dataDir, env, detached: true, stdio: ['ignore', output, output] },
+    { cwd: node.dir, env, detached: true, stdio: ['ignore', output, output] },
   );
   closeSync(output);
   child.unref();
   const pid = child.pid;
-  if (pid === undefined) throw new UserError(`Could not start ${java.executable}.`);
+  if (pid === undefined) throw new UserError(`Could not start ${runtime.java}.`);
 
   const state: LocalBrokerState = {
     pid,
-    port: options.port,
-    controllerPort,
-    version: distribution.version,
+    port: node.port,
+    controllerPort: node.controllerPort,
+    version: runtime.version,
     startedAt: new Date().toISOString(),
   };
   await writeFile(paths.pid, `${pid}\n`);
   await writeFile(paths.state, `${JSON.stringify(state, null, 2)}\n`);
-
   const exited = new AbortController();
   child.once('exit', (code, signal) => exited.abort(new Error(`the broker process exited (${signal ?? `code ${code}`})`)));
+  return { state, exited: exited.signal };
+}
+
+/** Waits until a launched node answers; if it does not, stops it and fails with the tail of its logs. */
+export async function waitForNode(node: NodeSpec, launched: LaunchedNode): Promise<void> {
+  const paths = files(node.dir);
   try {
-    await waitForBroker([`127.0.0.1:${options.port}`], { timeoutMs: START_TIMEOUT_MS, signal: exited.signal });
+    await waitForBroker([`127.0.0.1:${node.port}`], { timeoutMs: START_TIMEOUT_MS, signal: launched.exited });
   } catch (error) {
     // Cleaning up must not hide why the broker did not start.
-    if (!exited.signal.aborted) await stopProcess(pid).catch(() => {});
+    if (!launched.exited.aborted) await stopProcess(launched.state.pid).catch(() => {});
     await rm(paths.pid, { force: true });
     throw new UserError(
-      `The local Kafka broker did not start: ${errorMessage(error)}.\nLast lines of ${paths.brokerLog} and ${paths.jvmOut}:\n${logTail(options.dataDir)}`,
-      { hint: `If the storage in ${paths.storage} is damaged, remove ${options.dataDir} and run \`pos kafka up\` again.` },
+      `The local Kafka broker ${node.nodeId > 1 || node.voters.includes(',') ? `node ${node.nodeId} ` : ''}did not start: ${errorMessage(error)}.\nLast lines of ${paths.brokerLog} and ${paths.jvmOut}:\n${logTail(node.dir)}`,
+      { hint: `If the storage in ${paths.storage} is damaged, remove ${node.dir} and run \`pos kafka up\` again.` },
     );
   }
-  return { started: true, state };
 }
 
 /** Stops the broker (SIGTERM, then SIGKILL after a grace period) and waits until its port is free. */
@@ -173,7 +230,7 @@ export async function stopLocalBroker(options: { dataDir: string; logger?: Logge
   return status.running ? status.state : undefined;
 }
 
-async function stopProcess(pid: number): Promise<void> {
+export async function stopProcess(pid: number): Promise<void> {
   signal(pid, 'SIGTERM');
   try {
     await waitUntil(() => !isBrokerProcess(pid), { what: `broker process ${pid} to exit`, timeoutMs: STOP_GRACE_MS });
@@ -233,33 +290,43 @@ export function findFreePort(): Promise<number> {
 }
 
 /** Kafka's cluster ids are 16 random bytes in unpadded base64url that do not start with "-". */
-function newClusterId(): string {
+export function newClusterId(): string {
   for (;;) {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;
   }
 }
 
-function serverProperties(port: number, controllerPort: number, storage: string): string {
+function serverProperties(node: NodeSpec, storage: string): string {
+  const { factor, minInsync } = node.replication;
+  const cluster =
+    factor > 1
+      ? `default.replication.factor=${factor}
+min.insync.replicas=${minInsync}
+# A node that stops answering is fenced (its partitions led elsewhere) after 6 s rather than 9 s.
+broker.session.timeout.ms=6000
+broker.heartbeat.interval.ms=1000
+`
+      : '';
   return `# Written by pos-pipeline at every start; edits are overwritten.
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:${controllerPort}
-listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+node.id=${node.nodeId}
+controller.quorum.voters=${node.voters}
+listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}
+advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs=${storage}
 num.partitions=1
 auto.create.topics.enable=false
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+offsets.topic.replication.factor=${factor}
+transaction.state.log.replication.factor=${factor}
+transaction.state.log.min.isr=${minInsync}
+share.coordinator.state.topic.replication.factor=${factor}
+share.coordinator.state.topic.min.isr=${minInsync}
 group.initial.rebalance.delay.ms=0
-`;
+${cluster}`;
 }
 
 function log4jProperties(brokerLog: string): string {

@@ -13,6 +13,7 @@ interface ConsumeFlags {
   batchSize: number;
   batchBytes?: number;
   members: number;
+  instanceId?: string;
 }
 
 export function registerConsumeCommand(program: Command): void {
@@ -40,6 +41,12 @@ export function registerConsumeCommand(program: Command): void {
       flags.integer(1, 64),
       1,
     )
+    .option(
+      '--instance-id <id>',
+      'static group membership (group.instance.id): one id per process, the same at each restart, so that a restarted ' +
+        'member gets its partitions back at once; with --members N, member i is ID-i',
+      flags.instanceId,
+    )
     .action(async (options: ConsumeFlags, command: Command) => {
       const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
       const { brokersFor } = await import('../broker/lifecycle.ts');
@@ -59,7 +66,10 @@ export function registerConsumeCommand(program: Command): void {
       try {
         const migration = await migrateWarehouse(warehouse);
         if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'Migrated the warehouse');
-        logger.info({ database: warehouse.description, brokers, topic, group: options.group }, 'Consuming');
+        logger.info(
+          { database: warehouse.description, brokers, topic, group: options.group, instanceId: options.instanceId },
+          'Consuming',
+        );
         if (options.fromBeginning && options.fromLatest) {
           throw new ConfigError(
             '--from-beginning and --from-latest contradict each other',
@@ -76,6 +86,7 @@ export function registerConsumeCommand(program: Command): void {
           signal: interruptSignal(logger),
           batchSize: options.batchSize,
           members: options.members,
+          ...(options.instanceId === undefined ? {} : { instanceId: options.instanceId }),
           ...(options.batchBytes === undefined ? {} : { batchBytes: options.batchBytes }),
           ...(options.untilIdle === undefined ? {} : { untilIdleMs: options.untilIdle }),
         });

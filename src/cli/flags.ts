@@ -25,6 +25,14 @@ export function topic(value: string): string {
   }
 }
 
+/** Kafka's rule for a `group.instance.id`: 1 to 249 of a-z, A-Z, 0-9, ".", "_" and "-" (not "." or ".."). */
+export function instanceId(value: string): string {
+  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(value) || value === '.' || value === '..') {
+    invalid(`expected 1 to 249 characters from a-z, A-Z, 0-9, ".", "_" and "-", such as the host name, not "${value}".`);
+  }
+  return value;
+}
+
 /** A whole number ≥ min (and ≤ max); underscores and commas allowed as separators: 1_000_000. */
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {

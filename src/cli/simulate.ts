@@ -150,6 +150,7 @@ export function registerSimulateCommand(program: Command): void {
         seed,
         sent: result.sent,
         failed: result.failed,
+        retried: result.retried,
         skipped: result.skipped,
         seconds: Number(seconds.toFixed(2)),
         transactionsPerSecond: Math.round(result.sent / seconds),
@@ -162,7 +163,9 @@ export function registerSimulateCommand(program: Command): void {
         print(
           `Sent ${result.sent.toLocaleString('en-US')} transactions to ${topic} in ${seconds.toFixed(1)} s ` +
             `(${summary.transactionsPerSecond.toLocaleString('en-US')} transactions/s, ${summary.megabytesPerSecond} MB/s); ` +
-            `${result.failed.toLocaleString('en-US')} failed. Seed ${seed}.`,
+            `${result.failed.toLocaleString('en-US')} failed` +
+            (result.retried > 0 ? ` (${result.retried.toLocaleString('en-US')} requests retried)` : '') +
+            `. Seed ${seed}.`,
         );
       }
       if (result.failed > 0) process.exitCode = 1;

@@ -45,6 +45,12 @@ export interface ConsumeOptions {
   lingerMs?: number;
   /** Group members in this process, each with its own partitions and database transactions. */
   members?: number;
+  /**
+   * Static membership (Kafka's `group.instance.id`): a member restarted with the same id gets its
+   * partitions back at once instead of after the session timeout. With several members, member i
+   * is `ID-i`. One id per process, stable across its restarts.
+   */
+  instanceId?: string;
   /** Called after each committed batch, with the running totals. */
   onBatch?: (totals: IngestTotals) => void;
 }
@@ -66,7 +72,12 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
     await Promise.all(
       Array.from({ length: members }, (_, member) =>
         runMember(
-          { ...options, signal, logger: members > 1 ? options.logger.child({ member }) : options.logger },
+          {
+            ...options,
+            signal,
+            logger: members > 1 ? options.logger.child({ member }) : options.logger,
+            ...memberInstanceId(options.instanceId, member, members),
+          },
           acknowledger,
         ).catch((error: unknown) => {
           stopMembers.abort(error);
@@ -78,6 +89,12 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
   } finally {
     await acknowledger.close();
   }
+}
+
+/** Each member of a process needs its own static id: `ID` alone, or `ID-0`, `ID-1`, … with several. */
+function memberInstanceId(instanceId: string | undefined, member: number, members: number): { instanceId?: string } {
+  if (instanceId === undefined) return {};
+  return { instanceId: members > 1 ? `${instanceId}-${member}` : instanceId };
 }
 
 /** A topic that does not exist would leave a bounded run waiting for it forever: say so instead. */
@@ -108,6 +125,7 @@ async function runMember(options: ConsumeOptions, acknowledger: Acknowledger): P
         batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
         batchBytes: options.batchBytes ?? defaultBatchBytes(),
         lingerMs: options.lingerMs ?? 100,
+        ...(options.instanceId === undefined ? {} : { instanceId: options.instanceId }),
         ...(options.untilIdleMs === undefined ? {} : { untilIdleMs: options.untilIdleMs }),
         ...(signal ? { signal } : {}),
         onPlaced: (plan) => acknowledger.placed(plan),
@@ -134,6 +152,7 @@ async function runMember(options: ConsumeOptions, acknowledger: Acknowledger): P
           logger.debug({ batch: describeBatch(messages) }, 'Writing a batch');
           scope.topicId = session.topicId;
           const result = await writeWithRetries(options, messages.map(decode), scope);
+          logger.debug({ messages: messages.length, landed: result.landed }, 'Batch committed');
           failures.reset();
           session.processed(messages);
           await acknowledger.batchWritten(messages, result);

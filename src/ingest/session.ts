@@ -32,6 +32,8 @@ export interface SessionOptions {
   lingerMs: number;
   /** Return 'idle' after this long without a new message. */
   untilIdleMs?: number;
+  /** Kafka's `group.instance.id` (static membership), when set. */
+  instanceId?: string;
   signal?: AbortSignal;
   /** Told what the placement found: gaps and truncations, for the run's totals. */
   onPlaced?: (plan: PositionPlan) => void;
@@ -64,6 +66,11 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const consumer = new Consumer({
     clientId: 'pos-consumer',
     groupId: options.group,
+    // The classic protocol with its default (eager) assignor: every assignment ends in
+    // 'consumer:group:join', where the positions are placed below before anything is fetched.
+    // (Its cooperative assignor resumes the stream itself mid-rebalance, and the consumer protocol
+    // of KIP-848 announces only the first assignment: either could fetch unplaced partitions.)
+    ...(options.instanceId === undefined ? {} : { groupInstanceId: options.instanceId }),
     bootstrapBrokers: options.brokers,
     sessionTimeout: 10_000,
     rebalanceTimeout: 30_000,
@@ -298,7 +305,9 @@ export async function partitionsBehind(warehouse: Warehouse, brokers: string[], 
 
 async function closeQuietly(stream: Stream, consumer: Consumer<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
   await stream.close().catch(() => {});
-  // Leaving the group hands the partitions to the other members at once.
+  // Leaving the group hands the partitions to the other members at once. A static member leaves
+  // too (LeaveGroup by its member id): a stop may be for good, and a member that stays would hold
+  // its partitions, unread, until its session times out; a restart then rejoins in one rebalance.
   await consumer.close(true).catch(() => {});
 }
 

@@ -10,6 +10,15 @@ export interface TopicSpec {
 export interface TopicInfo {
   name: string;
   partitions: number;
+  /** Each partition's leader (node id, -1 when none), replicas and in-sync replicas. */
+  partitionStates: PartitionState[];
+}
+
+export interface PartitionState {
+  partition: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
 }
 
 function createAdmin(brokers: string[]): Admin {
@@ -97,7 +106,11 @@ export async function listTopics(admin: Admin): Promise<TopicInfo[]> {
   if (names.length === 0) return [];
   const metadata = await admin.metadata({ topics: names, forceUpdate: true });
   return [...metadata.topics]
-    .map(([name, topic]) => ({ name, partitions: topic.partitionsCount }))
+    .map(([name, topic]) => ({
+      name,
+      partitions: topic.partitionsCount,
+      partitionStates: topic.partitions.map(({ leader, replicas, isr }, partition) => ({ partition, leader, replicas, isr })),
+    }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 

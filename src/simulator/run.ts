@@ -56,6 +56,8 @@ export interface SimulationResult {
   made: number;
   sent: number;
   failed: number;
+  /** Requests to Kafka tried again after a failure (each of them eventually sent, or counted in failed). */
+  retried: number;
   bytes: number;
   elapsedMs: number;
   /** Real-time slots that fell when every store was closed. */

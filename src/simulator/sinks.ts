@@ -8,6 +8,8 @@ import { type Logger, silentLogger } from '../logger.ts';
 export interface SinkStats {
   sent: number;
   failed: number;
+  /** Requests to Kafka that failed and were tried again (a broker lost, a leader moving): reported, not lost. */
+  retried: number;
   /** Bytes of message values handed over. */
   bytes: number;
 }
@@ -39,6 +41,13 @@ const PARTITION_BYTES = 900 * 1024;
 const LINGER_MS = 5;
 /** Batches in flight at once; more wait (backpressure on the simulator). */
 const MAX_IN_FLIGHT = 4;
+/**
+ * Tries of a failed request, 0.1 s apart at first, then twice as long each time up to 5 s: about a
+ * minute in all, longer than a cluster takes to move the leaders of a lost broker (its session
+ * timeout, 6 to 9 s, then an election). Idempotence makes every retry safe.
+ */
+const RETRIES = 16;
+const MAX_RETRY_DELAY_MS = 5000;
 
 type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 
@@ -55,7 +64,7 @@ const HEADERS = new Map([
  * (a failed batch leaves the old one's sequence numbers out of step with the broker).
  */
 export class KafkaSink implements MessageSink {
-  readonly stats: SinkStats = { sent: 0, failed: 0, bytes: 0 };
+  readonly stats: SinkStats = { sent: 0, failed: 0, retried: 0, bytes: 0 };
   readonly #options: KafkaSinkOptions;
   readonly #logger: Logger;
   readonly #inFlight = new Set<Promise<void>>();
@@ -116,9 +125,20 @@ export class KafkaSink implements MessageSink {
       idempotent: true,
       acks: ProduceAcks.ALL,
       ...(compression && compression !== 'none' ? { compression } : {}),
-      retries: 8,
-      retryDelay: (_client, _operation, attempt) => Math.min(5000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2),
+      retries: RETRIES,
+      retryDelay: (_client, operation, attempt, retries, error) => {
+        const delay = Math.min(MAX_RETRY_DELAY_MS, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
+        this.stats.retried++;
+        this.#logger.warn(
+          { err: errorMessage(error), operation, attempt, of: retries, retryInMs: Math.round(delay) },
+          'Kafka did not take a request; retrying it (idempotent: nothing is written twice)',
+        );
+        return delay;
+      },
       connectTimeout: 5000,
+      // A request queued on a connection to a broker that died is not failed with the connection:
+      // it waits for this timeout (30 s by default) before it is retried elsewhere.
+      requestTimeout: 10_000,
     });
   }
 
@@ -161,7 +181,7 @@ const NEWLINE = Buffer.from('\n');
 
 /** One compact JSON object per line, to a stream (stdout for `--dry-run`), honouring its backpressure. */
 export class JsonLinesSink implements MessageSink {
-  readonly stats: SinkStats = { sent: 0, failed: 0, bytes: 0 };
+  readonly stats: SinkStats = { sent: 0, failed: 0, retried: 0, bytes: 0 };
   readonly #output: NodeJS.WritableStream;
   readonly #pretty: boolean;
   #pending: Buffer[] = [];

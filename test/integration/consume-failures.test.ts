@@ -4,18 +4,10 @@ import type { TransactionMessage } from '../../src/contract/message.ts';
 import { waitUntil } from '../../src/wait.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import { runCli, serverQuery, startCli, type TestDatabase, testBrokers, uniqueName } from './support/environment.ts';
-import { expectedFigures, landedCount, produceBacklog, warehouseFigures } from './support/ingest.ts';
+import { expectedFigures, landedCount, offsetsTotal, produceBacklog, warehouseFigures } from './support/ingest.ts';
 import { migratedWarehouse } from './support/warehouse.ts';
 
 const COUNT = 20_000;
-
-async function offsetsTotal(warehouse: Warehouse, group: string): Promise<number> {
-  const [row] = await warehouse.query<{ total: string }>(
-    'select coalesce(sum(next_offset), 0)::text as total from pos.ingest_offset where consumer_group = $1',
-    [group],
-  );
-  return Number(row?.total);
-}
 
 describe('pos consume survives crashes and outages, and the result stays exact', () => {
   let database: TestDatabase;

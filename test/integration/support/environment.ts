@@ -109,3 +109,11 @@ export function startCli(args: string[], options: CliOptions = {}): RunningCli {
   });
   return { child, output: () => ({ stdout, stderr }), result };
 }
+
+/** The JSON log lines (LOG_FORMAT=json) a `pos` process wrote to stderr so far, with their message as `msg`. */
+export function logLines(stderr: string): { msg: string; time: number; [field: string]: unknown }[] {
+  return stderr
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { msg: string; time: number });
+}

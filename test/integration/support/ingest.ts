@@ -8,8 +8,8 @@ import { testBrokers } from './environment.ts';
 import { consumeAll } from './topics.ts';
 
 /** A seeded backlog on a fresh topic; returns the messages as a reader of the topic sees them. */
-export async function produceBacklog(topic: string, count: number, seed: number): Promise<TransactionMessage[]> {
-  const sink = await KafkaSink.open({ brokers: testBrokers(), external: true, topic, createPartitions: 6 });
+export async function produceBacklog(topic: string, count: number, seed: number, partitions = 6): Promise<TransactionMessage[]> {
+  const sink = await KafkaSink.open({ brokers: testBrokers(), external: true, topic, createPartitions: partitions });
   await simulate({
     seed,
     sizes: DEFAULT_SIZES,
@@ -68,4 +68,13 @@ export async function warehouseFigures(warehouse: Warehouse): Promise<Figures> {
 export async function landedCount(warehouse: Warehouse): Promise<number> {
   const [row] = await warehouse.query<{ count: string }>('select count(*)::text as count from pos.fact_transaction');
   return Number(row?.count);
+}
+
+/** The sum of the group's stored next offsets: the messages it has ingested, when its partitions started at 0. */
+export async function offsetsTotal(warehouse: Warehouse, group: string): Promise<number> {
+  const [row] = await warehouse.query<{ total: string }>(
+    'select coalesce(sum(next_offset), 0)::text as total from pos.ingest_offset where consumer_group = $1',
+    [group],
+  );
+  return Number(row?.total);
 }

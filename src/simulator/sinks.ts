@@ -48,6 +48,15 @@ const MAX_IN_FLIGHT = 4;
  */
 const RETRIES = 16;
 const MAX_RETRY_DELAY_MS = 5000;
+/**
+ * A send that has neither succeeded nor failed after this long is stalled: @platformatic/kafka
+ * 2.12.1's idempotent producer can stop settling sends after a partition leader dies. The batch is
+ * then sent again on a new producer, at most SEND_ATTEMPTS times in all. A resend may write a
+ * batch twice to the topic (the stalled one may have landed): the consumer stores each transaction
+ * id once, so the warehouse is unaffected.
+ */
+const SEND_STALL_MS = 30_000;
+const SEND_ATTEMPTS = 3;
 
 type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 
@@ -113,7 +122,10 @@ export class KafkaSink implements MessageSink {
   async close(): Promise<SinkStats> {
     await this.#flush();
     await Promise.all(this.#inFlight);
-    await this.#producer.close();
+    // A producer that stalled may never finish closing either: it is then closed by force.
+    if ((await settleWithin(this.#producer.close(), SEND_STALL_MS)).status !== 'fulfilled') {
+      await this.#producer.close(true).catch(() => {});
+    }
     return this.stats;
   }
 
@@ -152,32 +164,79 @@ export class KafkaSink implements MessageSink {
     this.#batchBytes = 0;
     this.#partitionBytes.fill(0);
     if (messages.length > 0) {
-      const producer = this.#producer;
-      const delivery = producer.send({ messages }).then(
-        () => {
-          this.stats.sent += messages.length;
-          this.stats.bytes += bytes;
-        },
-        (error: unknown) => {
-          this.stats.failed += messages.length;
-          this.#logger.error(
-            { err: errorMessage(error), messages: messages.length, topic: this.#options.topic },
-            'Kafka did not take a batch',
-          );
-          if (this.#producer === producer) {
-            this.#producer = this.#createProducer();
-            void producer.close(true).catch(() => {});
-          }
-        },
-      );
+      const delivery = this.#deliver(messages, bytes);
       this.#inFlight.add(delivery);
       void delivery.finally(() => this.#inFlight.delete(delivery));
     }
     while (this.#inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.#inFlight);
   }
+
+  /**
+   * Sends a batch and accounts for it: sent, or failed once the client's retries are spent. A
+   * send that stalls is sent again on a new producer (see SEND_STALL_MS); so is a failed one's
+   * producer replaced, since a failed batch leaves its sequence numbers out of step with the broker.
+   */
+  async #deliver(messages: Message[], bytes: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const producer = this.#producer;
+      const outcome = await settleWithin(producer.send({ messages }), SEND_STALL_MS);
+      if (outcome.status === 'fulfilled') {
+        this.stats.sent += messages.length;
+        this.stats.bytes += bytes;
+        return;
+      }
+      this.#replaceProducer(producer);
+      if (outcome.status === 'stalled' && attempt < SEND_ATTEMPTS) {
+        this.stats.retried++;
+        this.#logger.warn(
+          { messages: messages.length, topic: this.#options.topic, waitedMs: SEND_STALL_MS, attempt },
+          'A send to Kafka stalled; sending the batch again on a new producer',
+        );
+        continue;
+      }
+      this.stats.failed += messages.length;
+      this.#logger.error(
+        {
+          err: outcome.status === 'rejected' ? errorMessage(outcome.reason) : `no answer within ${SEND_STALL_MS} ms`,
+          messages: messages.length,
+          topic: this.#options.topic,
+        },
+        'Kafka did not take a batch',
+      );
+      return;
+    }
+  }
+
+  #replaceProducer(failed: Producer<Buffer, Buffer, Buffer, Buffer>): void {
+    if (this.#producer !== failed) return;
+    this.#producer = this.#createProducer();
+    void failed.close(true).catch(() => {});
+  }
 }
 
 const NEWLINE = Buffer.from('\n');
+
+/** How a promise settled, or that it did not within `ms`. */
+async function settleWithin<T>(
+  promise: Promise<T>,
+  ms: number,
+): Promise<{ status: 'fulfilled' } | { status: 'rejected'; reason: unknown } | { status: 'stalled' }> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<{ status: 'stalled' }>((resolve) => {
+    timer = setTimeout(() => resolve({ status: 'stalled' }), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => ({ status: 'fulfilled' as const }),
+        (reason: unknown) => ({ status: 'rejected' as const, reason }),
+      ),
+      stalled,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** One compact JSON object per line, to a stream (stdout for `--dry-run`), honouring its backpressure. */
 export class JsonLinesSink implements MessageSink {

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { ConfigResourceTypes } from '@platformatic/kafka';
 import { findFreePort, isPortFree } from '../../src/broker/local-broker.ts';
 import type { TransactionMessage } from '../../src/contract/message.ts';
-import { withAdmin } from '../../src/kafka/admin.ts';
+import { partitionBounds, withAdmin } from '../../src/kafka/admin.ts';
 import { waitUntil } from '../../src/wait.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import { runCli, startCli, type TestDatabase, uniqueName } from './support/environment.ts';
@@ -125,13 +125,17 @@ describe('a replicated local cluster: pos kafka up --brokers 3, and a broker los
       const ingest = await consumer.result;
       assert.equal(ingest.code, 0, ingest.stderr);
 
-      // The topic holds each sale once (idempotent producer), and the warehouse equals the topic.
-      const produced = (await consumeAll(brokers, topic, sent)).map(
-        (message) => JSON.parse(message.value.toString()) as TransactionMessage,
-      );
-      assert.equal(produced.length, sent);
-      assert.equal(new Set(produced.map((message) => message.transaction_id)).size, sent);
-      assert.deepEqual(await warehouseFigures(warehouse), expectedFigures(produced));
+      // Every sale is on the topic (a send that stalled was sent again, so a batch may be there
+      // twice), and the warehouse holds each sale exactly once.
+      const { partitions } = await partitionBounds(brokers, topic);
+      const records = partitions.reduce((sum, { start, end }) => sum + Number(end - start), 0);
+      const sales = new Map<string, TransactionMessage>();
+      for (const message of await consumeAll(brokers, topic, records)) {
+        const sale = JSON.parse(message.value.toString()) as TransactionMessage;
+        sales.set(sale.transaction_id, sale);
+      }
+      assert.equal(sales.size, sent);
+      assert.deepEqual(await warehouseFigures(warehouse), expectedFigures([...sales.values()]));
 
       await waitUntil(
         async () => {

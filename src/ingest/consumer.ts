@@ -8,10 +8,12 @@ import type { Logger } from '../logger.ts';
 import { backoffDelay, retryTransient } from '../retry.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
-import { Acknowledger, type IngestTotals } from './acknowledge.ts';
+import { Acknowledger, type BatchTiming, type IngestTotals } from './acknowledge.ts';
 import { DEFAULT_BATCH_SIZE, defaultBatchBytes } from './batch-size.ts';
+import { consumerMetrics } from './metrics.ts';
 import type { StartPolicy } from './positions.ts';
 import { openSession, partitionsBehind, type Session, TopicChanged } from './session.ts';
+import { ConsumerStatus } from './status.ts';
 import {
   type BatchResult,
   type IncomingRecord,
@@ -47,6 +49,8 @@ export interface ConsumeOptions {
   members?: number;
   /** Called after each committed batch, with the running totals. */
   onBatch?: (totals: IngestTotals) => void;
+  /** Kept up to date with what the consumer is doing (for `/readyz`); the run's own when absent. */
+  status?: ConsumerStatus;
 }
 
 /**
@@ -58,6 +62,8 @@ export interface ConsumeOptions {
  */
 export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
   if (options.untilIdleMs !== undefined) await requireTopic(options);
+  const status = options.status ?? new ConsumerStatus();
+  status.useDatabase(options.warehouse);
   const acknowledger = await Acknowledger.start(options);
   const stopMembers = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stopMembers.signal]) : stopMembers.signal;
@@ -68,6 +74,7 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
         runMember(
           { ...options, signal, logger: members > 1 ? options.logger.child({ member }) : options.logger },
           acknowledger,
+          new MemberStatus(status, member),
         ).catch((error: unknown) => {
           stopMembers.abort(error);
           throw error;
@@ -76,7 +83,31 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
     );
     return acknowledger.totals;
   } finally {
+    for (let member = 0; member < members; member++) status.set(member, 'stopped');
     await acknowledger.close();
+  }
+}
+
+/** One member's part of the consumer's status, and the retries it counts. */
+class MemberStatus {
+  readonly #status: ConsumerStatus;
+  readonly #member: number;
+
+  constructor(status: ConsumerStatus, member: number) {
+    this.#status = status;
+    this.#member = member;
+    status.set(member, 'starting');
+  }
+
+  set(state: 'running'): void {
+    this.#status.set(this.#member, state);
+  }
+
+  /** About to wait before trying again. */
+  waiting(dependency: 'database' | 'kafka' | 'other', error: unknown): void {
+    consumerMetrics.retries.inc({ dependency });
+    if (dependency === 'database') this.#status.set(this.#member, 'waiting_for_database', error);
+    if (dependency === 'kafka') this.#status.set(this.#member, 'waiting_for_kafka', error);
   }
 }
 
@@ -91,13 +122,14 @@ async function requireTopic(options: ConsumeOptions): Promise<void> {
 }
 
 /** One member of the group: sessions one after another until stopped, idle, or failing for good. */
-async function runMember(options: ConsumeOptions, acknowledger: Acknowledger): Promise<void> {
+async function runMember(options: ConsumeOptions, acknowledger: Acknowledger, status: MemberStatus): Promise<void> {
   const { logger, signal } = options;
-  const failures = new FailureCount(options);
+  const failures = new FailureCount(options, status);
   let idleSince = Date.now();
   while (!signal?.aborted) {
     let session: Session | undefined;
     try {
+      // A member waiting out an outage stays 'waiting' until its next session has joined.
       session = await openSession({
         brokers: options.brokers,
         topic: options.topic,
@@ -112,8 +144,8 @@ async function runMember(options: ConsumeOptions, acknowledger: Acknowledger): P
         ...(signal ? { signal } : {}),
         onPlaced: (plan) => acknowledger.placed(plan),
       });
-      const lag = session.lag;
-      acknowledger.lagSources.add(lag);
+      const removeLagSource = acknowledger.addLagSource(session.lag);
+      status.set('running');
       try {
         const scope: OffsetScope = { consumerGroup: options.group, topic: options.topic, topicId: session.topicId };
         for (;;) {
@@ -133,14 +165,15 @@ async function runMember(options: ConsumeOptions, acknowledger: Acknowledger): P
           }
           logger.debug({ batch: describeBatch(messages) }, 'Writing a batch');
           scope.topicId = session.topicId;
-          const result = await writeWithRetries(options, messages.map(decode), scope);
+          const { result, timing } = await writeWithRetries(options, messages.map(decode), scope, status);
+          status.set('running');
           failures.reset();
           session.processed(messages);
-          await acknowledger.batchWritten(messages, result);
+          await acknowledger.batchWritten(messages, result, timing);
           idleSince = Date.now();
         }
       } finally {
-        acknowledger.lagSources.delete(lag);
+        removeLagSource();
       }
     } catch (error) {
       if (signal?.aborted && !(error instanceof UserError)) {
@@ -165,12 +198,14 @@ async function runMember(options: ConsumeOptions, acknowledger: Acknowledger): P
  */
 class FailureCount {
   readonly #options: ConsumeOptions;
+  readonly #status: MemberStatus;
   #outages = 0;
   #repositionings = 0;
   #others = 0;
 
-  constructor(options: ConsumeOptions) {
+  constructor(options: ConsumeOptions, status: MemberStatus) {
     this.#options = options;
+    this.#status = status;
   }
 
   reset(): void {
@@ -198,6 +233,7 @@ class FailureCount {
       return;
     }
     if (kafka === 'transient' || classifyDatabaseError(error) === 'transient') {
+      this.#status.waiting(kafka === 'transient' ? 'kafka' : 'database', error);
       await this.#pause(++this.#outages, `Cannot reach Kafka or PostgreSQL for group ${this.#options.group}; retrying`, error);
       return;
     }
@@ -207,6 +243,7 @@ class FailureCount {
         cause: error,
       });
     }
+    this.#status.waiting('other', error);
     await this.#pause(this.#others, 'The consumer failed; trying again', error);
   }
 
@@ -247,12 +284,28 @@ function decode(message: Message): IncomingRecord {
   };
 }
 
-/** Writes a batch, retrying while PostgreSQL is unavailable (an outage lasts as long as it lasts). */
-function writeWithRetries(options: ConsumeOptions, records: IncomingRecord[], scope: OffsetScope): Promise<BatchResult> {
-  return retryTransient(() => writeBatchIsolatingRefusals(options.warehouse, records, scope), {
-    what: `PostgreSQL at ${options.warehouse.description}`,
-    isTransient: (error) => classifyDatabaseError(error) === 'transient',
-    logger: options.logger,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+/**
+ * Writes a batch, retrying while PostgreSQL is unavailable (an outage lasts as long as it lasts);
+ * says when it committed, and how long the successful attempt took.
+ */
+async function writeWithRetries(
+  options: ConsumeOptions,
+  records: IncomingRecord[],
+  scope: OffsetScope,
+  status: MemberStatus,
+): Promise<{ result: BatchResult; timing: BatchTiming }> {
+  return retryTransient(
+    async () => {
+      const started = performance.now();
+      const result = await writeBatchIsolatingRefusals(options.warehouse, records, scope);
+      return { result, timing: { committedAt: Date.now(), writeSeconds: (performance.now() - started) / 1000 } };
+    },
+    {
+      what: `PostgreSQL at ${options.warehouse.description}`,
+      isTransient: (error) => classifyDatabaseError(error) === 'transient',
+      logger: options.logger,
+      onRetry: (error) => status.waiting('database', error),
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+  );
 }

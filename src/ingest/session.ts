@@ -9,8 +9,10 @@ import {
 } from '@platformatic/kafka';
 import { partitionBounds } from '../kafka/admin.ts';
 import type { Logger } from '../logger.ts';
+import { kafkaClientMetrics } from '../metrics/registry.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { recordGaps, recordPositionEvent, storedPositions, storePositions } from '../warehouse/sql/read-positions.ts';
+import type { PartitionLag } from './metrics.ts';
 import { type PartitionBounds, type PositionPlan, partitionsNotCaughtUp, planPositions, type StartPolicy } from './positions.ts';
 
 /**
@@ -52,8 +54,8 @@ export interface Session {
   next(idleSince: number): Promise<Message[] | 'idle' | 'stopped'>;
   /** Notes how far a written batch got, for the lag. */
   processed(batch: Message[]): void;
-  /** Messages in the assigned partitions after what was processed. */
-  lag(): Promise<number | undefined>;
+  /** Messages in each assigned partition after what was processed; undefined when Kafka does not answer. */
+  lag(): Promise<PartitionLag[] | undefined>;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     highWaterMark: Math.ceil(options.batchSize / 2),
     maxBytes: 2 * 1024 * 1024,
     maxBytesPerPartition: 512 * 1024,
+    metrics: kafkaClientMetrics('pos-consumer'),
   });
   let stream: Stream;
   try {
@@ -230,13 +233,14 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     async lag() {
       try {
         const latest = (await consumer.listOffsets({ topics: [topic] })).get(topic) ?? [];
-        let lag = 0n;
+        const lags: PartitionLag[] = [];
         for (const partition of placedPartitions) {
           const position = processedUpTo.get(partition) ?? stream.offsetsToFetch.get(`${topic}:${partition}`);
           const end = latest[partition];
-          if (position !== undefined && end !== undefined && end > position) lag += end - position;
+          if (position === undefined || end === undefined) continue;
+          lags.push({ topic, partition, messages: end > position ? Number(end - position) : 0 });
         }
-        return Number(lag);
+        return lags;
       } catch {
         return undefined;
       }

@@ -4,6 +4,8 @@ import { CONTENT_TYPE, SCHEMA_HEADER } from '../contract/message.ts';
 import { errorMessage } from '../errors.ts';
 import { connectToKafka, ensureTopics, partitionCount } from '../kafka/admin.ts';
 import { type Logger, silentLogger } from '../logger.ts';
+import { kafkaClientMetrics } from '../metrics/registry.ts';
+import { producerMetrics } from './metrics.ts';
 
 export interface SinkStats {
   sent: number;
@@ -92,7 +94,16 @@ export class KafkaSink implements MessageSink {
       };
       this.#keys.set(key, placed);
     }
-    this.#batch.push({ topic: this.#options.topic, partition: placed.partition, key: placed.key, value, headers: HEADERS });
+    // Stamped when made (the till's moment), not when the batch leaves: end-to-end latency counts from here.
+    const timestamp = BigInt(Date.now());
+    this.#batch.push({
+      topic: this.#options.topic,
+      partition: placed.partition,
+      key: placed.key,
+      value,
+      headers: HEADERS,
+      timestamp,
+    });
     this.#batchBytes += value.length;
     const partitionBytes = (this.#partitionBytes[placed.partition] ?? 0) + value.length;
     this.#partitionBytes[placed.partition] = partitionBytes;
@@ -119,6 +130,7 @@ export class KafkaSink implements MessageSink {
       retries: 8,
       retryDelay: (_client, _operation, attempt) => Math.min(5000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2),
       connectTimeout: 5000,
+      metrics: kafkaClientMetrics('pos-simulator'),
     });
   }
 
@@ -133,13 +145,20 @@ export class KafkaSink implements MessageSink {
     this.#partitionBytes.fill(0);
     if (messages.length > 0) {
       const producer = this.#producer;
+      const stopTimer = producerMetrics.sendDuration.startTimer();
       const delivery = producer.send({ messages }).then(
         () => {
+          stopTimer();
           this.stats.sent += messages.length;
           this.stats.bytes += bytes;
+          producerMetrics.transactions.inc(messages.length);
+          producerMetrics.bytes.inc(bytes);
         },
         (error: unknown) => {
+          stopTimer();
           this.stats.failed += messages.length;
+          producerMetrics.sendFailures.inc();
+          producerMetrics.failedTransactions.inc(messages.length);
           this.#logger.error(
             { err: errorMessage(error), messages: messages.length, topic: this.#options.topic },
             'Kafka did not take a batch',

@@ -82,6 +82,7 @@ export class Acknowledger {
   readonly #options: AcknowledgeOptions;
   readonly #outbox: DeadLetterOutbox;
   #outboxTimer: NodeJS.Timeout | undefined;
+  #logging = false;
   #firstBatchAt: number | undefined;
   #lastLog = { at: performance.now(), messages: 0 };
 
@@ -123,6 +124,7 @@ export class Acknowledger {
     consumerMetrics.rebalances.inc();
     consumerMetrics.gaps.inc(plan.gaps.length);
     consumerMetrics.gapMessages.inc(missing);
+    if (plan.gaps.length > 0) consumerMetrics.lastGap.setToCurrentTime();
     if (plan.recreated) consumerMetrics.recreations.inc();
   }
 
@@ -143,7 +145,15 @@ export class Acknowledger {
     commitToKafka(messages, this.#options.logger);
     if (result.rejected.length > 0) void this.publishDeadLetters();
     this.#options.onBatch?.(totals);
-    await this.#maybeLogProgress();
+    // Not awaited: asking Kafka for the lag must not hold up the next batch.
+    if (!this.#logging) {
+      this.#logging = true;
+      void this.#maybeLogProgress()
+        .catch((error: unknown) => this.#options.logger.debug({ err: errorMessage(error) }, 'No progress log'))
+        .finally(() => {
+          this.#logging = false;
+        });
+    }
   }
 
   /** Copies pending dead letters to the DLQ topic; failures are logged, and the letters retried later. */

@@ -24,6 +24,14 @@ import {
 
 export type { IngestTotals } from './acknowledge.ts';
 
+/**
+ * No waiting for a batch to fill: a batch is what arrived while the previous one was being
+ * written. Under a backlog that is a full batch anyway (a batch is buffered during each write);
+ * in real time the batches stay as small as the traffic, and a message waits for one write at
+ * most instead of a linger and a write (at 1,000 messages/s a 100 ms linger cost 100–200 ms each).
+ */
+const DEFAULT_LINGER_MS = 0;
+
 /** Failures in a row that are neither an outage nor a repositioning, after which the consumer stops. */
 const MAX_REPEATED_FAILURES = 3;
 
@@ -43,7 +51,7 @@ export interface ConsumeOptions {
   batchSize?: number;
   /** Bytes (keys and values) per database transaction, at most (one message always fits). */
   batchBytes?: number;
-  /** How long a batch that is not full waits for more messages. */
+  /** How long a batch that is not full waits for more messages (default 0: it takes what has arrived). */
   lingerMs?: number;
   /** Group members in this process, each with its own partitions and database transactions. */
   members?: number;
@@ -139,7 +147,7 @@ async function runMember(options: ConsumeOptions, acknowledger: Acknowledger, st
         logger,
         batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
         batchBytes: options.batchBytes ?? defaultBatchBytes(),
-        lingerMs: options.lingerMs ?? 100,
+        lingerMs: options.lingerMs ?? DEFAULT_LINGER_MS,
         ...(options.untilIdleMs === undefined ? {} : { untilIdleMs: options.untilIdleMs }),
         ...(signal ? { signal } : {}),
         onPlaced: (plan) => acknowledger.placed(plan),

@@ -70,6 +70,11 @@ const gapMessages = new client.Counter({
   help: 'Messages in the gaps found',
   registers: [registry],
 });
+const lastGap = new client.Gauge({
+  name: 'pos_consumer_last_gap_timestamp_seconds',
+  help: 'When this process last found a gap, as a Unix time (0: never); an alert can fire for a while after it, even when the gap was found before the first scrape',
+  registers: [registry],
+});
 const recreations = new client.Counter({
   name: 'pos_consumer_topic_recreations_total',
   help: 'Times the topic was found deleted and recreated',
@@ -140,6 +145,7 @@ export const consumerMetrics = {
   endToEnd,
   gaps,
   gapMessages,
+  lastGap,
   recreations,
   rebalances,
   retries,

@@ -30,7 +30,7 @@ export interface SessionOptions {
   logger: Logger;
   batchSize: number;
   batchBytes: number;
-  /** How long a batch that is not full waits for more messages. */
+  /** How long a batch that is not full waits for more messages (0: a batch is what is buffered). */
   lingerMs: number;
   /** Return 'idle' after this long without a new message. */
   untilIdleMs?: number;
@@ -71,9 +71,11 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     rebalanceTimeout: 30_000,
     heartbeatInterval: 1000,
     maxWaitTime: 500,
-    // Bounded read-ahead (memory stays flat): under a batch buffered, fetched 2 MB at a time with
-    // at most 512 KB per partition, so that a partition with a large backlog does not starve the others.
-    highWaterMark: Math.ceil(options.batchSize / 2),
+    // Bounded read-ahead (memory stays flat): at most one batch buffered while the previous one is
+    // written, so that a backlog still makes full batches without waiting (see lingerMs); fetched
+    // 2 MB at a time with at most 512 KB per partition, so that a partition with a large backlog
+    // does not starve the others.
+    highWaterMark: options.batchSize,
     maxBytes: 2 * 1024 * 1024,
     maxBytesPerPartition: 512 * 1024,
     metrics: kafkaClientMetrics('pos-consumer'),

@@ -56,7 +56,7 @@ const endToEnd = new client.Histogram({
   help: "From a message's Kafka record timestamp to the commit of the batch that wrote it",
   buckets: [
     0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2,
-    3, 5, 10, 30, 60, 300,
+    3, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300,
   ],
   registers: [registry],
 });

@@ -1,5 +1,5 @@
 /**
- * npm run bench:latency [-- --rate 1000 --duration 60s]
+ * npm run bench:latency [-- --rate 1000 --duration 60s --members 1]
  *
  * End-to-end latency in real time: `pos consume` (its own process, metrics on a free port) reads
  * a fresh topic while `pos simulate` (another process) produces to it at --rate transactions/s
@@ -30,6 +30,7 @@ const { values } = parseArgs({
   options: {
     rate: { type: 'string', default: '1000' },
     duration: { type: 'string', default: '60s' },
+    members: { type: 'string', default: '1' },
   },
 });
 
@@ -44,10 +45,13 @@ const HISTOGRAM = 'pos_consumer_end_to_end_latency_seconds';
 
 await ensureTopics(brokers, [{ name: topic, partitions: TOPIC_PARTITIONS }]);
 await adminQuery(`create database ${database}`);
-const consumer = startPos(['consume', '--topic', topic, '--group', 'bench-latency', '--metrics-port', '0'], {
-  DATABASE_URL: databaseUrl({ ...server, database, connectionString: undefined }),
-  KAFKA_BROKERS: brokers.join(','),
-});
+const consumer = startPos(
+  ['consume', '--topic', topic, '--group', 'bench-latency', '--metrics-port', '0', '--members', values.members],
+  {
+    DATABASE_URL: databaseUrl({ ...server, database, connectionString: undefined }),
+    KAFKA_BROKERS: brokers.join(','),
+  },
+);
 try {
   const metricsUrl = await waitUntil(() => /Serving metrics at (http:\/\/\S+?\/metrics)/.exec(consumer.log())?.[1], {
     what: 'pos consume to serve its metrics',
@@ -79,7 +83,7 @@ try {
       const current = await scrape();
       return sampleSum(current, `${HISTOGRAM}_count`) >= simulation.sent ? current : undefined;
     },
-    { what: `pos consume to land ${simulation.sent} transactions`, timeoutMs: 120_000 },
+    { what: `pos consume to land ${simulation.sent} transactions`, timeoutMs: 600_000 },
   );
   clearInterval(lagWatch);
 

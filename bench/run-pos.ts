@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -21,4 +21,26 @@ export function runPos<T>(args: string[], env: Record<string, string>, finished:
       else resolve(JSON.parse(line) as T);
     });
   });
+}
+
+export interface RunningPos {
+  child: ChildProcess;
+  /** What it has logged so far. */
+  log(): string;
+  /** Resolves with its exit code. */
+  exited: Promise<number | null>;
+}
+
+/** Starts `pos ARGS` in its own process and leaves it running. */
+export function startPos(args: string[], env: Record<string, string>): RunningPos {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../bin/pos.js', import.meta.url)), ...args], {
+    env: { ...process.env, ...env, LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    log += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, log: () => log, exited };
 }

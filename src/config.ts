@@ -47,6 +47,14 @@ export interface KafkaConfig {
   external: boolean;
 }
 
+/** Where `/metrics`, `/healthz` and `/readyz` are served. */
+export interface MetricsConfig {
+  /** POS_METRICS_PORT: off when absent (for consume and simulate); 0 means any free port. */
+  port: number | undefined;
+  /** POS_METRICS_HOST: the address to bind, 127.0.0.1 by default (only this machine). */
+  host: string;
+}
+
 export interface Config {
   database: DatabaseConfig;
   kafka: KafkaConfig;
@@ -55,6 +63,7 @@ export interface Config {
   dataDir: string;
   logLevel: string;
   logFormat: 'pretty' | 'json' | undefined;
+  metrics: MetricsConfig;
 }
 
 export type Environment = Record<string, string | undefined>;
@@ -77,6 +86,10 @@ export function loadConfig(options: { env?: Environment; cwd?: string } = {}): C
     dataDir,
     logLevel: parseLogLevel(nonEmpty(env.LOG_LEVEL) ?? 'info'),
     logFormat: parseLogFormat(nonEmpty(env.LOG_FORMAT)),
+    metrics: {
+      port: parseOptionalPort(nonEmpty(env.POS_METRICS_PORT), 'POS_METRICS_PORT'),
+      host: nonEmpty(env.POS_METRICS_HOST) ?? '127.0.0.1',
+    },
   };
 }
 
@@ -153,10 +166,16 @@ function parseBrokerList(value: string, name: string): string[] {
   return brokers;
 }
 
-export function parsePort(value: string, name: string): number {
+function parseOptionalPort(value: string | undefined, name: string): number | undefined {
+  return value === undefined ? undefined : parsePort(value, name, { allowZero: true });
+}
+
+/** A TCP port; with `allowZero`, 0 too (a port to listen on: any free one). */
+export function parsePort(value: string, name: string, options: { allowZero?: boolean } = {}): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port < 1 || port > 65535) {
-    throw new ConfigError(`${name} must be a port number from 1 to 65535, not "${value}".`);
+  const lowest = options.allowZero ? 0 : 1;
+  if (!/^\d+$/.test(value) || port < lowest || port > 65535) {
+    throw new ConfigError(`${name} must be a port number from ${lowest} to 65535, not "${value}".`);
   }
   return port;
 }

@@ -10,6 +10,8 @@ export interface RetryOptions {
   logger: Logger;
   /** Aborting stops the waiting: the last error is thrown. */
   signal?: AbortSignal;
+  /** Told before each wait (for metrics and health: "waiting for the database"). */
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
 /** The wait before retry number `attempt`: exponential, capped at 30 s, with full jitter (so that many clients do not retry in step). */
@@ -31,6 +33,7 @@ export async function retryTransient<T>(operation: () => Promise<T>, options: Re
       if (!options.isTransient(error) || options.signal?.aborted) throw error;
       const delay = backoffDelay(attempt);
       options.logger.warn({ err: errorMessage(error), attempt, retryInMs: delay }, `Waiting for ${options.what}`);
+      options.onRetry?.(error, attempt, delay);
       await sleep(delay, undefined, { signal: options.signal }).catch(() => {});
       if (options.signal?.aborted) throw error;
     }

@@ -5,6 +5,7 @@ import { type DashboardState, dashboardLines, type TerminalView } from './dashbo
 import { errorMessage } from './errors.ts';
 import { consume, type IngestTotals } from './ingest/consumer.ts';
 import { partitionsBehind } from './ingest/session.ts';
+import type { ConsumerStatus } from './ingest/status.ts';
 import { partitionBounds } from './kafka/admin.ts';
 import type { Logger } from './logger.ts';
 import { simulate } from './simulator/run.ts';
@@ -30,6 +31,8 @@ export interface StartOptions {
   view: TerminalView | undefined;
   /** The last warning or error, for the live view. */
   lastProblem?: () => string | undefined;
+  /** Kept up to date with what the consumer is doing (the metrics endpoint's `/readyz`). */
+  consumerStatus?: ConsumerStatus;
 }
 
 export interface StartSummary {
@@ -118,6 +121,7 @@ async function runPipeline(
     onBatch: (totals) => {
       ingest = { ...totals };
     },
+    ...(options.consumerStatus ? { status: options.consumerStatus } : {}),
   });
   // A consumer that cannot go on (a fatal database error) stops the tills too; its error is thrown below.
   consuming.catch(() => stopSimulator.abort());

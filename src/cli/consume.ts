@@ -3,8 +3,9 @@ import { ConfigError } from '../errors.ts';
 import { DEFAULT_BATCH_SIZE } from '../ingest/batch-size.ts';
 import { commandContext, type GlobalOptions, interruptSignal, print } from './context.ts';
 import * as flags from './flags.ts';
+import { addMetricsOptions, type MetricsFlags, startMetricsEndpoint } from './metrics.ts';
 
-interface ConsumeFlags {
+interface ConsumeFlags extends MetricsFlags {
   group: string;
   topic?: string;
   fromBeginning?: boolean;
@@ -17,7 +18,7 @@ interface ConsumeFlags {
 }
 
 export function registerConsumeCommand(program: Command): void {
-  program
+  const command = program
     .command('consume')
     .description('ingest the topic into the PostgreSQL star schema, exactly once, dead-lettering what it cannot accept')
     .option('--group <name>', 'consumer group', 'pos-warehouse')
@@ -46,67 +47,80 @@ export function registerConsumeCommand(program: Command): void {
       'static group membership (group.instance.id): one id per process, the same at each restart, so that a restarted ' +
         'member gets its partitions back at once; with --members N, member i is ID-i',
       flags.instanceId,
-    )
-    .action(async (options: ConsumeFlags, command: Command) => {
+    );
+  addMetricsOptions(command, 'serve /metrics, /healthz and /readyz on this port (default: off)').action(
+    async (options: ConsumeFlags, command: Command) => {
       const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
       const { brokersFor } = await import('../broker/lifecycle.ts');
       const { connectToKafka } = await import('../kafka/admin.ts');
       const { openWarehouse } = await import('../warehouse/database.ts');
       const { migrateWarehouse } = await import('../warehouse/migrate.ts');
       const { consume } = await import('../ingest/consumer.ts');
+      const { ConsumerStatus } = await import('../ingest/status.ts');
 
       const brokers = brokersFor(config);
       const topic = options.topic ?? config.topic;
-      await connectToKafka(brokers, config.kafka.external);
-      const warehouse = await openWarehouse(config.database, {
-        logger,
-        applicationName: 'pos-consumer',
-        maxConnections: options.members + 2,
-      });
+      const status = new ConsumerStatus();
+      const endpoint = await startMetricsEndpoint(options, config, logger, () => status.readiness());
       try {
-        const migration = await migrateWarehouse(warehouse);
-        if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'Migrated the warehouse');
-        logger.info(
-          { database: warehouse.description, brokers, topic, group: options.group, instanceId: options.instanceId },
-          'Consuming',
-        );
-        if (options.fromBeginning && options.fromLatest) {
-          throw new ConfigError(
-            '--from-beginning and --from-latest contradict each other',
-            'Give one of them, or neither (the beginning).',
-          );
-        }
-        const totals = await consume({
-          brokers,
-          topic,
-          group: options.group,
-          startAt: options.fromLatest ? 'latest' : 'earliest',
-          warehouse,
+        await connectToKafka(brokers, config.kafka.external);
+        // One connection besides the members' and the outbox's, for the readiness probe.
+        const warehouse = await openWarehouse(config.database, {
           logger,
-          signal: interruptSignal(logger),
-          batchSize: options.batchSize,
-          members: options.members,
-          ...(options.instanceId === undefined ? {} : { instanceId: options.instanceId }),
-          ...(options.batchBytes === undefined ? {} : { batchBytes: options.batchBytes }),
-          ...(options.untilIdle === undefined ? {} : { untilIdleMs: options.untilIdle }),
+          applicationName: 'pos-consumer',
+          maxConnections: options.members + 3,
         });
-        const codes = Object.entries(totals.deadLettersByCode).map(([code, count]) => `${code} ${count}`);
-        const skipped =
-          totals.alreadyIngested > 0 ? `, ${totals.alreadyIngested.toLocaleString('en-US')} already ingested (redelivered)` : '';
-        print(
-          `Read ${totals.messages.toLocaleString('en-US')} messages: ${totals.landed.toLocaleString('en-US')} transactions landed ` +
-            `(${totals.lines.toLocaleString('en-US')} lines), ${totals.duplicates.toLocaleString('en-US')} duplicates${skipped}, ` +
-            `${totals.deadLetters.toLocaleString('en-US')} dead letters${codes.length ? ` (${codes.join(', ')})` : ''}.`,
-        );
-        if (totals.gaps > 0) {
-          print(
-            `${totals.gaps.toLocaleString('en-US')} gaps: ${totals.missing.toLocaleString('en-US')} messages were deleted from the topic ` +
-              'before this group read them (see pos.ingest_gap).',
+        try {
+          const migration = await migrateWarehouse(warehouse);
+          if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'Migrated the warehouse');
+          logger.info(
+            { database: warehouse.description, brokers, topic, group: options.group, instanceId: options.instanceId },
+            'Consuming',
           );
+          if (options.fromBeginning && options.fromLatest) {
+            throw new ConfigError(
+              '--from-beginning and --from-latest contradict each other',
+              'Give one of them, or neither (the beginning).',
+            );
+          }
+          const totals = await consume({
+            brokers,
+            topic,
+            group: options.group,
+            startAt: options.fromLatest ? 'latest' : 'earliest',
+            warehouse,
+            logger,
+            signal: interruptSignal(logger),
+            batchSize: options.batchSize,
+            members: options.members,
+            ...(options.instanceId === undefined ? {} : { instanceId: options.instanceId }),
+            ...(options.batchBytes === undefined ? {} : { batchBytes: options.batchBytes }),
+            ...(options.untilIdle === undefined ? {} : { untilIdleMs: options.untilIdle }),
+            status,
+          });
+          const codes = Object.entries(totals.deadLettersByCode).map(([code, count]) => `${code} ${count}`);
+          const skipped =
+            totals.alreadyIngested > 0
+              ? `, ${totals.alreadyIngested.toLocaleString('en-US')} already ingested (redelivered)`
+              : '';
+          print(
+            `Read ${totals.messages.toLocaleString('en-US')} messages: ${totals.landed.toLocaleString('en-US')} transactions landed ` +
+              `(${totals.lines.toLocaleString('en-US')} lines), ${totals.duplicates.toLocaleString('en-US')} duplicates${skipped}, ` +
+              `${totals.deadLetters.toLocaleString('en-US')} dead letters${codes.length ? ` (${codes.join(', ')})` : ''}.`,
+          );
+          if (totals.gaps > 0) {
+            print(
+              `${totals.gaps.toLocaleString('en-US')} gaps: ${totals.missing.toLocaleString('en-US')} messages were deleted from the topic ` +
+                'before this group read them (see pos.ingest_gap).',
+            );
+          }
+          if (totals.topicRecreations > 0) print(`The topic was deleted and recreated; the new one was read from its beginning.`);
+        } finally {
+          await warehouse.close();
         }
-        if (totals.topicRecreations > 0) print(`The topic was deleted and recreated; the new one was read from its beginning.`);
       } finally {
-        await warehouse.close();
+        await endpoint?.close();
       }
-    });
+    },
+  );
 }

@@ -17,6 +17,15 @@ export function port(value: string): number {
   }
 }
 
+/** A port to listen on: 0 means any free one. */
+export function listenPort(value: string): number {
+  try {
+    return parsePort(value, 'the port', { allowZero: true });
+  } catch (error) {
+    invalid((error as Error).message);
+  }
+}
+
 export function topic(value: string): string {
   try {
     return parseTopicName(value, 'the topic');

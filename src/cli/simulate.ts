@@ -4,8 +4,9 @@ import { DEFAULT_CATALOG_SEED, DEFAULT_SIZES } from '../catalog/catalog.ts';
 import { ConfigError } from '../errors.ts';
 import { commandContext, type GlobalOptions, interruptSignal, print } from './context.ts';
 import * as flags from './flags.ts';
+import { addMetricsOptions, type MetricsFlags, startMetricsEndpoint } from './metrics.ts';
 
-interface SimulateFlags {
+interface SimulateFlags extends MetricsFlags {
   rate: number;
   duration?: number;
   speed: number;
@@ -31,7 +32,7 @@ function defaultThreads(): number {
 }
 
 export function registerSimulateCommand(program: Command): void {
-  program
+  const command = program
     .command('simulate')
     .description(
       'produce realistic, seeded POS transactions to Kafka: in real time at a rate, or a backfill of --count as fast as possible',
@@ -86,8 +87,9 @@ export function registerSimulateCommand(program: Command): void {
       'backfill: worker threads that make transactions (output is the same for any number)',
       flags.integer(0, 64),
       defaultThreads(),
-    )
-    .action(async (options: SimulateFlags, command: Command) => {
+    );
+  addMetricsOptions(command, 'serve /metrics, /healthz and /readyz on this port (default: off)').action(
+    async (options: SimulateFlags, command: Command) => {
       const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
       const backfill = options.count !== undefined;
       const sources = (name: string) => command.getOptionValueSource(name);
@@ -110,64 +112,73 @@ export function registerSimulateCommand(program: Command): void {
 
       const { simulate } = await import('../simulator/run.ts');
       const { JsonLinesSink, KafkaSink } = await import('../simulator/sinks.ts');
-      let sink: import('../simulator/sinks.ts').MessageSink;
-      if (options.dryRun) {
-        sink = new JsonLinesSink(process.stdout, { pretty: options.format === 'pretty' });
-      } else {
-        const { brokersFor } = await import('../broker/lifecycle.ts');
-        sink = await KafkaSink.open({
-          brokers: brokersFor(config),
-          external: config.kafka.external,
-          topic,
-          createPartitions: options.partitions,
-          compression: options.compression,
-          logger,
-        });
-      }
+      let readiness: import('../metrics/endpoint.ts').Readiness = { ready: false, reason: 'connecting to Kafka' };
+      const endpoint = await startMetricsEndpoint(options, config, logger, () => readiness);
+      try {
+        let sink: import('../simulator/sinks.ts').MessageSink;
+        if (options.dryRun) {
+          sink = new JsonLinesSink(process.stdout, { pretty: options.format === 'pretty' });
+        } else {
+          const { brokersFor } = await import('../broker/lifecycle.ts');
+          sink = await KafkaSink.open({
+            brokers: brokersFor(config),
+            external: config.kafka.external,
+            topic,
+            createPartitions: options.partitions,
+            compression: options.compression,
+            logger,
+          });
+        }
 
-      const mode = backfill
-        ? { kind: 'backfill' as const, count: options.count as number, startDate: options.start, days: options.days }
-        : {
-            kind: 'realtime' as const,
-            rate: options.rate,
-            speed: options.speed,
-            ...(options.duration ? { durationMs: options.duration } : {}),
-          };
-      logger.info({ seed, topic: options.dryRun ? undefined : topic, mode }, 'Simulating');
-      const result = await simulate({
-        seed,
-        catalogSeed: options.catalogSeed,
-        sizes: { stores: options.stores, products: options.products, customers: options.customers },
-        mode,
-        sink,
-        logger,
-        signal: interruptSignal(logger),
-        threads: options.threads,
-        progressStream: process.stderr,
-      });
-      const seconds = result.elapsedMs / 1000;
-      const summary = {
-        seed,
-        sent: result.sent,
-        failed: result.failed,
-        retried: result.retried,
-        skipped: result.skipped,
-        seconds: Number(seconds.toFixed(2)),
-        transactionsPerSecond: Math.round(result.sent / seconds),
-        megabytesPerSecond: Number((result.bytes / 1e6 / seconds).toFixed(1)),
-        averageMessageBytes: result.sent > 0 ? Math.round(result.bytes / result.sent) : 0,
-        peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-      };
-      logger.info(summary, 'Simulation finished');
-      if (!options.dryRun) {
-        print(
-          `Sent ${result.sent.toLocaleString('en-US')} transactions to ${topic} in ${seconds.toFixed(1)} s ` +
-            `(${summary.transactionsPerSecond.toLocaleString('en-US')} transactions/s, ${summary.megabytesPerSecond} MB/s); ` +
-            `${result.failed.toLocaleString('en-US')} failed` +
-            (result.retried > 0 ? ` (${result.retried.toLocaleString('en-US')} requests retried)` : '') +
-            `. Seed ${seed}.`,
-        );
+        const mode = backfill
+          ? { kind: 'backfill' as const, count: options.count as number, startDate: options.start, days: options.days }
+          : {
+              kind: 'realtime' as const,
+              rate: options.rate,
+              speed: options.speed,
+              ...(options.duration ? { durationMs: options.duration } : {}),
+            };
+        logger.info({ seed, topic: options.dryRun ? undefined : topic, mode }, 'Simulating');
+        readiness = { ready: true };
+        const result = await simulate({
+          seed,
+          catalogSeed: options.catalogSeed,
+          sizes: { stores: options.stores, products: options.products, customers: options.customers },
+          mode,
+          sink,
+          logger,
+          signal: interruptSignal(logger),
+          threads: options.threads,
+          progressStream: process.stderr,
+        });
+        const seconds = result.elapsedMs / 1000;
+        const summary = {
+          seed,
+          sent: result.sent,
+          failed: result.failed,
+          retried: result.retried,
+          skipped: result.skipped,
+          seconds: Number(seconds.toFixed(2)),
+          transactionsPerSecond: Math.round(result.sent / seconds),
+          megabytesPerSecond: Number((result.bytes / 1e6 / seconds).toFixed(1)),
+          averageMessageBytes: result.sent > 0 ? Math.round(result.bytes / result.sent) : 0,
+          peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+        };
+        logger.info(summary, 'Simulation finished');
+        if (!options.dryRun) {
+          print(
+            `Sent ${result.sent.toLocaleString('en-US')} transactions to ${topic} in ${seconds.toFixed(1)} s ` +
+              `(${summary.transactionsPerSecond.toLocaleString('en-US')} transactions/s, ${summary.megabytesPerSecond} MB/s); ` +
+              `${result.failed.toLocaleString('en-US')} failed` +
+              (result.retried > 0 ? ` (${result.retried.toLocaleString('en-US')} requests retried)` : '') +
+              `. Seed ${seed}.`,
+          );
+        }
+        if (result.failed > 0) process.exitCode = 1;
+      } finally {
+        readiness = { ready: false, reason: 'finished' };
+        await endpoint?.close();
       }
-      if (result.failed > 0) process.exitCode = 1;
-    });
+    },
+  );
 }

@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { createLogger } from '../logger.ts';
 import { commandContext, type GlobalOptions, interruptSignal, print } from './context.ts';
 import * as flags from './flags.ts';
+import { addMetricsOptions, type MetricsFlags, startMetricsEndpoint } from './metrics.ts';
 
-interface StartFlags {
+interface StartFlags extends MetricsFlags {
   rate: number;
   speed: number;
   duration?: number;
@@ -12,14 +13,15 @@ interface StartFlags {
 }
 
 export function registerStartCommand(program: Command): void {
-  program
+  const command = program
     .command('start')
     .description('the whole pipeline in one command: local broker, warehouse, simulator and consumer, with a live view')
     .option('--rate <per-second>', 'transactions per second across all stores', flags.positiveNumber, 20)
     .option('--speed <factor>', 'simulated seconds per real second (60: an hour of trading a minute)', flags.positiveNumber, 1)
     .option('--duration <time>', 'stop after this long (30s, 10m); default: until Ctrl-C', flags.duration)
-    .option('--seed <n>', 'seed of the simulation (default: random)', flags.integer(0))
-    .action(async (options: StartFlags, command: Command) => {
+    .option('--seed <n>', 'seed of the simulation (default: random)', flags.integer(0));
+  addMetricsOptions(command, 'serve /metrics, /healthz and /readyz on this port (default: a free port, printed)').action(
+    async (options: StartFlags, command: Command) => {
       const context = commandContext(command.optsWithGlobals<GlobalOptions>());
       const { config } = context;
       const live = Boolean(process.stdout.isTTY);
@@ -37,7 +39,11 @@ export function registerStartCommand(program: Command): void {
         : context.logger;
       const { start } = await import('../start.ts');
       const { TerminalView } = await import('../dashboard.ts');
+      const { ConsumerStatus } = await import('../ingest/status.ts');
       if (live) print(`Starting (the logs go to ${logFile})…`);
+      const consumerStatus = new ConsumerStatus();
+      const endpoint = await startMetricsEndpoint(options, config, logger, () => consumerStatus.readiness(), 0);
+      if (endpoint) print(`Metrics at ${endpoint.url}/metrics (health: /healthz, /readyz)`);
       const summary = await start({
         config,
         logger,
@@ -48,7 +54,8 @@ export function registerStartCommand(program: Command): void {
         seed: options.seed ?? flags.randomSeed(),
         view: live ? new TerminalView(process.stdout) : undefined,
         lastProblem: () => lastProblem,
-      });
+        consumerStatus,
+      }).finally(() => endpoint?.close());
       const ingest = summary.ingest;
       print('');
       print(
@@ -61,5 +68,6 @@ export function registerStartCommand(program: Command): void {
       if (best) print(`Best store today: ${best.storeId} ${best.name}, ${best.total} in ${best.transactions} transactions.`);
       if (summary.stoppedBroker) print('The local Kafka broker this run started is stopped.');
       print('Next: npx pos report --list, e.g. npx pos report sales-by-store');
-    });
+    },
+  );
 }

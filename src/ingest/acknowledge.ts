@@ -5,7 +5,9 @@ import { errorMessage } from '../errors.ts';
 import { ensureTopics } from '../kafka/admin.ts';
 import type { Logger } from '../logger.ts';
 import type { Warehouse } from '../warehouse/database.ts';
+import { countUnpublishedDeadLetters } from '../warehouse/sql/count-unpublished-dead-letters.ts';
 import { DeadLetterOutbox } from './dead-letter-outbox.ts';
+import { consumerMetrics, type LagSource } from './metrics.ts';
 import type { PositionPlan } from './positions.ts';
 import type { BatchResult } from './write.ts';
 
@@ -52,6 +54,13 @@ export function emptyTotals(): IngestTotals {
   };
 }
 
+/** When a batch became durable, and how long its database transaction took. */
+export interface BatchTiming {
+  /** Date.now() right after the commit. */
+  committedAt: number;
+  writeSeconds: number;
+}
+
 export interface AcknowledgeOptions {
   brokers: string[];
   topic: string;
@@ -69,10 +78,11 @@ export interface AcknowledgeOptions {
  */
 export class Acknowledger {
   readonly totals = emptyTotals();
-  /** What each member's session reports as its lag. */
-  readonly lagSources = new Set<() => Promise<number | undefined>>();
+  readonly #lagSources = new Set<LagSource>();
   readonly #options: AcknowledgeOptions;
   readonly #outbox: DeadLetterOutbox;
+  #outboxTimer: NodeJS.Timeout | undefined;
+  #logging = false;
   #firstBatchAt: number | undefined;
   #lastLog = { at: performance.now(), messages: 0 };
 
@@ -89,20 +99,39 @@ export class Acknowledger {
   static async start(options: AcknowledgeOptions): Promise<Acknowledger> {
     await ensureTopics(options.brokers, [{ name: deadLetterTopic(options.topic), partitions: 1 }]);
     const acknowledger = new Acknowledger(options);
-    acknowledger.#outbox.startTimer(OUTBOX_EVERY_MS);
+    // The outbox is published now and on a timer; each pass also counts what is left, for the metrics.
+    void acknowledger.publishDeadLetters();
+    acknowledger.#outboxTimer = setInterval(() => void acknowledger.publishDeadLetters(), OUTBOX_EVERY_MS).unref();
     return acknowledger;
   }
 
-  /** A member placed its read positions: count what it found. */
+  /** A member's session reports its lag (for the progress log and the metrics) until the returned function is called. */
+  addLagSource(source: LagSource): () => void {
+    this.#lagSources.add(source);
+    const removeMetric = consumerMetrics.addLagSource(source);
+    return () => {
+      this.#lagSources.delete(source);
+      removeMetric();
+    };
+  }
+
+  /** A member placed its read positions (it joined, or the group rebalanced): count what it found. */
   placed(plan: PositionPlan): void {
+    const missing = Number(plan.gaps.reduce((sum, gap) => sum + gap.count, 0n));
     this.totals.gaps += plan.gaps.length;
-    this.totals.missing += Number(plan.gaps.reduce((sum, gap) => sum + gap.count, 0n));
+    this.totals.missing += missing;
     if (plan.recreated) this.totals.topicRecreations++;
+    consumerMetrics.rebalances.inc();
+    consumerMetrics.gaps.inc(plan.gaps.length);
+    consumerMetrics.gapMessages.inc(missing);
+    if (plan.gaps.length > 0) consumerMetrics.lastGap.setToCurrentTime();
+    if (plan.recreated) consumerMetrics.recreations.inc();
   }
 
   /** A batch is committed to the database. */
-  async batchWritten(messages: Message[], result: BatchResult): Promise<void> {
+  async batchWritten(messages: Message[], result: BatchResult, timing: BatchTiming): Promise<void> {
     const { totals } = this;
+    countBatch(messages, result, timing);
     this.#firstBatchAt ??= performance.now();
     totals.batches++;
     totals.messages += messages.length;
@@ -116,7 +145,15 @@ export class Acknowledger {
     commitToKafka(messages, this.#options.logger);
     if (result.rejected.length > 0) void this.publishDeadLetters();
     this.#options.onBatch?.(totals);
-    await this.#maybeLogProgress();
+    // Not awaited: asking Kafka for the lag must not hold up the next batch.
+    if (!this.#logging) {
+      this.#logging = true;
+      void this.#maybeLogProgress()
+        .catch((error: unknown) => this.#options.logger.debug({ err: errorMessage(error) }, 'No progress log'))
+        .finally(() => {
+          this.#logging = false;
+        });
+    }
   }
 
   /** Copies pending dead letters to the DLQ topic; failures are logged, and the letters retried later. */
@@ -130,19 +167,33 @@ export class Acknowledger {
         'Could not copy dead letters to the DLQ topic yet; they stay in the table and are retried',
       );
     }
+    await this.#countUnpublished();
+  }
+
+  /** The outbox's backlog, for `pos_consumer_dead_letters_unpublished`; unknown while the database is away. */
+  async #countUnpublished(): Promise<void> {
+    try {
+      consumerMetrics.deadLettersUnpublished.set(
+        await countUnpublishedDeadLetters(this.#options.warehouse, [this.#options.topic]),
+      );
+    } catch (error) {
+      this.#options.logger.debug({ err: errorMessage(error) }, 'Could not count the unpublished dead letters');
+    }
   }
 
   /** Publishes what is pending, writes the summary, and lets go of the outbox's producer. */
   async close(): Promise<void> {
+    clearInterval(this.#outboxTimer);
     await this.publishDeadLetters();
     await this.#maybeLogProgress(true);
     await this.#outbox.close();
   }
 
   async #lag(): Promise<number | undefined> {
-    if (this.lagSources.size === 0) return this.totals.lag;
-    const lags = await Promise.all([...this.lagSources].map((lag) => lag()));
-    return lags.some((lag) => lag === undefined) ? this.totals.lag : lags.reduce((sum: number, lag) => sum + (lag ?? 0), 0);
+    if (this.#lagSources.size === 0) return this.totals.lag;
+    const lags = await Promise.all([...this.#lagSources].map((lag) => lag()));
+    if (lags.some((lag) => lag === undefined)) return this.totals.lag;
+    return lags.flatMap((partitions) => partitions ?? []).reduce((sum, partition) => sum + partition.messages, 0);
   }
 
   async #maybeLogProgress(final = false): Promise<void> {
@@ -182,6 +233,22 @@ export class Acknowledger {
       },
       'Ingest finished',
     );
+  }
+}
+
+/** The batch in the metrics: outcomes, dead letters by code, lines, write time, and each message's end-to-end latency. */
+function countBatch(messages: Message[], result: BatchResult, timing: BatchTiming): void {
+  const { messages: outcomes } = consumerMetrics;
+  outcomes.inc({ outcome: 'landed' }, result.landed);
+  outcomes.inc({ outcome: 'duplicate' }, result.duplicates);
+  outcomes.inc({ outcome: 'already_ingested' }, result.alreadyIngested);
+  outcomes.inc({ outcome: 'dead_letter' }, result.rejected.length);
+  for (const { code } of result.rejected) consumerMetrics.deadLetters.inc({ code });
+  consumerMetrics.lines.inc(result.lines);
+  consumerMetrics.batches.inc();
+  consumerMetrics.batchWrite.observe(timing.writeSeconds);
+  for (const message of messages) {
+    consumerMetrics.endToEnd.observe(Math.max(0, timing.committedAt - Number(message.timestamp)) / 1000);
   }
 }
 

@@ -8,10 +8,12 @@ import type { Logger } from '../logger.ts';
 import { backoffDelay, retryTransient } from '../retry.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
-import { Acknowledger, type IngestTotals } from './acknowledge.ts';
+import { Acknowledger, type BatchTiming, type IngestTotals } from './acknowledge.ts';
 import { DEFAULT_BATCH_SIZE, defaultBatchBytes } from './batch-size.ts';
+import { consumerMetrics } from './metrics.ts';
 import type { StartPolicy } from './positions.ts';
 import { openSession, partitionsBehind, type Session, TopicChanged } from './session.ts';
+import { ConsumerStatus } from './status.ts';
 import {
   type BatchResult,
   type IncomingRecord,
@@ -21,6 +23,14 @@ import {
 } from './write.ts';
 
 export type { IngestTotals } from './acknowledge.ts';
+
+/**
+ * No waiting for a batch to fill: a batch is what arrived while the previous one was being
+ * written. Under a backlog that is a full batch anyway (a batch is buffered during each write);
+ * in real time the batches stay as small as the traffic, and a message waits for one write at
+ * most instead of a linger and a write (at 1,000 messages/s a 100 ms linger cost 100–200 ms each).
+ */
+const DEFAULT_LINGER_MS = 0;
 
 /** Failures in a row that are neither an outage nor a repositioning, after which the consumer stops. */
 const MAX_REPEATED_FAILURES = 3;
@@ -41,7 +51,7 @@ export interface ConsumeOptions {
   batchSize?: number;
   /** Bytes (keys and values) per database transaction, at most (one message always fits). */
   batchBytes?: number;
-  /** How long a batch that is not full waits for more messages. */
+  /** How long a batch that is not full waits for more messages (default 0: it takes what has arrived). */
   lingerMs?: number;
   /** Group members in this process, each with its own partitions and database transactions. */
   members?: number;
@@ -53,6 +63,8 @@ export interface ConsumeOptions {
   instanceId?: string;
   /** Called after each committed batch, with the running totals. */
   onBatch?: (totals: IngestTotals) => void;
+  /** Kept up to date with what the consumer is doing (for `/readyz`); the run's own when absent. */
+  status?: ConsumerStatus;
 }
 
 /**
@@ -64,6 +76,8 @@ export interface ConsumeOptions {
  */
 export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
   if (options.untilIdleMs !== undefined) await requireTopic(options);
+  const status = options.status ?? new ConsumerStatus();
+  status.useDatabase(options.warehouse);
   const acknowledger = await Acknowledger.start(options);
   const stopMembers = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stopMembers.signal]) : stopMembers.signal;
@@ -79,6 +93,7 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
             ...memberInstanceId(options.instanceId, member, members),
           },
           acknowledger,
+          new MemberStatus(status, member),
         ).catch((error: unknown) => {
           stopMembers.abort(error);
           throw error;
@@ -87,6 +102,7 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
     );
     return acknowledger.totals;
   } finally {
+    for (let member = 0; member < members; member++) status.set(member, 'stopped');
     await acknowledger.close();
   }
 }
@@ -95,6 +111,29 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
 function memberInstanceId(instanceId: string | undefined, member: number, members: number): { instanceId?: string } {
   if (instanceId === undefined) return {};
   return { instanceId: members > 1 ? `${instanceId}-${member}` : instanceId };
+}
+
+/** One member's part of the consumer's status, and the retries it counts. */
+class MemberStatus {
+  readonly #status: ConsumerStatus;
+  readonly #member: number;
+
+  constructor(status: ConsumerStatus, member: number) {
+    this.#status = status;
+    this.#member = member;
+    status.set(member, 'starting');
+  }
+
+  set(state: 'running'): void {
+    this.#status.set(this.#member, state);
+  }
+
+  /** About to wait before trying again. */
+  waiting(dependency: 'database' | 'kafka' | 'other', error: unknown): void {
+    consumerMetrics.retries.inc({ dependency });
+    if (dependency === 'database') this.#status.set(this.#member, 'waiting_for_database', error);
+    if (dependency === 'kafka') this.#status.set(this.#member, 'waiting_for_kafka', error);
+  }
 }
 
 /** A topic that does not exist would leave a bounded run waiting for it forever: say so instead. */
@@ -108,13 +147,14 @@ async function requireTopic(options: ConsumeOptions): Promise<void> {
 }
 
 /** One member of the group: sessions one after another until stopped, idle, or failing for good. */
-async function runMember(options: ConsumeOptions, acknowledger: Acknowledger): Promise<void> {
+async function runMember(options: ConsumeOptions, acknowledger: Acknowledger, status: MemberStatus): Promise<void> {
   const { logger, signal } = options;
-  const failures = new FailureCount(options);
+  const failures = new FailureCount(options, status);
   let idleSince = Date.now();
   while (!signal?.aborted) {
     let session: Session | undefined;
     try {
+      // A member waiting out an outage stays 'waiting' until its next session has joined.
       session = await openSession({
         brokers: options.brokers,
         topic: options.topic,
@@ -124,14 +164,14 @@ async function runMember(options: ConsumeOptions, acknowledger: Acknowledger): P
         logger,
         batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
         batchBytes: options.batchBytes ?? defaultBatchBytes(),
-        lingerMs: options.lingerMs ?? 100,
+        lingerMs: options.lingerMs ?? DEFAULT_LINGER_MS,
         ...(options.instanceId === undefined ? {} : { instanceId: options.instanceId }),
         ...(options.untilIdleMs === undefined ? {} : { untilIdleMs: options.untilIdleMs }),
         ...(signal ? { signal } : {}),
         onPlaced: (plan) => acknowledger.placed(plan),
       });
-      const lag = session.lag;
-      acknowledger.lagSources.add(lag);
+      const removeLagSource = acknowledger.addLagSource(session.lag);
+      status.set('running');
       try {
         const scope: OffsetScope = { consumerGroup: options.group, topic: options.topic, topicId: session.topicId };
         for (;;) {
@@ -151,15 +191,16 @@ async function runMember(options: ConsumeOptions, acknowledger: Acknowledger): P
           }
           logger.debug({ batch: describeBatch(messages) }, 'Writing a batch');
           scope.topicId = session.topicId;
-          const result = await writeWithRetries(options, messages.map(decode), scope);
+          const { result, timing } = await writeWithRetries(options, messages.map(decode), scope, status);
+          status.set('running');
           logger.debug({ messages: messages.length, landed: result.landed }, 'Batch committed');
           failures.reset();
           session.processed(messages);
-          await acknowledger.batchWritten(messages, result);
+          await acknowledger.batchWritten(messages, result, timing);
           idleSince = Date.now();
         }
       } finally {
-        acknowledger.lagSources.delete(lag);
+        removeLagSource();
       }
     } catch (error) {
       if (signal?.aborted && !(error instanceof UserError)) {
@@ -184,12 +225,14 @@ async function runMember(options: ConsumeOptions, acknowledger: Acknowledger): P
  */
 class FailureCount {
   readonly #options: ConsumeOptions;
+  readonly #status: MemberStatus;
   #outages = 0;
   #repositionings = 0;
   #others = 0;
 
-  constructor(options: ConsumeOptions) {
+  constructor(options: ConsumeOptions, status: MemberStatus) {
     this.#options = options;
+    this.#status = status;
   }
 
   reset(): void {
@@ -217,6 +260,7 @@ class FailureCount {
       return;
     }
     if (kafka === 'transient' || classifyDatabaseError(error) === 'transient') {
+      this.#status.waiting(kafka === 'transient' ? 'kafka' : 'database', error);
       await this.#pause(++this.#outages, `Cannot reach Kafka or PostgreSQL for group ${this.#options.group}; retrying`, error);
       return;
     }
@@ -226,6 +270,7 @@ class FailureCount {
         cause: error,
       });
     }
+    this.#status.waiting('other', error);
     await this.#pause(this.#others, 'The consumer failed; trying again', error);
   }
 
@@ -266,12 +311,28 @@ function decode(message: Message): IncomingRecord {
   };
 }
 
-/** Writes a batch, retrying while PostgreSQL is unavailable (an outage lasts as long as it lasts). */
-function writeWithRetries(options: ConsumeOptions, records: IncomingRecord[], scope: OffsetScope): Promise<BatchResult> {
-  return retryTransient(() => writeBatchIsolatingRefusals(options.warehouse, records, scope), {
-    what: `PostgreSQL at ${options.warehouse.description}`,
-    isTransient: (error) => classifyDatabaseError(error) === 'transient',
-    logger: options.logger,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+/**
+ * Writes a batch, retrying while PostgreSQL is unavailable (an outage lasts as long as it lasts);
+ * says when it committed, and how long the successful attempt took.
+ */
+async function writeWithRetries(
+  options: ConsumeOptions,
+  records: IncomingRecord[],
+  scope: OffsetScope,
+  status: MemberStatus,
+): Promise<{ result: BatchResult; timing: BatchTiming }> {
+  return retryTransient(
+    async () => {
+      const started = performance.now();
+      const result = await writeBatchIsolatingRefusals(options.warehouse, records, scope);
+      return { result, timing: { committedAt: Date.now(), writeSeconds: (performance.now() - started) / 1000 } };
+    },
+    {
+      what: `PostgreSQL at ${options.warehouse.description}`,
+      isTransient: (error) => classifyDatabaseError(error) === 'transient',
+      logger: options.logger,
+      onRetry: (error) => status.waiting('database', error),
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+  );
 }

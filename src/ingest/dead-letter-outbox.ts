@@ -3,6 +3,7 @@ import { deadLetterTopic } from '../broker/lifecycle.ts';
 import { errorMessage } from '../errors.ts';
 import { withAdmin } from '../kafka/admin.ts';
 import { createLogger, type Logger } from '../logger.ts';
+import { kafkaClientMetrics } from '../metrics/registry.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import {
   type ClaimedDeadLetter,
@@ -73,6 +74,7 @@ export class DeadLetterOutbox {
       bootstrapBrokers: options.brokers,
       acks: ProduceAcks.ALL,
       retries: 3,
+      metrics: kafkaClientMetrics('pos-dead-letters'),
     });
   }
 

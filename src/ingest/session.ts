@@ -9,8 +9,10 @@ import {
 } from '@platformatic/kafka';
 import { partitionBounds } from '../kafka/admin.ts';
 import type { Logger } from '../logger.ts';
+import { kafkaClientMetrics } from '../metrics/registry.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { recordGaps, recordPositionEvent, storedPositions, storePositions } from '../warehouse/sql/read-positions.ts';
+import type { PartitionLag } from './metrics.ts';
 import { type PartitionBounds, type PositionPlan, partitionsNotCaughtUp, planPositions, type StartPolicy } from './positions.ts';
 
 /**
@@ -28,7 +30,7 @@ export interface SessionOptions {
   logger: Logger;
   batchSize: number;
   batchBytes: number;
-  /** How long a batch that is not full waits for more messages. */
+  /** How long a batch that is not full waits for more messages (0: a batch is what is buffered). */
   lingerMs: number;
   /** Return 'idle' after this long without a new message. */
   untilIdleMs?: number;
@@ -54,8 +56,8 @@ export interface Session {
   next(idleSince: number): Promise<Message[] | 'idle' | 'stopped'>;
   /** Notes how far a written batch got, for the lag. */
   processed(batch: Message[]): void;
-  /** Messages in the assigned partitions after what was processed. */
-  lag(): Promise<number | undefined>;
+  /** Messages in each assigned partition after what was processed; undefined when Kafka does not answer. */
+  lag(): Promise<PartitionLag[] | undefined>;
   close(): Promise<void>;
 }
 
@@ -76,11 +78,14 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     rebalanceTimeout: 30_000,
     heartbeatInterval: 1000,
     maxWaitTime: 500,
-    // Bounded read-ahead (memory stays flat): under a batch buffered, fetched 2 MB at a time with
-    // at most 512 KB per partition, so that a partition with a large backlog does not starve the others.
-    highWaterMark: Math.ceil(options.batchSize / 2),
+    // Bounded read-ahead (memory stays flat): at most one batch buffered while the previous one is
+    // written, so that a backlog still makes full batches without waiting (see lingerMs); fetched
+    // 2 MB at a time with at most 512 KB per partition, so that a partition with a large backlog
+    // does not starve the others.
+    highWaterMark: options.batchSize,
     maxBytes: 2 * 1024 * 1024,
     maxBytesPerPartition: 512 * 1024,
+    metrics: kafkaClientMetrics('pos-consumer'),
   });
   let stream: Stream;
   try {
@@ -237,13 +242,14 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     async lag() {
       try {
         const latest = (await consumer.listOffsets({ topics: [topic] })).get(topic) ?? [];
-        let lag = 0n;
+        const lags: PartitionLag[] = [];
         for (const partition of placedPartitions) {
           const position = processedUpTo.get(partition) ?? stream.offsetsToFetch.get(`${topic}:${partition}`);
           const end = latest[partition];
-          if (position !== undefined && end !== undefined && end > position) lag += end - position;
+          if (position === undefined || end === undefined) continue;
+          lags.push({ topic, partition, messages: end > position ? Number(end - position) : 0 });
         }
-        return Number(lag);
+        return lags;
       } catch {
         return undefined;
       }

@@ -8,6 +8,7 @@ import { ByteWriter } from './byte-writer.ts';
 import { encodeChunks } from './chunk-pool.ts';
 import { chunkSlots } from './chunks.ts';
 import { encodeTransaction } from './encode.ts';
+import { simulatorMetrics } from './metrics.ts';
 import { backfillSchedule, TradingPattern } from './schedule.ts';
 import { Simulator } from './simulator.ts';
 import type { MessageSink } from './sinks.ts';
@@ -82,12 +83,14 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   let made = 0;
   const emit = (store: number, value: Buffer): Promise<void> | undefined => {
     made++;
+    simulatorMetrics.made.inc();
     options.onTransaction?.(made);
     progress?.update(made, { failed: options.sink.stats.failed });
     return options.sink.write((catalog.stores[store] as Store).storeId, value);
   };
 
   let skipped = 0;
+  simulatorMetrics.running.set(1);
   try {
     if (options.mode.kind === 'backfill') {
       const slots = chunkSlots(backfillSchedule(pattern, new Random(options.seed, 0x5c4ed), options.mode));
@@ -110,6 +113,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       const simulator = new Simulator(catalog, options.seed, 0);
       const out = new ByteWriter();
       const make = (at: number, store: number) => {
+        simulatorMetrics.clock.set(at / 1000);
         const transaction = simulator.transactionAt(at, store);
         out.reset();
         encodeTransaction(transaction, pattern.clock(transaction.store), out);
@@ -122,6 +126,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     await options.sink.close().catch(() => {});
     throw error;
   } finally {
+    simulatorMetrics.running.set(0);
     progress?.finish();
   }
   const stats = await options.sink.close();

@@ -4,6 +4,8 @@ import { CONTENT_TYPE, SCHEMA_HEADER } from '../contract/message.ts';
 import { errorMessage } from '../errors.ts';
 import { connectToKafka, ensureTopics, partitionCount } from '../kafka/admin.ts';
 import { type Logger, silentLogger } from '../logger.ts';
+import { kafkaClientMetrics } from '../metrics/registry.ts';
+import { producerMetrics } from './metrics.ts';
 
 export interface SinkStats {
   sent: number;
@@ -110,7 +112,16 @@ export class KafkaSink implements MessageSink {
       };
       this.#keys.set(key, placed);
     }
-    this.#batch.push({ topic: this.#options.topic, partition: placed.partition, key: placed.key, value, headers: HEADERS });
+    // Stamped when made (the till's moment), not when the batch leaves: end-to-end latency counts from here.
+    const timestamp = BigInt(Date.now());
+    this.#batch.push({
+      topic: this.#options.topic,
+      partition: placed.partition,
+      key: placed.key,
+      value,
+      headers: HEADERS,
+      timestamp,
+    });
     this.#batchBytes += value.length;
     const partitionBytes = (this.#partitionBytes[placed.partition] ?? 0) + value.length;
     this.#partitionBytes[placed.partition] = partitionBytes;
@@ -151,6 +162,7 @@ export class KafkaSink implements MessageSink {
       // A request queued on a connection to a broker that died is not failed with the connection:
       // it waits for this timeout (30 s by default) before it is retried elsewhere.
       requestTimeout: 10_000,
+      metrics: kafkaClientMetrics('pos-simulator'),
     });
   }
 
@@ -179,12 +191,17 @@ export class KafkaSink implements MessageSink {
   async #deliver(messages: Message[], bytes: number): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const producer = this.#producer;
+      const stopTimer = producerMetrics.sendDuration.startTimer();
       const outcome = await settleWithin(producer.send({ messages }), SEND_STALL_MS);
+      stopTimer();
       if (outcome.status === 'fulfilled') {
         this.stats.sent += messages.length;
         this.stats.bytes += bytes;
+        producerMetrics.transactions.inc(messages.length);
+        producerMetrics.bytes.inc(bytes);
         return;
       }
+      producerMetrics.sendFailures.inc();
       this.#replaceProducer(producer);
       if (outcome.status === 'stalled' && attempt < SEND_ATTEMPTS) {
         this.stats.retried++;
@@ -195,6 +212,7 @@ export class KafkaSink implements MessageSink {
         continue;
       }
       this.stats.failed += messages.length;
+      producerMetrics.failedTransactions.inc(messages.length);
       this.#logger.error(
         {
           err: outcome.status === 'rejected' ? errorMessage(outcome.reason) : `no answer within ${SEND_STALL_MS} ms`,

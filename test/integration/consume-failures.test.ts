@@ -15,6 +15,9 @@ describe('pos consume survives crashes and outages, and the result stays exact',
   let close: () => Promise<void>;
   let messages: TransactionMessage[];
   const topic = uniqueName('failures');
+  // Groups of their own: a group is broker-wide, and other test runs use the same broker at once.
+  const crashing = uniqueName('crashing');
+  const outage = uniqueName('outage');
   const env = () => ({ DATABASE_URL: database.url, KAFKA_BROKERS: testBrokers().join(',') });
 
   before(async () => {
@@ -31,7 +34,7 @@ describe('pos consume survives crashes and outages, and the result stays exact',
   }, async () => {
     const moments = [0.1 + Math.random() * 0.25, 0.5 + Math.random() * 0.25].map((share) => Math.round(share * COUNT));
     for (const moment of moments) {
-      const running = startCli(['consume', '--topic', topic, '--from-beginning', '--group', 'crashing', '--batch-size', '1000'], {
+      const running = startCli(['consume', '--topic', topic, '--from-beginning', '--group', crashing, '--batch-size', '1000'], {
         env: env(),
       });
       await waitUntil(async () => (await landedCount(warehouse)) >= moment, {
@@ -42,12 +45,12 @@ describe('pos consume survives crashes and outages, and the result stays exact',
       const { code } = await running.result;
       assert.equal(code, null, 'killed, not exited');
       // Whatever landed is covered by the stored offsets, and nothing beyond them: the crash split no batch.
-      assert.equal(await offsetsTotal(warehouse, 'crashing'), await landedCount(warehouse));
+      assert.equal(await offsetsTotal(warehouse, crashing), await landedCount(warehouse));
     }
-    const result = await runCli(['consume', '--topic', topic, '--group', 'crashing', '--until-idle', '5s'], { env: env() });
+    const result = await runCli(['consume', '--topic', topic, '--group', crashing, '--until-idle', '5s'], { env: env() });
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(await warehouseFigures(warehouse), expectedFigures(messages));
-    assert.equal(await offsetsTotal(warehouse, 'crashing'), COUNT);
+    assert.equal(await offsetsTotal(warehouse, crashing), COUNT);
   });
 
   test('PostgreSQL refusing connections mid-stream: the consumer waits, recovers by itself, and every transaction lands once', {
@@ -56,7 +59,7 @@ describe('pos consume survives crashes and outages, and the result stays exact',
     await warehouse.query('truncate pos.fact_sales_line, pos.fact_transaction, pos.ingest_offset');
     const name = database.config.database;
     const running = startCli(
-      ['consume', '--topic', topic, '--from-beginning', '--group', 'outage', '--batch-size', '1000', '--until-idle', '5s'],
+      ['consume', '--topic', topic, '--from-beginning', '--group', outage, '--batch-size', '1000', '--until-idle', '5s'],
       {
         env: env(),
       },
@@ -76,6 +79,6 @@ describe('pos consume survives crashes and outages, and the result stays exact',
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /PostgreSQL at .* is back/);
     assert.deepEqual(await warehouseFigures(warehouse), expectedFigures(messages));
-    assert.equal(await offsetsTotal(warehouse, 'outage'), COUNT);
+    assert.equal(await offsetsTotal(warehouse, outage), COUNT);
   });
 });

@@ -10,6 +10,14 @@ const emptyDir = () => mkdtempSync(join(tmpdir(), 'pos-config-'));
 const load = (env: Record<string, string>, cwd = emptyDir()) => loadConfig({ env, cwd });
 
 describe('loadConfig', () => {
+  test('the metrics endpoint: off and on 127.0.0.1 by default; POS_METRICS_PORT (0: any free port) and POS_METRICS_HOST', () => {
+    assert.deepEqual(load({}).metrics, { port: undefined, host: '127.0.0.1' });
+    assert.deepEqual(load({ POS_METRICS_PORT: '0', POS_METRICS_HOST: '0.0.0.0' }).metrics, { port: 0, host: '0.0.0.0' });
+    assert.equal(load({ POS_METRICS_PORT: '9464' }).metrics.port, 9464);
+    assert.throws(() => load({ POS_METRICS_PORT: 'http' }), ConfigError);
+    assert.throws(() => load({ POS_METRICS_PORT: '70000' }), /POS_METRICS_PORT must be a port number from 0 to 65535/);
+  });
+
   test('defaults: the embedded database in .pos/pgdata, the local broker on 9092, topic PointOfSale', () => {
     const cwd = emptyDir();
     const config = load({}, cwd);

@@ -5,15 +5,18 @@ import { findFreePort, startLocalBroker, stopLocalBroker } from '../../../src/br
 import { loadConfig } from '../../../src/config.ts';
 import { fetchClusterMetadata } from '../../../src/kafka/admin.ts';
 import { createLogger } from '../../../src/logger.ts';
+import { ensurePrometheus } from './prerequisites.ts';
 
 /**
- * One Kafka broker for the whole test run, shared through POS_TEST_BROKERS: the configured cluster
+ * Prerequisites for the run (prerequisites.ts), and one Kafka broker for the whole test run, shared through POS_TEST_BROKERS: the configured cluster
  * (KAFKA_BROKERS, or a local broker already up on 9092) when it answers, else one started for the
  * run with the same code as `pos kafka up`, and stopped at the end. Tests use topics of their own.
  */
 let startedIn: string | undefined;
 
 export async function globalSetup(): Promise<void> {
+  // The monitoring tests need Prometheus: installed here when missing and possible (root, apt).
+  ensurePrometheus();
   const config = loadConfig();
   try {
     await fetchClusterMetadata(config.kafka.brokers);

@@ -1,0 +1,111 @@
+/**
+ * npm run bench:latency [-- --rate 1000 --duration 60s --members 1]
+ *
+ * End-to-end latency in real time: `pos consume` (its own process, metrics on a free port) reads
+ * a fresh topic while `pos simulate` (another process) produces to it at --rate transactions/s
+ * for --duration. Once everything has landed, prints p50, p95, p99 and the maximum of the time from
+ * each message's Kafka record timestamp (stamped when the simulator made it) to the commit of
+ * the batch that wrote it, read from the consumer's histogram
+ * (`pos_consumer_end_to_end_latency_seconds`), and the highest lag seen. Needs a PostgreSQL
+ * server (DATABASE_URL, PG_*, else 127.0.0.1:5432); the local broker is started if needed.
+ */
+import { parseArgs } from 'node:util';
+import { brokersFor, kafkaUp, TOPIC_PARTITIONS } from '../src/broker/lifecycle.ts';
+import { databaseUrl, loadConfig, serverOrLocal } from '../src/config.ts';
+import { ensureTopics, withAdmin } from '../src/kafka/admin.ts';
+import { createLogger } from '../src/logger.ts';
+import {
+  histogramBuckets,
+  histogramMaxBound,
+  histogramQuantile,
+  parseExposition,
+  type Sample,
+  sampleSum,
+} from '../src/metrics/exposition.ts';
+import { waitUntil } from '../src/wait.ts';
+import { withServerClient } from '../src/warehouse/database.ts';
+import { runPos, startPos } from './run-pos.ts';
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '1000' },
+    duration: { type: 'string', default: '60s' },
+    members: { type: 'string', default: '1' },
+  },
+});
+
+const config = loadConfig();
+const up = await kafkaUp(config, { logger: createLogger({ level: 'warn' }) });
+const brokers = brokersFor(config);
+const topic = `bench-latency-${Date.now()}`;
+const server = serverOrLocal(config.database);
+const database = `pos_bench_latency_${Date.now()}`;
+const adminQuery = (text: string) => withServerClient(server, (admin) => admin.query(text));
+const HISTOGRAM = 'pos_consumer_end_to_end_latency_seconds';
+
+await ensureTopics(brokers, [{ name: topic, partitions: TOPIC_PARTITIONS }]);
+await adminQuery(`create database ${database}`);
+const consumer = startPos(
+  ['consume', '--topic', topic, '--group', 'bench-latency', '--metrics-port', '0', '--members', values.members],
+  {
+    DATABASE_URL: databaseUrl({ ...server, database, connectionString: undefined }),
+    KAFKA_BROKERS: brokers.join(','),
+  },
+);
+try {
+  const metricsUrl = await waitUntil(() => /Serving metrics at (http:\/\/\S+?\/metrics)/.exec(consumer.log())?.[1], {
+    what: 'pos consume to serve its metrics',
+    timeoutMs: 60_000,
+  });
+  const base = metricsUrl.replace(/\/metrics$/, '');
+  await waitUntil(async () => (await fetch(`${base}/readyz`)).ok, { what: 'pos consume to be ready', timeoutMs: 60_000 });
+  const scrape = async (): Promise<Sample[]> => parseExposition(await (await fetch(metricsUrl)).text());
+
+  console.log(
+    `Producing ${values.rate} transactions/s for ${values.duration} to ${topic}; pos consume lands them in ${database}…`,
+  );
+  let maxLag = 0;
+  const lagWatch = setInterval(() => {
+    scrape().then(
+      (samples) => {
+        maxLag = Math.max(maxLag, sampleSum(samples, 'pos_consumer_lag_messages'));
+      },
+      () => {},
+    );
+  }, 1000);
+  const simulation = await runPos<{ sent: number; failed: number }>(
+    ['simulate', '--rate', values.rate, '--duration', values.duration, '--topic', topic],
+    { KAFKA_BROKERS: brokers.join(',') },
+    'Simulation finished',
+  );
+  const samples = await waitUntil(
+    async () => {
+      const current = await scrape();
+      return sampleSum(current, `${HISTOGRAM}_count`) >= simulation.sent ? current : undefined;
+    },
+    { what: `pos consume to land ${simulation.sent} transactions`, timeoutMs: 600_000 },
+  );
+  clearInterval(lagWatch);
+
+  const buckets = histogramBuckets(samples, HISTOGRAM);
+  const ms = (seconds: number | undefined) => (seconds === undefined ? 'n/a' : Math.round(seconds * 1000));
+  const batches = sampleSum(samples, 'pos_consumer_batches_total');
+  console.table({
+    'transactions produced': simulation.sent,
+    'transactions landed': sampleSum(samples, 'pos_consumer_messages_total', { outcome: 'landed' }),
+    batches,
+    'messages per batch (mean)': Math.round(simulation.sent / Math.max(1, batches)),
+    'batch write ms (mean)': ms(sampleSum(samples, 'pos_consumer_batch_write_duration_seconds_sum') / Math.max(1, batches)),
+    'p50 ms': ms(histogramQuantile(buckets, 0.5)),
+    'p95 ms': ms(histogramQuantile(buckets, 0.95)),
+    'p99 ms': ms(histogramQuantile(buckets, 0.99)),
+    'max ms (at most: its bucket bound)': ms(histogramMaxBound(buckets)),
+    'highest lag seen (messages)': maxLag,
+  });
+} finally {
+  consumer.child.kill('SIGTERM');
+  await consumer.exited;
+  await adminQuery(`drop database if exists ${database} with (force)`);
+  await withAdmin(brokers, (admin) => admin.deleteTopics({ topics: [topic, `${topic}.DLQ`] }));
+  if (up.started) console.log('The local broker was started for this benchmark; `npx pos kafka down` stops it.');
+}

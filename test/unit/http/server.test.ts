@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startHttpServer, text } from '../../../src/http/server.ts';
+
+test('the HTTP server answers its GET routes, 404 for others, 405 for other methods; port 0 picks a free port', async () => {
+  const server = await startHttpServer({ host: '127.0.0.1', port: 0, routes: { '/hello': () => text(200, 'hi\n') } });
+  try {
+    assert.ok(server.port > 0);
+    const hello = await fetch(`${server.url}/hello?x=1`);
+    assert.equal(hello.status, 200);
+    assert.equal(await hello.text(), 'hi\n');
+    assert.equal((await fetch(`${server.url}/other`)).status, 404);
+    const post = await fetch(`${server.url}/hello`, { method: 'POST' });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get('allow'), 'GET, HEAD');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a port in use is a clear error that says what to do', async () => {
+  const first = await startHttpServer({ host: '127.0.0.1', port: 0, routes: {} });
+  try {
+    await assert.rejects(
+      startHttpServer({ host: '127.0.0.1', port: first.port, routes: {} }),
+      (error: Error & { hint?: string }) => {
+        assert.match(error.message, new RegExp(`Cannot serve HTTP on 127.0.0.1:${first.port}`));
+        assert.match(error.hint ?? '', /Another process uses that port/);
+        return true;
+      },
+    );
+  } finally {
+    await first.close();
+  }
+});

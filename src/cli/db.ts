@@ -88,12 +88,12 @@ function registerGrant(db: Command): void {
       'as the owner of the schema "pos": create or update a login role for `pos consume` (insert, update, no DDL, no delete) and one for reading (select only)',
     )
     .option(
-      '--ingest-role NAME',
+      '--ingest-role <name>',
       'the role `pos consume` logs in as; its password, if any, from POS_INGEST_PASSWORD',
       'pos_ingest',
     )
     .option(
-      '--reader-role NAME',
+      '--reader-role <name>',
       'the role analysts and `pos report` log in as; its password, if any, from POS_READER_PASSWORD',
       'pos_reader',
     )

@@ -110,7 +110,7 @@ export function parseDatabaseTls(env: Environment, url: URL | undefined, cwd: st
   if ((mode === 'verify-ca' || mode === 'verify-full') && rootCert === undefined) {
     throw new ConfigError(
       `sslmode=${mode} (${origin.mode}) checks the server's certificate against a CA, and no CA is set.`,
-      `Set PG_SSLROOTCERT (or sslrootcert in DATABASE_URL) to the CA certificate's file${mode === 'verify-full' ? `, or to ${SYSTEM_CAS} to trust the public CAs` : ''}.`,
+      `Set PG_SSLROOTCERT (or sslrootcert in DATABASE_URL) to the CA certificate's file${mode === 'verify-full' ? `, or to "${SYSTEM_CAS}" to trust the public CAs` : ''}.`,
     );
   }
   if (rootCert === SYSTEM_CAS && mode !== 'verify-full') {

@@ -54,6 +54,11 @@ export function serverRefusedTls(error: unknown): boolean {
   return /does not support SSL/i.test(errorMessage(error));
 }
 
+/** Node's reason, without its advice about --use-system-ca (the CA in use is sslrootcert's). */
+function nodeReason(error: unknown): string {
+  return errorMessage(error).split(';')[0] ?? '';
+}
+
 const UNTRUSTED_CHAIN = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT',
@@ -94,7 +99,7 @@ export function explainTlsError(error: unknown, config: ServerDatabaseConfig, wh
   }
   if (typeof code === 'string' && UNTRUSTED_CHAIN.has(code)) {
     return new UserError(
-      `${where}: the server's certificate is not signed by ${ca}, so ${mode} refuses it (${errorMessage(error)}).`,
+      `${where}: the server's certificate is not signed by ${ca}, so ${mode} refuses it (${nodeReason(error)}).`,
       {
         hint: "Set PG_SSLROOTCERT (or sslrootcert in DATABASE_URL) to the CA that issued the server's certificate.",
         cause: error,
@@ -102,7 +107,7 @@ export function explainTlsError(error: unknown, config: ServerDatabaseConfig, wh
     );
   }
   if (typeof code === 'string' && OUT_OF_DATE.has(code)) {
-    return new UserError(`${where}: the server's certificate is not valid now (${errorMessage(error)}); ${mode} refuses it.`, {
+    return new UserError(`${where}: the server's certificate is not valid now (${nodeReason(error)}); ${mode} refuses it.`, {
       hint: 'Renew the server certificate, and check the clocks of both machines.',
       cause: error,
     });

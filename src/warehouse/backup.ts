@@ -134,7 +134,8 @@ async function clientTool(name: 'pg_dump' | 'pg_restore', config: ServerDatabase
  */
 async function runTool(path: string, args: string[], config: ServerDatabaseConfig, logger: Logger): Promise<void> {
   const env: Environment = { ...process.env };
-  for (const name of [...LIBPQ_TLS_VARIABLES, 'PGPASSWORD']) delete env[name];
+  // Our TLS settings, not libpq's own variables (PGPASSWORD stays: a password that is not configured comes from there).
+  for (const name of LIBPQ_TLS_VARIABLES) delete env[name];
   Object.assign(env, libpqTlsEnvironment(config.tls), config.password ? { PGPASSWORD: config.password } : {});
   const child = spawn(path, args, { env: definedOnly(env), stdio: ['ignore', 'ignore', 'pipe'] });
   const tail: string[] = [];

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseDatabaseUrl } from '../../src/config.ts';
+import { loadConfig, parseDatabaseUrl, type ServerDatabaseConfig, serverOrLocal } from '../../src/config.ts';
 import { writeTransactions } from '../../src/ingest/write.ts';
 import { findProgram } from '../../src/programs.ts';
 import { openWarehouse, withServerClient } from '../../src/warehouse/database.ts';
@@ -75,6 +75,19 @@ describe("PostgreSQL over TLS, on a server of the test's own", () => {
       400,
       'the transactions of every store add up to what was written',
     );
+  });
+
+  test("without sslmode, libpq's prefer: TLS with a server that offers it, plaintext with one that does not", async () => {
+    const encrypted = async (config: ServerDatabaseConfig) =>
+      withServerClient(config, async (db) => {
+        const [row] = await db.query<{ ssl: boolean }>('select ssl from pg_stat_ssl where pid = pg_backend_pid()');
+        return row?.ssl;
+      });
+    assert.equal(await encrypted(parseDatabaseUrl(url('127.0.0.1', {}))), true);
+    // The other tests' server (as a rule without TLS): encrypted exactly when its ssl setting is on.
+    const shared = serverOrLocal(loadConfig().database);
+    const [setting] = await withServerClient(shared, (db) => db.query<{ ssl: string }>('show ssl'));
+    assert.equal(await encrypted(shared), setting?.ssl === 'on');
   });
 
   test('the same settings from PG_SSLMODE and PG_SSLROOTCERT with the PG_* variables', async () => {

@@ -1,4 +1,4 @@
-import { ConfigError, UserError } from '../errors.ts';
+import { ConfigError, errorMessage, UserError } from '../errors.ts';
 import type { Warehouse } from './database.ts';
 import { scramSha256Verifier } from './scram.ts';
 
@@ -129,8 +129,9 @@ function quoted(identifier: string): string {
 
 /** Creates the role, or makes an existing one a login role; refuses one that would hold more than it should. */
 async function upsertRole(tx: Pick<Warehouse, 'query'>, role: RoleSpec, owner: string): Promise<RoleOutcome> {
-  const [existing] = await tx.query<{ superuser: boolean; bypassrls: boolean; owner_member: boolean }>(
-    `select rolsuper as superuser, rolbypassrls as bypassrls, pg_has_role(oid, $2::regrole, 'USAGE') as owner_member
+  const [existing] = await tx.query<{ superuser: boolean; bypassrls: boolean; owner_member: boolean; login: boolean }>(
+    `select rolsuper as superuser, rolbypassrls as bypassrls, pg_has_role(oid, $2::regrole, 'USAGE') as owner_member,
+            rolcanlogin as login
        from pg_roles where rolname = $1`,
     [role.name, owner],
   );
@@ -144,8 +145,20 @@ async function upsertRole(tx: Pick<Warehouse, 'query'>, role: RoleSpec, owner: s
       hint: 'Choose another name (--ingest-role, --reader-role), or change that role first.',
     });
   }
-  await tx.query(`${existing ? 'alter' : 'create'} role "${role.name}" with login`);
-  // The verifier, never the password, goes into the statement (server logs, pg_stat_activity).
-  if (role.password !== undefined) await tx.query(`alter role "${role.name}" password '${scramSha256Verifier(role.password)}'`);
+  // An owner without CREATEROLE can still grant to roles an administrator made: nothing to alter then.
+  const statements = [
+    ...(existing?.login ? [] : [`${existing ? 'alter' : 'create'} role "${role.name}" with login`]),
+    // The verifier, never the password, goes into the statement (server logs, pg_stat_activity).
+    ...(role.password === undefined ? [] : [`alter role "${role.name}" password '${scramSha256Verifier(role.password)}'`]),
+  ];
+  try {
+    for (const statement of statements) await tx.query(statement);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== '42501') throw error;
+    throw new UserError(`This user may not ${existing ? 'alter' : 'create'} the role "${role.name}" (${errorMessage(error)}).`, {
+      hint: `Have an administrator (a role with CREATEROLE) run \`create role ${role.name} login\` (and psql's \\password ${role.name}), then run pos db grant again.`,
+      cause: error,
+    });
+  }
   return { name: role.name, created: !existing, passwordSet: role.password !== undefined };
 }

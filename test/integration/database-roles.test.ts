@@ -115,6 +115,14 @@ describe('pos db grant: an ingest role and a reader role with no more than they 
     for (const { rolpassword } of stored) assert.match(rolpassword, /^SCRAM-SHA-256\$4096:/);
   });
 
+  test('pos db grant run by a user that does not own the schema refuses, naming the owner', async () => {
+    const result = await pos(['db', 'grant', '--ingest-role', ingest.name, '--reader-role', reader.name], {
+      DATABASE_URL: urlAs(reader),
+    });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, new RegExp(`User "${reader.name}" may not grant on the schema "pos" .*its owner is "${database.config.user}"`));
+  });
+
   test('pos consume as the ingest role lands the backlog and dead-letters bad input', { timeout: 180_000 }, async () => {
     const result = await pos(['consume', '--topic', topic, '--group', uniqueName('roles'), '--until-idle', '3s'], {
       DATABASE_URL: urlAs(ingest),

@@ -120,7 +120,10 @@ describe('pos db grant: an ingest role and a reader role with no more than they 
       DATABASE_URL: urlAs(reader),
     });
     assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, new RegExp(`User "${reader.name}" may not grant on the schema "pos" .*its owner is "${database.config.user}"`));
+    assert.match(
+      result.stderr,
+      new RegExp(`User "${reader.name}" may not grant on the schema "pos" .*its owner is "${database.config.user}"`),
+    );
   });
 
   test('pos consume as the ingest role lands the backlog and dead-letters bad input', { timeout: 180_000 }, async () => {

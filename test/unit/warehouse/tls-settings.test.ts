@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { databaseUrl, loadConfig, type ServerDatabaseConfig } from '../../../src/config.ts';
 import { ConfigError } from '../../../src/errors.ts';
 import { driverTls, libpqTlsEnvironment } from '../../../src/warehouse/tls.ts';
@@ -21,6 +21,8 @@ function server(env: Record<string, string>): ServerDatabaseConfig {
 const url = (query: string) => `postgres://ana:pw@db.example:5432/dw?${query}`;
 
 describe('PostgreSQL TLS settings', () => {
+  after(() => rmSync(folder, { recursive: true, force: true }));
+
   test("unset, the mode is libpq's default, prefer: TLS if the server offers it, nothing checked", () => {
     const { tls } = server({ PG_HOST: 'db.example' });
     assert.deepEqual([tls.mode, tls.rootCert, tls.origin.mode], ['prefer', undefined, 'the default']);
@@ -87,9 +89,9 @@ describe('PostgreSQL TLS settings', () => {
   });
 
   test("libpq's default CA file, ~/.postgresql/root.crt, is used when it exists", () => {
-    const home = mkdtempSync(join(tmpdir(), 'pos-home-'));
+    const home = join(folder, 'home');
     assert.throws(() => server({ HOME: home, PG_SSLMODE: 'verify-full' }), /no CA is set/);
-    mkdirSync(join(home, '.postgresql'));
+    mkdirSync(join(home, '.postgresql'), { recursive: true });
     writeFileSync(join(home, '.postgresql', 'root.crt'), PEM);
     const { tls } = server({ HOME: home, PG_SSLMODE: 'verify-full' });
     assert.equal(tls.rootCert, join(home, '.postgresql', 'root.crt'));

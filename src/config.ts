@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { ConfigError } from './errors.ts';
+import { type DatabaseTls, DEFAULT_TLS, parseDatabaseTls, TLS_VARIABLES } from './warehouse/tls-settings.ts';
 
 const DEFAULT_TOPIC = 'PointOfSale';
 export const DEFAULT_KAFKA_PORT = 9092;
@@ -15,8 +16,10 @@ export interface ServerDatabaseConfig {
   database: string;
   user: string;
   password: string | undefined;
-  /** Set when configured by DATABASE_URL, so that its query options (sslmode, …) reach the driver. */
+  /** Set when configured by DATABASE_URL, so that its query options reach the driver (the TLS ones are in `tls`). */
   connectionString: string | undefined;
+  /** sslmode and the certificates, with libpq's meanings (src/warehouse/tls-settings.ts). */
+  tls: DatabaseTls;
 }
 
 /** PostgreSQL compiled to WebAssembly (PGlite), in this process, persisted in a folder. */
@@ -38,6 +41,7 @@ export const LOCAL_SERVER: ServerDatabaseConfig = {
   user: 'postgres',
   password: undefined,
   connectionString: undefined,
+  tls: DEFAULT_TLS,
 };
 
 export interface KafkaConfig {
@@ -78,7 +82,7 @@ export function loadConfig(options: { env?: Environment; cwd?: string } = {}): C
   const kafkaBrokers = nonEmpty(env.KAFKA_BROKERS);
   const dataDir = resolve(cwd, nonEmpty(env.POS_DATA_DIR) ?? '.pos');
   return {
-    database: databaseConfig(env, dataDir),
+    database: databaseConfig(env, dataDir, cwd),
     kafka: kafkaBrokers
       ? { brokers: parseBrokerList(kafkaBrokers, 'KAFKA_BROKERS'), external: true }
       : { brokers: [`127.0.0.1:${DEFAULT_KAFKA_PORT}`], external: false },
@@ -103,10 +107,10 @@ function readDotEnv(cwd: string): Environment {
   }
 }
 
-function databaseConfig(env: Environment, dataDir: string): DatabaseConfig {
+function databaseConfig(env: Environment, dataDir: string, cwd: string): DatabaseConfig {
   const url = nonEmpty(env.DATABASE_URL);
-  if (url) return parseDatabaseUrl(url);
-  const names = ['PG_USERNAME', 'PG_PASSWORD', 'PG_HOST', 'PG_PORT', 'PG_DATABASE'] as const;
+  if (url) return parseDatabaseUrl(url, env, cwd);
+  const names = ['PG_USERNAME', 'PG_PASSWORD', 'PG_HOST', 'PG_PORT', 'PG_DATABASE', ...TLS_VARIABLES];
   if (!names.some((name) => nonEmpty(env[name]) !== undefined)) return { kind: 'embedded', dataDir: join(dataDir, 'pgdata') };
   return {
     kind: 'server',
@@ -117,10 +121,12 @@ function databaseConfig(env: Environment, dataDir: string): DatabaseConfig {
     user: nonEmpty(env.PG_USERNAME) ?? LOCAL_SERVER.user,
     password: nonEmpty(env.PG_PASSWORD),
     connectionString: undefined,
+    tls: parseDatabaseTls(env, undefined, cwd),
   };
 }
 
-export function parseDatabaseUrl(url: string): ServerDatabaseConfig {
+/** A DATABASE_URL; PG_SSL* in `env` fill the TLS settings its parameters leave out. */
+export function parseDatabaseUrl(url: string, env: Environment = {}, cwd = process.cwd()): ServerDatabaseConfig {
   const hint = 'Use the form postgres://USER:PASSWORD@HOST:PORT/DATABASE, e.g. postgres://postgres@127.0.0.1:5432/postgres.';
   let parsed: URL;
   try {
@@ -141,6 +147,7 @@ export function parseDatabaseUrl(url: string): ServerDatabaseConfig {
     user: decodeURIComponent(parsed.username) || 'postgres',
     password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
     connectionString: url,
+    tls: parseDatabaseTls(env, parsed, cwd),
   };
 }
 
@@ -214,10 +221,18 @@ export function serverOrLocal(config: DatabaseConfig): ServerDatabaseConfig {
   return config.kind === 'server' ? config : LOCAL_SERVER;
 }
 
-/** The settings as a URL, password included: for a child process's DATABASE_URL, never for a message. */
+/** The settings as a URL, password and TLS settings included: for a child process's DATABASE_URL, never for a message. */
 export function databaseUrl(config: ServerDatabaseConfig): string {
   const password = config.password ? `:${encodeURIComponent(config.password)}` : '';
-  return `postgres://${encodeURIComponent(config.user)}${password}@${config.host}:${config.port}/${encodeURIComponent(config.database)}`;
+  const url = new URL(
+    `postgres://${encodeURIComponent(config.user)}${password}@${config.host}:${config.port}/${encodeURIComponent(config.database)}`,
+  );
+  const { tls } = config;
+  if (tls.origin.mode !== DEFAULT_TLS.origin.mode) url.searchParams.set('sslmode', tls.mode);
+  if (tls.rootCert) url.searchParams.set('sslrootcert', tls.rootCert);
+  if (tls.cert) url.searchParams.set('sslcert', tls.cert);
+  if (tls.key) url.searchParams.set('sslkey', tls.key);
+  return url.toString();
 }
 
 /** How messages name a database: `user@host:port/database`, never with its password. */

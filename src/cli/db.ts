@@ -4,7 +4,7 @@ import type { MigrationResult } from '../warehouse/migrate.ts';
 import { commandContext, type GlobalOptions, print } from './context.ts';
 
 export function registerDbCommands(program: Command): void {
-  const db = program.command('db').description('the warehouse database: migrations, backups, restores');
+  const db = program.command('db').description('the warehouse database: migrations, roles, backups, restores');
 
   db.command('migrate')
     .description('apply the schema migrations that the database has not had yet')
@@ -43,6 +43,8 @@ export function registerDbCommands(program: Command): void {
       }
     });
 
+  registerGrant(db);
+
   db.command('backup')
     .description(
       'write the warehouse (the schema "pos") to FILE: pg_dump custom format for a server, a PGlite dump for the embedded database',
@@ -72,6 +74,58 @@ export function registerDbCommands(program: Command): void {
       print(
         `Restored ${file} into ${describeDatabase(config.database)} in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
       );
+    });
+}
+
+interface GrantOptions {
+  ingestRole: string;
+  readerRole: string;
+}
+
+function registerGrant(db: Command): void {
+  db.command('grant')
+    .description(
+      'as the owner of the schema "pos": create or update a login role for `pos consume` (insert, update, no DDL, no delete) and one for reading (select only)',
+    )
+    .option(
+      '--ingest-role <name>',
+      'the role `pos consume` logs in as; its password, if any, from POS_INGEST_PASSWORD',
+      'pos_ingest',
+    )
+    .option(
+      '--reader-role <name>',
+      'the role analysts and `pos report` log in as; its password, if any, from POS_READER_PASSWORD',
+      'pos_reader',
+    )
+    .action(async (options: GrantOptions, command: Command) => {
+      const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
+      const { parseRoleName, grantRoles } = await import('../warehouse/roles.ts');
+      // Passwords only ever from the environment: a flag would show in `ps` and in shell histories.
+      const password = (name: string) => (process.env[name]?.trim() ? process.env[name] : undefined);
+      const request = {
+        ingest: { name: parseRoleName(options.ingestRole, '--ingest-role'), password: password('POS_INGEST_PASSWORD') },
+        reader: { name: parseRoleName(options.readerRole, '--reader-role'), password: password('POS_READER_PASSWORD') },
+      };
+      const { openWarehouse } = await import('../warehouse/database.ts');
+      const { migrateWarehouse } = await import('../warehouse/migrate.ts');
+      const warehouse = await openWarehouse(config.database, { logger });
+      try {
+        printMigration(warehouse.description, await migrateWarehouse(warehouse));
+        const result = await grantRoles(warehouse, request);
+        for (const [role, what] of [
+          [
+            result.ingest,
+            'select, insert, update (where the consumer updates) on schema pos, temporary tables; no DDL, no delete',
+          ],
+          [result.reader, 'select on schema pos'],
+        ] as const) {
+          const password = role.passwordSet ? 'password set' : role.created ? 'no password' : 'password unchanged';
+          print(`Role ${role.name} (${role.created ? 'created' : 'updated'}, ${password}): ${what}.`);
+        }
+        print(`Tables that later migrations by "${result.owner}" create get the same privileges.`);
+      } finally {
+        await warehouse.close();
+      }
     });
 }
 

@@ -7,6 +7,8 @@ import type { Logger } from '../logger.ts';
 import { findProgram, runProgram } from '../programs.ts';
 import { withServerClient } from './database.ts';
 import { refuseNonEmpty, warehouseRows } from './restore-guard.ts';
+import { LIBPQ_TLS_VARIABLES, libpqTlsEnvironment } from './tls.ts';
+import { SYSTEM_CAS, withoutTlsParameters } from './tls-settings.ts';
 
 /**
  * Backups of the warehouse (the schema `pos`): `pg_dump` in its custom format for a server, the
@@ -118,13 +120,24 @@ async function clientTool(name: 'pg_dump' | 'pg_restore', config: ServerDatabase
       { hint: install },
     );
   }
+  if (config.tls.rootCert === SYSTEM_CAS && Number(version) < 16) {
+    throw new UserError(`${path} is of PostgreSQL ${version}, and sslrootcert=${SYSTEM_CAS} needs libpq 16 or newer.`, {
+      hint: `Install PostgreSQL 16+ client tools, or set sslrootcert (PG_SSLROOTCERT) to the CA file.`,
+    });
+  }
   return path;
 }
 
-/** Runs pg_dump or pg_restore, the password in the environment (never in the arguments), logging its progress. */
+/**
+ * Runs pg_dump or pg_restore, logging its progress. The password and the TLS settings go through
+ * the environment (never the arguments, which any user of the machine can list).
+ */
 async function runTool(path: string, args: string[], config: ServerDatabaseConfig, logger: Logger): Promise<void> {
-  const env: Environment = { ...process.env, ...(config.password ? { PGPASSWORD: config.password } : {}) };
-  const child = spawn(path, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const env: Environment = { ...process.env };
+  // Our TLS settings, not libpq's own variables (PGPASSWORD stays: a password that is not configured comes from there).
+  for (const name of LIBPQ_TLS_VARIABLES) delete env[name];
+  Object.assign(env, libpqTlsEnvironment(config.tls), config.password ? { PGPASSWORD: config.password } : {});
+  const child = spawn(path, args, { env: definedOnly(env), stdio: ['ignore', 'ignore', 'pipe'] });
   const tail: string[] = [];
   createInterface({ input: child.stderr }).on('line', (line) => {
     tail.push(line);
@@ -140,9 +153,16 @@ async function runTool(path: string, args: string[], config: ServerDatabaseConfi
   if (code !== 0) throw new UserError(`${path} failed (exit code ${code}):\n${tail.join('\n')}`);
 }
 
+function definedOnly(env: Environment): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+/** The server for a tool's --dbname: no password, no TLS parameters (both go in its environment). */
 function urlWithoutPassword(config: ServerDatabaseConfig): string {
   const url = new URL(
-    config.connectionString ?? `postgres://${config.host}:${config.port}/${encodeURIComponent(config.database)}`,
+    config.connectionString
+      ? withoutTlsParameters(config.connectionString)
+      : `postgres://${config.host}:${config.port}/${encodeURIComponent(config.database)}`,
   );
   url.username = encodeURIComponent(config.user);
   url.password = '';

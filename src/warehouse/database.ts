@@ -6,6 +6,8 @@ import { type Logger, silentLogger } from '../logger.ts';
 import { type SqlRunner, sqlRunner, type Warehouse } from './connection.ts';
 import { ConnectionUnavailable, classifyDatabaseError } from './failures.ts';
 import * as schema from './schema.ts';
+import { driverTls, explainTlsError, serverRefusedTls } from './tls.ts';
+import { withoutTlsParameters } from './tls-settings.ts';
 
 // What a connection is lives in connection.ts, which embedded.ts can import without importing this
 // module back; re-exported so that callers keep importing it from here.
@@ -31,20 +33,23 @@ export async function openWarehouse(config: DatabaseConfig, options: OpenOptions
 
 /** A pool on the configured server, checked to answer, with an explanation if it does not. */
 async function openServerWarehouse(config: ServerDatabaseConfig, options: OpenOptions, logger: Logger): Promise<Warehouse> {
-  const pool = new pg.Pool({
-    ...connectionSettings(config),
-    application_name: options.applicationName ?? 'pos-pipeline',
-    max: options.maxConnections ?? 4,
-    connectionTimeoutMillis: 10_000,
+  const pool = await firstConnection(config, async (settings) => {
+    const candidate = new pg.Pool({
+      ...settings,
+      application_name: options.applicationName ?? 'pos-pipeline',
+      max: options.maxConnections ?? 4,
+      connectionTimeoutMillis: 10_000,
+    });
+    try {
+      await candidate.query('select 1');
+      return candidate;
+    } catch (error) {
+      await candidate.end().catch(() => {});
+      throw error;
+    }
   });
   // An idle connection that the server drops must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: errorMessage(error) }, 'PostgreSQL dropped an idle connection'));
-  try {
-    await pool.query('select 1');
-  } catch (error) {
-    await pool.end().catch(() => {});
-    throw explainConnectionError(error, config);
-  }
 
   return {
     ...sqlRunner(pool),
@@ -69,21 +74,45 @@ async function openServerWarehouse(config: ServerDatabaseConfig, options: OpenOp
   };
 }
 
-/** node-postgres settings for a server: its URL when configured by one (to keep sslmode and the like), else the parts. */
-function connectionSettings(config: ServerDatabaseConfig): pg.ClientConfig {
-  if (config.connectionString) return { connectionString: config.connectionString };
-  return { host: config.host, port: config.port, database: config.database, user: config.user, password: config.password };
+/**
+ * node-postgres settings for a server: its URL when configured by one (to keep its other options),
+ * else the parts; TLS always explicit (libpq's sslmode semantics, tls.ts), so that neither the URL
+ * nor PGSSLMODE gives node-postgres' own meaning to an sslmode.
+ */
+function connectionSettings(config: ServerDatabaseConfig, ssl = driverTls(config.tls)): pg.ClientConfig {
+  if (config.connectionString) return { connectionString: withoutTlsParameters(config.connectionString), ssl };
+  return { host: config.host, port: config.port, database: config.database, user: config.user, password: config.password, ssl };
+}
+
+/**
+ * Connects with `connect`, explaining a failure. With sslmode=prefer, a server that does not offer
+ * TLS is connected to again without it, as libpq does; the choice then holds for the pool's life.
+ */
+async function firstConnection<T>(config: ServerDatabaseConfig, connect: (settings: pg.ClientConfig) => Promise<T>): Promise<T> {
+  try {
+    try {
+      return await connect(connectionSettings(config));
+    } catch (error) {
+      if (config.tls.mode !== 'prefer' || !serverRefusedTls(error)) throw error;
+      return await connect(connectionSettings(config, false));
+    }
+  } catch (error) {
+    throw explainConnectionError(error, config);
+  }
 }
 
 /** Runs `work` on a single connection outside any pool (the backup tools' checks), closing it after. */
 export async function withServerClient<T>(config: ServerDatabaseConfig, work: (db: SqlRunner) => Promise<T>): Promise<T> {
-  const client = new pg.Client(connectionSettings(config));
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => {});
-    throw explainConnectionError(error, config);
-  }
+  const client = await firstConnection(config, async (settings) => {
+    const candidate = new pg.Client(settings);
+    try {
+      await candidate.connect();
+      return candidate;
+    } catch (error) {
+      await candidate.end().catch(() => {});
+      throw error;
+    }
+  });
   try {
     return await work(sqlRunner(client));
   } finally {
@@ -122,6 +151,8 @@ async function checkedOut<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Pro
 /** Turns a failed first connection into a message that names the server and says what to do. */
 function explainConnectionError(error: unknown, config: ServerDatabaseConfig): UserError {
   const where = `PostgreSQL at ${config.host}:${config.port} (database "${config.database}", user "${config.user}", from ${config.source})`;
+  const tlsProblem = explainTlsError(error, config, where);
+  if (tlsProblem) return tlsProblem;
   const code = (error as { code?: string }).code;
   const settings =
     config.source === 'DATABASE_URL'
@@ -140,7 +171,9 @@ function explainConnectionError(error: unknown, config: ServerDatabaseConfig): U
     case '28P01':
     case '28000':
       return new UserError(`${where} refused the login: ${errorMessage(error)}.`, {
-        hint: `Check the user name and password in ${settings}.`,
+        hint: /no encryption/i.test(errorMessage(error))
+          ? `The server accepts only TLS connections from here: set sslmode=require, or better verify-full with sslrootcert (PG_SSLMODE, PG_SSLROOTCERT or DATABASE_URL parameters).`
+          : `Check the user name and password in ${settings}.`,
         cause: error,
       });
     case '3D000':

@@ -69,7 +69,7 @@ describe('pos consume: 20,000 simulated transactions into the star schema', () =
 
   test('a second consumer group re-reads every message and changes no row', { timeout: 180_000 }, async () => {
     const before = await snapshot(warehouse);
-    const result = await consumeCli(database, topic, '--group', 'second-group');
+    const result = await consumeCli(database, topic, '--group', uniqueName('second'));
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Read 20,000 messages: 0 transactions landed \(0 lines\), 20,000 duplicates, 0 dead letters/);
     assert.deepEqual(await snapshot(warehouse), before);
@@ -79,7 +79,7 @@ describe('pos consume: 20,000 simulated transactions into the star schema', () =
     timeout: 180_000,
   }, async () => {
     const before = await snapshot(warehouse);
-    const result = await consumeCli(database, topic, '--group', 'two-members', '--members', '2');
+    const result = await consumeCli(database, topic, '--group', uniqueName('two_members'), '--members', '2');
     assert.equal(result.code, 0, result.stderr);
     // When the second member joins, partitions move and some messages are delivered twice: each
     // is written once (here: found to be a duplicate), and the redelivered copies are skipped.
@@ -212,12 +212,10 @@ describe('pos consume stops cleanly', () => {
   after(() => close());
 
   test('SIGTERM: the batch in flight is finished, the group is left, exit 0', { timeout: 120_000 }, async () => {
-    const { child, result } = startCli(
-      ['consume', '--topic', topic, '--from-beginning', '--batch-size', '500', '--group', 'stopping'],
-      {
-        env: { DATABASE_URL: database.url, KAFKA_BROKERS: testBrokers().join(',') },
-      },
-    );
+    const group = uniqueName('stopping');
+    const { child, result } = startCli(['consume', '--topic', topic, '--batch-size', '500', '--group', group], {
+      env: { DATABASE_URL: database.url, KAFKA_BROKERS: testBrokers().join(',') },
+    });
     await waitUntil(async () => (await landedCount(warehouse)) > 0, { what: 'the first batch to land', timeoutMs: 60_000 });
     child.kill('SIGTERM');
     const { code, stdout, stderr } = await result;
@@ -225,13 +223,14 @@ describe('pos consume stops cleanly', () => {
     const landed = Number(/(\d[\d,]*) transactions landed/.exec(stdout)?.[1]?.replaceAll(',', ''));
     assert.equal(await landedCount(warehouse), landed, 'what it says landed is what is in the database');
     const [offsets] = await warehouse.query<{ next: string }>(
-      "select coalesce(sum(next_offset), 0)::text as next from pos.ingest_offset where consumer_group = 'stopping'",
+      'select coalesce(sum(next_offset), 0)::text as next from pos.ingest_offset where consumer_group = $1',
+      [group],
     );
     assert.equal(Number(offsets?.next), landed, 'the offsets cover exactly what landed');
-    const [group] = await withAdmin(testBrokers(), (admin) =>
-      admin.describeGroups({ groups: ['stopping'] }).then((groups) => [...groups.values()]),
+    const [described] = await withAdmin(testBrokers(), (admin) =>
+      admin.describeGroups({ groups: [group] }).then((groups) => [...groups.values()]),
     );
-    assert.equal(group?.members.size ?? 0, 0);
+    assert.equal(described?.members.size ?? 0, 0);
   });
 
   test('a database that does not exist: exit 1, naming it, before reading anything', async () => {
@@ -249,7 +248,7 @@ describe('pos consume with no database configured: the embedded PostgreSQL', () 
     try {
       const topic = uniqueName('embedded');
       const messages = await produceBacklog(topic, 3000, 31);
-      const result = await runCli(['consume', '--topic', topic, '--from-beginning', '--until-idle', '4s'], {
+      const result = await runCli(['consume', '--topic', topic, '--group', uniqueName('embedded'), '--until-idle', '4s'], {
         env: { KAFKA_BROKERS: testBrokers().join(',') },
         cwd: folder,
       });

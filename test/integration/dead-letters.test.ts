@@ -82,7 +82,7 @@ describe('dead letters too large for one send: pos consume publishes them all to
   test('three oversized letters reach the DLQ topic, truncated where needed, with their headers; the table keeps every byte', {
     timeout: 180_000,
   }, async () => {
-    const result = await cli(database, 'consume', '--topic', topic, '--from-beginning', '--until-idle', '4s');
+    const result = await cli(database, 'consume', '--topic', topic, '--group', uniqueName('oversized'), '--until-idle', '4s');
     assert.equal(result.code, 0, result.stderr);
 
     const stored = await warehouse.query<{

@@ -94,6 +94,8 @@ export class KafkaSink implements MessageSink {
   #batchBytes = 0;
   #partitionBytes: number[];
   #timer: NodeJS.Timeout | undefined;
+  /** A flush waiting for room in flight: later flushes join it rather than wait beside it. */
+  #waitingFlush: Promise<void> | undefined;
 
   /** Checks that Kafka answers, creates the topic if missing, and opens a sink on it. */
   static async open(
@@ -174,9 +176,17 @@ export class KafkaSink implements MessageSink {
    * thousands of one-message sends retried at once, out of sequence order, and the simulator
    * spent its CPU and gigabytes of memory on them instead of producing.)
    */
-  async #flush(): Promise<void> {
+  #flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#waitingFlush ??= this.#sendWhenRoom().finally(() => {
+      this.#waitingFlush = undefined;
+      if (this.#batch.length > 0) this.#timer ??= setTimeout(() => void this.#flush(), LINGER_MS);
+    });
+    return this.#waitingFlush;
+  }
+
+  async #sendWhenRoom(): Promise<void> {
     while (this.#inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.#inFlight);
     const messages = this.#batch;
     const bytes = this.#batchBytes;

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { compatibilityPartitioner, type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
 import { CONTENT_TYPE, SCHEMA_HEADER } from '../contract/message.ts';
 import { errorMessage } from '../errors.ts';
@@ -52,15 +53,23 @@ const RETRIES = 16;
 const MAX_RETRY_DELAY_MS = 5000;
 /**
  * A send that has neither succeeded nor failed after this long is stalled: @platformatic/kafka
- * 2.12.1's idempotent producer can stop settling sends after a partition leader dies. The batch is
- * then sent again on a new producer, at most SEND_ATTEMPTS times in all. A resend may write a
- * batch twice to the topic (the stalled one may have landed): the consumer stores each transaction
- * id once, so the warehouse is unaffected.
+ * 2.12.1's idempotent producer can stop settling sends after a partition leader dies. It can also
+ * give a send up within a second of a leader's loss, its retries unspent ("not the leader" twice,
+ * then "out of order sequence number"). Either way the batch is sent again on a new producer, after
+ * RESEND_DELAY_MS doubling up to 8 s (the cluster elects a new leader meanwhile), at most
+ * SEND_ATTEMPTS times in all and never starting later than RESEND_WITHIN_MS after the first try
+ * (so that Kafka down for good is still reported within a few minutes), and counted as failed
+ * only then. A resend may write a batch twice to the topic (the first try may have landed): the
+ * consumer stores each transaction id once, so the warehouse is unaffected. The old producer is retired, not closed: its other sends may still
+ * succeed, and closing it would fail them all; it is closed once they settle.
  */
 const SEND_STALL_MS = 30_000;
-const SEND_ATTEMPTS = 3;
+const SEND_ATTEMPTS = 5;
+const RESEND_DELAY_MS = 1000;
+const RESEND_WITHIN_MS = 90_000;
 
 type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
+type KafkaProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
 
 const HEADERS = new Map([
   [Buffer.from('content-type'), Buffer.from(CONTENT_TYPE)],
@@ -70,9 +79,9 @@ const HEADERS = new Map([
 /**
  * An idempotent producer (acks=all, so a retried batch is never written twice) that batches
  * with a short linger and compresses. Keys are placed by Kafka's own murmur2 partitioner, so the
- * same store lands on the same partition for any client. A batch that still fails after the
- * client's retries is counted as failed and logged, and the run goes on with a new producer
- * (a failed batch leaves the old one's sequence numbers out of step with the broker).
+ * same store lands on the same partition for any client. A batch that fails or stalls is sent
+ * again on a new producer (a failed batch leaves the old one's sequence numbers out of step with
+ * the broker), and counted as failed and logged only when its tries have not landed it.
  */
 export class KafkaSink implements MessageSink {
   readonly stats: SinkStats = { sent: 0, failed: 0, retried: 0, bytes: 0 };
@@ -80,11 +89,15 @@ export class KafkaSink implements MessageSink {
   readonly #logger: Logger;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #keys = new Map<string, { key: Buffer; partition: number }>();
-  #producer: Producer<Buffer, Buffer, Buffer, Buffer>;
+  #producer: KafkaProducer;
+  /** Sends not yet settled, per producer: a retired producer is closed once its count reaches 0. */
+  readonly #sending = new Map<KafkaProducer, number>();
   #batch: Message[] = [];
   #batchBytes = 0;
   #partitionBytes: number[];
   #timer: NodeJS.Timeout | undefined;
+  /** A flush waiting for room in flight: later flushes join it rather than wait beside it. */
+  #waitingFlush: Promise<void> | undefined;
 
   /** Checks that Kafka answers, creates the topic if missing, and opens a sink on it. */
   static async open(
@@ -133,14 +146,16 @@ export class KafkaSink implements MessageSink {
   async close(): Promise<SinkStats> {
     await this.#flush();
     await Promise.all(this.#inFlight);
-    // A producer that stalled may never finish closing either: it is then closed by force.
+    // A producer that stalled may never finish closing either: it is then closed by force, and
+    // so is every retired one whose stalled sends never settled.
     if ((await settleWithin(this.#producer.close(), SEND_STALL_MS)).status !== 'fulfilled') {
       await this.#producer.close(true).catch(() => {});
     }
+    await Promise.all([...this.#sending.keys()].map((producer) => producer.close(true).catch(() => {})));
     return this.stats;
   }
 
-  #createProducer(): Producer<Buffer, Buffer, Buffer, Buffer> {
+  #createProducer(): KafkaProducer {
     const { compression } = this.#options;
     return new Producer({
       clientId: 'pos-simulator',
@@ -166,10 +181,25 @@ export class KafkaSink implements MessageSink {
     });
   }
 
-  /** Sends the current batch; resolves once there is room for another batch in flight. */
-  async #flush(): Promise<void> {
+  /**
+   * Sends the current batch once there is room for it: at most MAX_IN_FLIGHT sends at once, also
+   * when the linger timer flushes. Meanwhile messages gather in the batch, and a full batch makes
+   * `write` wait. (Unbounded, a slow rate sent every message on its own: during a broker loss
+   * thousands of one-message sends retried at once, out of sequence order, and the simulator
+   * spent its CPU and gigabytes of memory on them instead of producing.)
+   */
+  #flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#waitingFlush ??= this.#sendWhenRoom().finally(() => {
+      this.#waitingFlush = undefined;
+      if (this.#batch.length > 0) this.#timer ??= setTimeout(() => void this.#flush(), LINGER_MS);
+    });
+    return this.#waitingFlush;
+  }
+
+  async #sendWhenRoom(): Promise<void> {
+    while (this.#inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.#inFlight);
     const messages = this.#batch;
     const bytes = this.#batchBytes;
     this.#batch = [];
@@ -180,19 +210,19 @@ export class KafkaSink implements MessageSink {
       this.#inFlight.add(delivery);
       void delivery.finally(() => this.#inFlight.delete(delivery));
     }
-    while (this.#inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.#inFlight);
   }
 
   /**
-   * Sends a batch and accounts for it: sent, or failed once the client's retries are spent. A
-   * send that stalls is sent again on a new producer (see SEND_STALL_MS); so is a failed one's
-   * producer replaced, since a failed batch leaves its sequence numbers out of step with the broker.
+   * Sends a batch and accounts for it: sent, or failed after its tries (see SEND_STALL_MS). A
+   * send that stalls or fails is sent again on a new producer: a failed batch leaves its
+   * producer's sequence numbers out of step with the broker.
    */
   async #deliver(messages: Message[], bytes: number): Promise<void> {
+    const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       const producer = this.#producer;
       const stopTimer = producerMetrics.sendDuration.startTimer();
-      const outcome = await settleWithin(producer.send({ messages }), SEND_STALL_MS);
+      const outcome = await settleWithin(this.#send(producer, messages), SEND_STALL_MS);
       stopTimer();
       if (outcome.status === 'fulfilled') {
         this.stats.sent += messages.length;
@@ -202,13 +232,23 @@ export class KafkaSink implements MessageSink {
         return;
       }
       producerMetrics.sendFailures.inc();
-      this.#replaceProducer(producer);
-      if (outcome.status === 'stalled' && attempt < SEND_ATTEMPTS) {
+      this.#retire(producer);
+      if (attempt < SEND_ATTEMPTS && performance.now() - started < RESEND_WITHIN_MS) {
         this.stats.retried++;
+        const delay = Math.min(8 * RESEND_DELAY_MS, RESEND_DELAY_MS * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
         this.#logger.warn(
-          { messages: messages.length, topic: this.#options.topic, waitedMs: SEND_STALL_MS, attempt },
-          'A send to Kafka stalled; sending the batch again on a new producer',
+          {
+            messages: messages.length,
+            topic: this.#options.topic,
+            attempt,
+            resendInMs: Math.round(delay),
+            ...(outcome.status === 'stalled' ? { waitedMs: SEND_STALL_MS } : { err: errorMessage(outcome.reason) }),
+          },
+          outcome.status === 'stalled'
+            ? 'A send to Kafka stalled; sending the batch again on a new producer'
+            : 'Kafka did not take a batch; sending it again on a new producer',
         );
+        await sleep(delay);
         continue;
       }
       this.stats.failed += messages.length;
@@ -225,10 +265,29 @@ export class KafkaSink implements MessageSink {
     }
   }
 
-  #replaceProducer(failed: Producer<Buffer, Buffer, Buffer, Buffer>): void {
-    if (this.#producer !== failed) return;
+  /** One send, counted against its producer (see #retire). */
+  async #send(producer: KafkaProducer, messages: Message[]): Promise<void> {
+    this.#sending.set(producer, (this.#sending.get(producer) ?? 0) + 1);
+    try {
+      await producer.send({ messages });
+    } finally {
+      const left = (this.#sending.get(producer) ?? 1) - 1;
+      if (left > 0) this.#sending.set(producer, left);
+      else {
+        this.#sending.delete(producer);
+        if (producer !== this.#producer) void producer.close(true).catch(() => {});
+      }
+    }
+  }
+
+  /**
+   * New sends go to a new producer. The old one is closed once its last send settles (at once if
+   * it has none): closing it now would fail every other send it still has in flight.
+   */
+  #retire(producer: KafkaProducer): void {
+    if (this.#producer !== producer) return;
     this.#producer = this.#createProducer();
-    void failed.close(true).catch(() => {});
+    if (!this.#sending.has(producer)) void producer.close(true).catch(() => {});
   }
 }
 

@@ -16,7 +16,8 @@ import { migrateWarehouse } from './warehouse/migrate.ts';
 import { anchorOffsets } from './warehouse/sql/ingest-offsets.ts';
 import { salesToday } from './warehouse/sql/sales-today.ts';
 
-const START_GROUP = 'pos-warehouse';
+/** The consumer group of `pos start` unless told otherwise: the same as `pos consume`'s. */
+const DEFAULT_START_GROUP = 'pos-warehouse';
 
 export interface StartOptions {
   config: Config;
@@ -26,6 +27,8 @@ export interface StartOptions {
   rate: number;
   speed: number;
   durationMs: number | undefined;
+  /** The consumer group (default: pos-warehouse). One group reads one topic: members that subscribe to different topics get no partitions. */
+  group?: string;
   seed: number;
   /** On a terminal: the live view, redrawn every second. Without one, a log line every 10 s. */
   view: TerminalView | undefined;
@@ -85,6 +88,7 @@ async function runPipeline(
 ): Promise<Omit<StartSummary, 'stoppedBroker'>> {
   const { config, logger } = options;
   const topic = config.topic;
+  const group = options.group ?? DEFAULT_START_GROUP;
   await migrateWarehouse(warehouse);
   const sink = await KafkaSink.open({
     brokers,
@@ -97,7 +101,7 @@ async function runPipeline(
   const { partitions } = await partitionBounds(brokers, topic);
   await anchorOffsets(
     warehouse,
-    START_GROUP,
+    group,
     topic,
     partitions.map(({ partition, end }) => ({ partition, offset: end })),
   );
@@ -111,7 +115,7 @@ async function runPipeline(
   const consuming = consume({
     brokers,
     topic,
-    group: START_GROUP,
+    group,
     startAt: 'latest',
     warehouse,
     logger,
@@ -186,7 +190,7 @@ async function runPipeline(
       },
     });
     // The tills have stopped: give the warehouse a moment to take in what is still on its way.
-    await waitUntil(async () => (await partitionsBehind(warehouse, brokers, START_GROUP, topic)).length === 0, {
+    await waitUntil(async () => (await partitionsBehind(warehouse, brokers, group, topic)).length === 0, {
       what: 'the consumer to catch up',
       timeoutMs: 15_000,
     }).catch(() => logger.warn('The consumer did not catch up within 15 s; the rest stays in Kafka for the next run'));

@@ -10,6 +10,7 @@ interface StartFlags extends MetricsFlags {
   speed: number;
   duration?: number;
   seed?: number;
+  group: string;
 }
 
 export function registerStartCommand(program: Command): void {
@@ -19,7 +20,8 @@ export function registerStartCommand(program: Command): void {
     .option('--rate <per-second>', 'transactions per second across all stores', flags.positiveNumber, 20)
     .option('--speed <factor>', 'simulated seconds per real second (60: an hour of trading a minute)', flags.positiveNumber, 1)
     .option('--duration <time>', 'stop after this long (30s, 10m); default: until Ctrl-C', flags.duration)
-    .option('--seed <n>', 'seed of the simulation (default: random)', flags.integer(0));
+    .option('--seed <n>', 'seed of the simulation (default: random)', flags.integer(0))
+    .option('--group <name>', 'the consumer group (one group reads one topic)', 'pos-warehouse');
   addMetricsOptions(command, 'serve /metrics, /healthz and /readyz on this port (default: a free port, printed)').action(
     async (options: StartFlags, command: Command) => {
       const context = commandContext(command.optsWithGlobals<GlobalOptions>());
@@ -52,6 +54,7 @@ export function registerStartCommand(program: Command): void {
         speed: options.speed,
         durationMs: options.duration,
         seed: options.seed ?? flags.randomSeed(),
+        group: options.group,
         view: live ? new TerminalView(process.stdout) : undefined,
         lastProblem: () => lastProblem,
         consumerStatus,

@@ -42,7 +42,10 @@ describe('a newcomer runs pos start with no database configured', () => {
     timeout: 180_000,
   }, async () => {
     const started = Date.now();
-    const running = startCli(['start', '--duration', '25s', '--rate', '20', '--speed', '30'], { env: env(), cwd: folder });
+    const running = startCli(['start', '--duration', '25s', '--rate', '20', '--speed', '30', '--group', uniqueName('start')], {
+      env: env(),
+      cwd: folder,
+    });
     await waitForIngestion(running);
     assert.ok(Date.now() - started < 60_000);
     const result = await running.result;
@@ -71,7 +74,7 @@ describe('a newcomer runs pos start with no database configured', () => {
   });
 
   test('Ctrl-C stops everything cleanly and prints a summary', { timeout: 120_000 }, async () => {
-    const running = startCli(['start', '--rate', '20'], { env: env(), cwd: folder });
+    const running = startCli(['start', '--rate', '20', '--group', uniqueName('start')], { env: env(), cwd: folder });
     await waitForIngestion(running);
     running.child.kill('SIGINT');
     const result = await running.result;

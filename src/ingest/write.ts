@@ -3,8 +3,9 @@ import { boundedDetail, type DeadLetterCode, type Verdict, validateTransaction }
 import { errorMessage } from '../errors.ts';
 import type { SqlRunner, Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
+import type { DeadLetterRow } from '../warehouse/rows.ts';
 import { advanceOffsets, claimOffsets } from '../warehouse/sql/ingest-offsets.ts';
-import { type DeadLetterRow, insertDeadLetters } from '../warehouse/sql/insert-dead-letters.ts';
+import { insertDeadLetters } from '../warehouse/sql/insert-dead-letters.ts';
 import { insertTransactions } from '../warehouse/sql/insert-transactions.ts';
 import { storedPayloadHashes } from '../warehouse/sql/stored-payload-hashes.ts';
 import { upsertCustomers } from '../warehouse/sql/upsert-customers.ts';

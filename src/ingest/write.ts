@@ -4,6 +4,7 @@ import { errorMessage } from '../errors.ts';
 import type { SqlRunner, Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
 import type { DeadLetterRow } from '../warehouse/rows.ts';
+import { copyFacts } from '../warehouse/sql/copy-facts.ts';
 import { advanceOffsets, claimOffsets } from '../warehouse/sql/ingest-offsets.ts';
 import { insertDeadLetters } from '../warehouse/sql/insert-dead-letters.ts';
 import { insertTransactions } from '../warehouse/sql/insert-transactions.ts';
@@ -126,7 +127,9 @@ async function writeBatch(warehouse: Warehouse, records: IncomingRecord[], scope
     await upsertProducts(tx, rows.products);
     await upsertCustomers(tx, rows.customers);
     await upsertPaymentMethods(tx, rows.paymentMethods);
-    const inserted = await insertTransactions(tx, rows);
+    const inserted = (await copyFacts(tx, rows))
+      ? new Set(novel.map(({ message }) => message.transaction_id.toLowerCase()))
+      : await insertTransactions(tx, rows);
     result.landed = inserted.size;
     const lost = novel.filter(({ message }) => !inserted.has(message.transaction_id.toLowerCase()));
     // Another writer stored some of these between our check and our insert: compare with what it stored.

@@ -43,6 +43,7 @@ export interface WarehouseRows {
     sourceOffset: (string | null)[];
     payloadHash: string[];
   };
+  /** In the order of their transactions: `transactions.lineCount[i]` lines for transaction i, then the next one's. */
   lines: {
     transactionId: string[];
     lineNo: number[];

@@ -1,0 +1,82 @@
+import { copyField } from '../copy.ts';
+import type { SqlRunner } from '../database.ts';
+import type { WarehouseRows } from '../rows.ts';
+import { type DimensionKeys, dimensionKeys, paymentMethodName } from './dimension-keys.ts';
+
+const TRANSACTIONS =
+  'pos.fact_transaction (transaction_id, type, original_transaction_id, occurred_at, date_key, local_hour, register_id, ' +
+  'cashier_id, currency, subtotal, discount_total, tax_total, total, line_count, source_topic, source_partition, ' +
+  'source_offset, payload_hash, store_key, customer_key, payment_method_key)';
+const LINES =
+  'pos.fact_sales_line (transaction_id, line_no, quantity, unit_price, discount, tax_rate, tax, line_total, date_key, ' +
+  'product_key, store_key, customer_key)';
+
+/**
+ * Copies the transactions and their lines straight into the fact tables, with the dimension keys
+ * looked up in this transaction (after the upserts). Returns false, having written nothing, when
+ * one of the transaction ids is already stored (another writer stored it after this batch
+ * looked), or when the connection cannot COPY (the embedded database): the caller then takes the
+ * INSERT … ON CONFLICT path (insert-transactions.ts), which sorts that out row by row.
+ */
+export async function copyFacts(
+  db: SqlRunner,
+  rows: Pick<WarehouseRows, 'stores' | 'products' | 'customers' | 'transactions' | 'lines'>,
+): Promise<boolean> {
+  if (!db.copyFrom) return false;
+  if (rows.transactions.transactionId.length === 0) return true;
+  const { transactions, lines } = factText(rows, await dimensionKeys(db, rows));
+  await db.query('savepoint copy_facts');
+  try {
+    await db.copyFrom(TRANSACTIONS, transactions);
+    await db.copyFrom(LINES, lines);
+  } catch (error) {
+    if ((error as { code?: string }).code !== '23505') throw error;
+    await db.query('rollback to savepoint copy_facts');
+    return false;
+  }
+  await db.query('release savepoint copy_facts');
+  return true;
+}
+
+/** The batch's facts in COPY's text format. Only ids (free text, at most 64 characters) may need escaping. */
+function factText(
+  rows: Pick<WarehouseRows, 'transactions' | 'lines'>,
+  keys: DimensionKeys,
+): { transactions: string; lines: string } {
+  const t = rows.transactions;
+  const l = rows.lines;
+  const need = (map: Map<string, number>, naturalKey: string, what: string) => {
+    const key = map.get(naturalKey);
+    if (key === undefined) throw new Error(`${what} ${naturalKey} has no row in its dimension after the upserts`);
+    return key;
+  };
+  let transactions = '';
+  let lines = '';
+  let line = 0;
+  for (let i = 0; i < t.transactionId.length; i++) {
+    const storeKey = need(keys.store, t.storeId[i] as string, 'store');
+    const customerId = t.customerId[i] ?? null;
+    const customerKey = customerId === null ? '\\N' : String(need(keys.customer, customerId, 'customer'));
+    const methodKey = need(
+      keys.paymentMethod,
+      paymentMethodName(t.method[i] as string, t.cardBrand[i] ?? null),
+      'payment method',
+    );
+    const id = t.transactionId[i] as string;
+    const dateKey = t.dateKey[i] as number;
+    transactions +=
+      `${id}\t${t.type[i]}\t${t.originalTransactionId[i] ?? '\\N'}\t${t.occurredAt[i]}\t${dateKey}\t${t.localHour[i]}\t` +
+      `${copyField(t.registerId[i] as string)}\t${copyField(t.cashierId[i] as string)}\t${t.currency[i]}\t${t.subtotal[i]}\t` +
+      `${t.discountTotal[i]}\t${t.taxTotal[i]}\t${t.total[i]}\t${t.lineCount[i]}\t${copyField(t.sourceTopic[i] ?? null)}\t` +
+      `${t.sourcePartition[i] ?? '\\N'}\t${t.sourceOffset[i] ?? '\\N'}\t\\\\x${t.payloadHash[i]}\t${storeKey}\t${customerKey}\t${methodKey}\n`;
+    const tail = `\t${dateKey}`;
+    const keysTail = `\t${storeKey}\t${customerKey}\n`;
+    for (const end = line + (t.lineCount[i] as number); line < end; line++) {
+      const productKey = need(keys.product, l.sku[line] as string, 'product');
+      lines +=
+        `${id}\t${l.lineNo[line]}\t${l.quantity[line]}\t${l.unitPrice[line]}\t${l.discount[line]}\t${l.taxRate[line]}\t` +
+        `${l.tax[line]}\t${l.lineTotal[line]}${tail}\t${productKey}${keysTail}`;
+    }
+  }
+  return { transactions, lines };
+}

@@ -3,11 +3,12 @@ import type { SqlRunner } from '../database.ts';
 import type { WarehouseRows } from '../rows.ts';
 import { type DimensionKeys, dimensionKeys, paymentMethodName } from './dimension-keys.ts';
 
-const TRANSACTIONS =
+/** The COPY targets: the key columns last, so that a row's text is its fixed part and then its keys. */
+export const FACT_TRANSACTION_COLUMNS =
   'pos.fact_transaction (transaction_id, type, original_transaction_id, occurred_at, date_key, local_hour, register_id, ' +
   'cashier_id, currency, subtotal, discount_total, tax_total, total, line_count, source_topic, source_partition, ' +
   'source_offset, payload_hash, store_key, customer_key, payment_method_key)';
-const LINES =
+export const FACT_SALES_LINE_COLUMNS =
   'pos.fact_sales_line (transaction_id, line_no, quantity, unit_price, discount, tax_rate, tax, line_total, date_key, ' +
   'product_key, store_key, customer_key)';
 
@@ -24,11 +25,11 @@ export async function copyFacts(
 ): Promise<boolean> {
   if (!db.copyFrom) return false;
   if (rows.transactions.transactionId.length === 0) return true;
-  const { transactions, lines } = factText(rows, await dimensionKeys(db, rows));
+  const { transactions, lines } = factCopyText(rows, await dimensionKeys(db, rows));
   await db.query('savepoint copy_facts');
   try {
-    await db.copyFrom(TRANSACTIONS, transactions);
-    await db.copyFrom(LINES, lines);
+    await db.copyFrom(FACT_TRANSACTION_COLUMNS, transactions);
+    await db.copyFrom(FACT_SALES_LINE_COLUMNS, lines);
   } catch (error) {
     if ((error as { code?: string }).code !== '23505') throw error;
     await db.query('rollback to savepoint copy_facts');
@@ -38,8 +39,8 @@ export async function copyFacts(
   return true;
 }
 
-/** The batch's facts in COPY's text format. Only ids (free text, at most 64 characters) may need escaping. */
-function factText(
+/** A batch's facts in COPY's text format for the columns above. Only ids (free text) may need escaping. */
+export function factCopyText(
   rows: Pick<WarehouseRows, 'transactions' | 'lines'>,
   keys: DimensionKeys,
 ): { transactions: string; lines: string } {

@@ -26,8 +26,12 @@ export async function prefill(
   if (backlog.length === 0) throw new Error('Prefilling needs a backlog to copy');
   await loadDimensions(warehouse, backlog);
   const keys = await dimensionKeys(warehouse, toWarehouseRows(backlog));
-  const dates = backlog.map(({ message }) => dayNumber(message.occurred_at));
-  const spanDays = Math.max(...dates) - Math.min(...dates) + 1;
+  let [first, last] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  for (const { message } of backlog) {
+    const day = dayNumber(message.occurred_at);
+    [first, last] = [Math.min(first, day), Math.max(last, day)];
+  }
+  const spanDays = last - first + 1;
   let loaded = 0;
   let lines = 0;
   for (let round = 1; loaded < count; round++) {

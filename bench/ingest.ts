@@ -14,7 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
-import { brokersFor, kafkaUp } from '../src/broker/lifecycle.ts';
+import { brokersFor, deadLetterTopic, kafkaUp } from '../src/broker/lifecycle.ts';
 import { databaseUrl, loadConfig, type ServerDatabaseConfig, serverOrLocal } from '../src/config.ts';
 import { DEFAULT_BATCH_SIZE } from '../src/ingest/batch-size.ts';
 import { withAdmin } from '../src/kafka/admin.ts';
@@ -121,7 +121,7 @@ try {
   });
 } finally {
   for (const name of databases.reverse()) await adminQuery(`drop database if exists ${name} with (force)`);
-  await withAdmin(brokers, (admin) => admin.deleteTopics({ topics: [topic] }));
+  await withAdmin(brokers, (admin) => admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }));
   if (up.started) console.log('The local broker was started for this benchmark; `npx pos kafka down` stops it.');
 }
 

@@ -2,8 +2,14 @@ import { payloadHash } from '../src/contract/canonical.ts';
 import { decodeTransaction } from '../src/contract/validate.ts';
 import { type AcceptedMessage, type SourcePosition, toWarehouseRows } from '../src/ingest/rows.ts';
 import type { Warehouse } from '../src/warehouse/database.ts';
-import { FACT_SALES_LINE_COLUMNS, FACT_TRANSACTION_COLUMNS, factCopyText } from '../src/warehouse/sql/copy-facts.ts';
-import { dimensionKeys } from '../src/warehouse/sql/dimension-keys.ts';
+import type { WarehouseRows } from '../src/warehouse/rows.ts';
+import {
+  FACT_SALES_LINE_COLUMNS,
+  FACT_TRANSACTION_COLUMNS,
+  factCopyParts,
+  factCopyText,
+} from '../src/warehouse/sql/copy-facts.ts';
+import { type DimensionKeys, dimensionKeys } from '../src/warehouse/sql/dimension-keys.ts';
 import { upsertCustomers } from '../src/warehouse/sql/upsert-customers.ts';
 import { upsertDates } from '../src/warehouse/sql/upsert-dates.ts';
 import { upsertPaymentMethods } from '../src/warehouse/sql/upsert-payment-methods.ts';
@@ -45,9 +51,13 @@ export async function factBatches(
   const keys = await dimensionKeys(warehouse, toWarehouseRows(accepted));
   const batches: { transactions: string; lines: string }[] = [];
   for (let start = 0; start < accepted.length; start += batchSize) {
-    batches.push(factCopyText(toWarehouseRows(accepted.slice(start, start + batchSize)), keys));
+    batches.push(copyText(toWarehouseRows(accepted.slice(start, start + batchSize)), keys));
   }
   return batches;
+}
+
+function copyText(rows: WarehouseRows, keys: DimensionKeys): { transactions: string; lines: string } {
+  return factCopyText(rows, factCopyParts(rows), keys);
 }
 
 /** COPYs the batches into the fact tables, one database transaction each; returns the seconds it took. */

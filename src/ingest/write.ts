@@ -3,8 +3,8 @@ import { boundedDetail, type DeadLetterCode, type Verdict, validateTransaction }
 import { errorMessage } from '../errors.ts';
 import type { SqlRunner, Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
-import type { DeadLetterRow } from '../warehouse/rows.ts';
-import { copyFacts } from '../warehouse/sql/copy-facts.ts';
+import type { DeadLetterRow, WarehouseRows } from '../warehouse/rows.ts';
+import { copyFacts, type FactCopyParts, factCopyParts } from '../warehouse/sql/copy-facts.ts';
 import { advanceOffsets, claimOffsets } from '../warehouse/sql/ingest-offsets.ts';
 import { insertDeadLetters } from '../warehouse/sql/insert-dead-letters.ts';
 import { insertTransactions } from '../warehouse/sql/insert-transactions.ts';
@@ -62,6 +62,54 @@ export interface BatchResult {
   rejected: Rejection[];
 }
 
+/** A valid message of a batch, hashed, with the record it came in. */
+type Accepted = AcceptedMessage & { record: IncomingRecord };
+
+/**
+ * The part of writing a batch that needs no database: hashing the valid messages, finding the
+ * first occurrence of each transaction id, and mapping them onto rows (and the facts onto COPY
+ * text). Pure CPU work, so a consumer can do it for the next batch while PostgreSQL writes this one.
+ */
+export interface PreparedBatch {
+  records: IncomingRecord[];
+  /** Each valid record, hashed. */
+  accepted: Map<IncomingRecord, Accepted>;
+  /** The first valid message of each transaction id; later ones are replays or conflicts of it. */
+  candidates: Map<string, Accepted>;
+  repeats: Accepted[];
+  /** The rows of all candidates, in their order, as if none were stored yet (the usual case). */
+  rows: WarehouseRows;
+  copyParts: FactCopyParts;
+}
+
+export function prepareBatch(records: IncomingRecord[]): PreparedBatch {
+  const accepted = new Map<IncomingRecord, Accepted>();
+  for (const record of records) {
+    if (!record.verdict.ok) continue;
+    const { message } = record.verdict;
+    accepted.set(record, { message, hash: payloadHash(message), source: record.source, record });
+  }
+  const { candidates, repeats } = firstOccurrences(records, accepted);
+  const rows = toWarehouseRows([...candidates.values()]);
+  return { records, accepted, candidates, repeats, rows, copyParts: factCopyParts(rows) };
+}
+
+function firstOccurrences(
+  records: IncomingRecord[],
+  accepted: Map<IncomingRecord, Accepted>,
+): Pick<PreparedBatch, 'candidates' | 'repeats'> {
+  const candidates = new Map<string, Accepted>();
+  const repeats: Accepted[] = [];
+  for (const record of records) {
+    const entry = accepted.get(record);
+    if (!entry) continue;
+    const id = entry.message.transaction_id.toLowerCase();
+    if (candidates.has(id)) repeats.push(entry);
+    else candidates.set(id, entry);
+  }
+  return { candidates, repeats };
+}
+
 /**
  * The write path, in one database transaction: claim the group's offsets for the batch's
  * partitions (skipping anything already ingested), upsert the dimensions, insert the facts (a
@@ -69,7 +117,8 @@ export interface BatchResult {
  * letter if not), store the dead letters, and advance the offsets. Either all of it commits or
  * none of it does, so a crash at any moment changes nothing that a retry would not redo.
  */
-async function writeBatch(warehouse: Warehouse, records: IncomingRecord[], scope?: OffsetScope): Promise<BatchResult> {
+async function writeBatch(warehouse: Warehouse, prepared: PreparedBatch, scope?: OffsetScope): Promise<BatchResult> {
+  const { records } = prepared;
   return warehouse.transaction(async (tx) => {
     const result: BatchResult = { landed: 0, lines: 0, duplicates: 0, alreadyIngested: 0, rejected: [] };
     const fresh = scope ? await skipIngested(tx, records, scope, result) : records;
@@ -87,21 +136,9 @@ async function writeBatch(warehouse: Warehouse, records: IncomingRecord[], scope
         errorDetail: detail,
       });
     };
-
-    // The first occurrence of each id in the batch is a candidate; later ones are replays or conflicts of it.
-    const candidates = new Map<string, AcceptedMessage & { record: IncomingRecord }>();
-    const repeats: (AcceptedMessage & { record: IncomingRecord })[] = [];
-    for (const record of fresh) {
-      if (!record.verdict.ok) {
-        reject(record, record.verdict.code, record.verdict.detail);
-        continue;
-      }
-      const message = record.verdict.message;
-      const id = message.transaction_id.toLowerCase();
-      const accepted = { message, hash: payloadHash(message), source: record.source, record };
-      if (candidates.has(id)) repeats.push(accepted);
-      else candidates.set(id, accepted);
-    }
+    for (const record of fresh) if (!record.verdict.ok) reject(record, record.verdict.code, record.verdict.detail);
+    const allFresh = fresh.length === records.length;
+    const { candidates, repeats } = allFresh ? prepared : firstOccurrences(fresh, prepared.accepted);
 
     // What each id is stored as once this batch commits: later copies in the batch are compared with it.
     const storedAs = new Map<string, string>();
@@ -110,7 +147,7 @@ async function writeBatch(warehouse: Warehouse, records: IncomingRecord[], scope
       else reject(record, 'conflict', `transaction ${id} is already stored with different content`, id);
     };
     const stored = await storedPayloadHashes(tx, [...candidates.keys()]);
-    const novel: (AcceptedMessage & { record: IncomingRecord })[] = [];
+    const novel: Accepted[] = [];
     for (const [id, candidate] of candidates) {
       const storedHex = stored.get(id);
       if (storedHex === undefined) {
@@ -121,13 +158,15 @@ async function writeBatch(warehouse: Warehouse, records: IncomingRecord[], scope
       compareWithStored(id, candidate.hash, storedHex, candidate.record);
     }
 
-    const rows = toWarehouseRows(novel);
+    // The prepared rows hold when every candidate is new; a redelivery or a replay needs its own.
+    const asPrepared = allFresh && novel.length === candidates.size;
+    const rows = asPrepared ? prepared.rows : toWarehouseRows(novel);
     await upsertDates(tx, rows.dates);
     await upsertStores(tx, rows.stores);
     await upsertProducts(tx, rows.products);
     await upsertCustomers(tx, rows.customers);
     await upsertPaymentMethods(tx, rows.paymentMethods);
-    const inserted = (await copyFacts(tx, rows))
+    const inserted = (await copyFacts(tx, rows, asPrepared ? prepared.copyParts : undefined))
       ? new Set(novel.map(({ message }) => message.transaction_id.toLowerCase()))
       : await insertTransactions(tx, rows);
     result.landed = inserted.size;
@@ -188,15 +227,18 @@ function nextOffsets(records: IncomingRecord[]): { partition: number; offset: bi
 /**
  * Writes a batch, and if PostgreSQL refuses it for its data (not for an outage or a missing
  * schema, which are thrown), finds the messages it refuses by halving the batch, and stores each
- * as a `database` dead letter, so that one bad message never stops the rest.
+ * as a `database` dead letter, so that one bad message never stops the rest. The batch comes as
+ * its records, or prepared ahead (prepareBatch).
  */
 export async function writeBatchIsolatingRefusals(
   warehouse: Warehouse,
-  records: IncomingRecord[],
+  batch: IncomingRecord[] | PreparedBatch,
   scope?: OffsetScope,
 ): Promise<BatchResult> {
+  const prepared = Array.isArray(batch) ? prepareBatch(batch) : batch;
+  const { records } = prepared;
   try {
-    return await writeBatch(warehouse, records, scope);
+    return await writeBatch(warehouse, prepared, scope);
   } catch (error) {
     if (classifyDatabaseError(error) !== 'data' || records.length === 0) throw error;
     if (records.length === 1) {
@@ -210,7 +252,7 @@ export async function writeBatchIsolatingRefusals(
           detail: boundedDetail(`PostgreSQL refused it: ${errorMessage(error)}`),
         },
       };
-      return writeBatch(warehouse, [refused], scope);
+      return writeBatch(warehouse, prepareBatch([refused]), scope);
     }
     const middle = Math.ceil(records.length / 2);
     const first = await writeBatchIsolatingRefusals(warehouse, records.slice(0, middle), scope);

@@ -13,6 +13,15 @@ export const FACT_SALES_LINE_COLUMNS =
   'product_key, store_key, customer_key)';
 
 /**
+ * The facts' columns before the dimension keys, in COPY's text format, row by row: the part of
+ * the text that needs no database, made ahead (while PostgreSQL writes the previous batch).
+ */
+export interface FactCopyParts {
+  transactions: string[];
+  lines: string[];
+}
+
+/**
  * Copies the transactions and their lines straight into the fact tables, with the dimension keys
  * looked up in this transaction (after the upserts). Returns false, having written nothing, when
  * one of the transaction ids is already stored (another writer stored it after this batch
@@ -22,10 +31,11 @@ export const FACT_SALES_LINE_COLUMNS =
 export async function copyFacts(
   db: SqlRunner,
   rows: Pick<WarehouseRows, 'stores' | 'products' | 'customers' | 'transactions' | 'lines'>,
+  parts: FactCopyParts = factCopyParts(rows),
 ): Promise<boolean> {
   if (!db.copyFrom) return false;
   if (rows.transactions.transactionId.length === 0) return true;
-  const { transactions, lines } = factCopyText(rows, await dimensionKeys(db, rows));
+  const { transactions, lines } = factCopyText(rows, parts, await dimensionKeys(db, rows));
   await db.query('savepoint copy_facts');
   try {
     await db.copyFrom(FACT_TRANSACTION_COLUMNS, transactions);
@@ -39,9 +49,33 @@ export async function copyFacts(
   return true;
 }
 
-/** A batch's facts in COPY's text format for the columns above. Only ids (free text) may need escaping. */
+/** Each row's columns before the keys, each followed by a tab. Only ids (free text) may need escaping. */
+export function factCopyParts(rows: Pick<WarehouseRows, 'transactions' | 'lines'>): FactCopyParts {
+  const t = rows.transactions;
+  const l = rows.lines;
+  const parts: FactCopyParts = { transactions: new Array(t.transactionId.length), lines: new Array(l.lineNo.length) };
+  let line = 0;
+  for (let i = 0; i < t.transactionId.length; i++) {
+    const id = t.transactionId[i] as string;
+    parts.transactions[i] =
+      `${id}\t${t.type[i]}\t${t.originalTransactionId[i] ?? '\\N'}\t${t.occurredAt[i]}\t${t.dateKey[i]}\t${t.localHour[i]}\t` +
+      `${copyField(t.registerId[i] as string)}\t${copyField(t.cashierId[i] as string)}\t${t.currency[i]}\t${t.subtotal[i]}\t` +
+      `${t.discountTotal[i]}\t${t.taxTotal[i]}\t${t.total[i]}\t${t.lineCount[i]}\t${copyField(t.sourceTopic[i] ?? null)}\t` +
+      `${t.sourcePartition[i] ?? '\\N'}\t${t.sourceOffset[i] ?? '\\N'}\t\\\\x${t.payloadHash[i]}\t`;
+    const dateKey = `\t${t.dateKey[i]}\t`;
+    for (const end = line + (t.lineCount[i] as number); line < end; line++) {
+      parts.lines[line] =
+        `${id}\t${l.lineNo[line]}\t${l.quantity[line]}\t${l.unitPrice[line]}\t${l.discount[line]}\t${l.taxRate[line]}\t` +
+        `${l.tax[line]}\t${l.lineTotal[line]}${dateKey}`;
+    }
+  }
+  return parts;
+}
+
+/** A batch's facts in COPY's text format for the columns above: each row's parts, then its keys. */
 export function factCopyText(
   rows: Pick<WarehouseRows, 'transactions' | 'lines'>,
+  parts: FactCopyParts,
   keys: DimensionKeys,
 ): { transactions: string; lines: string } {
   const t = rows.transactions;
@@ -63,20 +97,10 @@ export function factCopyText(
       paymentMethodName(t.method[i] as string, t.cardBrand[i] ?? null),
       'payment method',
     );
-    const id = t.transactionId[i] as string;
-    const dateKey = t.dateKey[i] as number;
-    transactions +=
-      `${id}\t${t.type[i]}\t${t.originalTransactionId[i] ?? '\\N'}\t${t.occurredAt[i]}\t${dateKey}\t${t.localHour[i]}\t` +
-      `${copyField(t.registerId[i] as string)}\t${copyField(t.cashierId[i] as string)}\t${t.currency[i]}\t${t.subtotal[i]}\t` +
-      `${t.discountTotal[i]}\t${t.taxTotal[i]}\t${t.total[i]}\t${t.lineCount[i]}\t${copyField(t.sourceTopic[i] ?? null)}\t` +
-      `${t.sourcePartition[i] ?? '\\N'}\t${t.sourceOffset[i] ?? '\\N'}\t\\\\x${t.payloadHash[i]}\t${storeKey}\t${customerKey}\t${methodKey}\n`;
-    const tail = `\t${dateKey}`;
-    const keysTail = `\t${storeKey}\t${customerKey}\n`;
+    transactions += `${parts.transactions[i]}${storeKey}\t${customerKey}\t${methodKey}\n`;
+    const lineKeys = `\t${storeKey}\t${customerKey}\n`;
     for (const end = line + (t.lineCount[i] as number); line < end; line++) {
-      const productKey = need(keys.product, l.sku[line] as string, 'product');
-      lines +=
-        `${id}\t${l.lineNo[line]}\t${l.quantity[line]}\t${l.unitPrice[line]}\t${l.discount[line]}\t${l.taxRate[line]}\t` +
-        `${l.tax[line]}\t${l.lineTotal[line]}${tail}\t${productKey}${keysTail}`;
+      lines += `${parts.lines[line]}${need(keys.product, l.sku[line] as string, 'product')}${lineKeys}`;
     }
   }
   return { transactions, lines };

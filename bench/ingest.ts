@@ -82,7 +82,7 @@ try {
   console.log(
     `Ingesting with \`pos consume\` (${values.members} member${values.members === '1' ? '' : 's'}, batches of ${number(batchSize)}) into ${batched.database}…`,
   );
-  const { landed, lines, activeSeconds: seconds, peakRssMB } = await runConsumer(batched);
+  const { landed, lines, activeSeconds: seconds, peakRssMB, observedPeakRssMB } = await runConsumer(batched);
 
   const copied = await throwawayDatabase('pos_bench_copy', template);
   console.log(`COPYing the same rows into ${copied.database}, ${number(batchSize)} transactions per database transaction…`);
@@ -113,7 +113,7 @@ try {
     'seconds (first message to last commit)': Number(seconds.toFixed(2)),
     'pos consume transactions/s': Math.round(rate),
     'pos consume lines/s': Math.round(lines / seconds),
-    'consumer peak RSS MB': peakRssMB,
+    'consumer peak RSS MB': observedPeakRssMB ?? peakRssMB,
     'raw COPY transactions/s': Math.round(copyRate),
     'naive loop transactions/s': Math.round(naiveRate),
     'pos ÷ raw COPY': Number((rate / copyRate).toFixed(2)),
@@ -145,7 +145,7 @@ interface ConsumerResult {
 }
 
 /** `pos consume` in its own process, until the topic is drained; its final log line has the figures. */
-function runConsumer(database: ServerDatabaseConfig): Promise<ConsumerResult> {
+function runConsumer(database: ServerDatabaseConfig): ReturnType<typeof runPos<ConsumerResult>> {
   return runPos<ConsumerResult>(
     [
       'consume',

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { payloadHash } from '../contract/canonical.ts';
 import { boundedDetail, type DeadLetterCode, type Verdict, validateTransaction } from '../contract/validate.ts';
 import { errorMessage } from '../errors.ts';
@@ -84,11 +85,31 @@ export interface PreparedBatch {
 
 export function prepareBatch(records: IncomingRecord[]): PreparedBatch {
   const accepted = new Map<IncomingRecord, Accepted>();
-  for (const record of records) {
-    if (!record.verdict.ok) continue;
-    const { message } = record.verdict;
-    accepted.set(record, { message, hash: payloadHash(message), source: record.source, record });
+  for (const record of records) accept(record, accepted);
+  return preparedFrom(records, accepted);
+}
+
+/** Records hashed per slice: between slices, a batch being written meanwhile gets its turn on the event loop. */
+const PREPARE_SLICE = 500;
+
+/** prepareBatch for a consumer that writes another batch meanwhile: it yields to the event loop as it goes. */
+export async function prepareBatchAhead(records: IncomingRecord[]): Promise<PreparedBatch> {
+  const accepted = new Map<IncomingRecord, Accepted>();
+  for (let start = 0; start < records.length; start += PREPARE_SLICE) {
+    if (start > 0) await setImmediate();
+    for (const record of records.slice(start, start + PREPARE_SLICE)) accept(record, accepted);
   }
+  await setImmediate();
+  return preparedFrom(records, accepted);
+}
+
+function accept(record: IncomingRecord, accepted: Map<IncomingRecord, Accepted>): void {
+  if (!record.verdict.ok) return;
+  const { message } = record.verdict;
+  accepted.set(record, { message, hash: payloadHash(message), source: record.source, record });
+}
+
+function preparedFrom(records: IncomingRecord[], accepted: Map<IncomingRecord, Accepted>): PreparedBatch {
   const { candidates, repeats } = firstOccurrences(records, accepted);
   const rows = toWarehouseRows([...candidates.values()]);
   return { records, accepted, candidates, repeats, rows, copyParts: factCopyParts(rows) };

@@ -1,11 +1,16 @@
-import { setImmediate } from 'node:timers/promises';
-import { payloadHash } from '../contract/canonical.ts';
-import { boundedDetail, type DeadLetterCode, type Verdict, validateTransaction } from '../contract/validate.ts';
+import type { TransactionMessage } from '../contract/message.ts';
+import {
+  boundedDetail,
+  type DeadLetterCode,
+  decodeTransaction,
+  type Verdict,
+  validateTransaction,
+} from '../contract/validate.ts';
 import { errorMessage } from '../errors.ts';
 import type { SqlRunner, Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
-import type { DeadLetterRow, WarehouseRows } from '../warehouse/rows.ts';
-import { copyFacts, type FactCopyParts, factCopyParts } from '../warehouse/sql/copy-facts.ts';
+import type { DeadLetterRow } from '../warehouse/rows.ts';
+import { copyFacts, factCopyParts } from '../warehouse/sql/copy-facts.ts';
 import { advanceOffsets, claimOffsets } from '../warehouse/sql/ingest-offsets.ts';
 import { insertDeadLetters } from '../warehouse/sql/insert-dead-letters.ts';
 import { insertTransactions } from '../warehouse/sql/insert-transactions.ts';
@@ -15,7 +20,8 @@ import { upsertDates } from '../warehouse/sql/upsert-dates.ts';
 import { upsertPaymentMethods } from '../warehouse/sql/upsert-payment-methods.ts';
 import { upsertProducts } from '../warehouse/sql/upsert-products.ts';
 import { upsertStores } from '../warehouse/sql/upsert-stores.ts';
-import { type AcceptedMessage, type SourcePosition, toWarehouseRows } from './rows.ts';
+import { firstOccurrences, type Outcome, type Preparation, prepare } from './prepare.ts';
+import { type SourcePosition, toWarehouseRows } from './rows.ts';
 
 /** A message as it arrived, with the verdict on it. */
 export interface IncomingRecord {
@@ -63,72 +69,70 @@ export interface BatchResult {
   rejected: Rejection[];
 }
 
-/** A valid message of a batch, hashed, with the record it came in. */
-type Accepted = AcceptedMessage & { record: IncomingRecord };
+/** A message as it arrived, as the write path keeps it (a dead letter stores its bytes). */
+export type RawRecord = Pick<IncomingRecord, 'key' | 'value' | 'source'>;
 
 /**
- * The part of writing a batch that needs no database: hashing the valid messages, finding the
- * first occurrence of each transaction id, and mapping them onto rows (and the facts onto COPY
- * text). Pure CPU work, so a consumer can do it for the next batch while PostgreSQL writes this one.
+ * A batch ready to be written: its records and their preparation (prepare.ts: outcomes, rows,
+ * COPY text), made on this thread or on a worker thread while the previous batch was written.
  */
-export interface PreparedBatch {
-  records: IncomingRecord[];
-  /** Each valid record, hashed. */
-  accepted: Map<IncomingRecord, Accepted>;
-  /** The first valid message of each transaction id; later ones are replays or conflicts of it. */
-  candidates: Map<string, Accepted>;
-  repeats: Accepted[];
-  /** The rows of all candidates, in their order, as if none were stored yet (the usual case). */
-  rows: WarehouseRows;
-  copyParts: FactCopyParts;
+export interface PreparedBatch extends Preparation {
+  records: RawRecord[];
+  /** The parsed messages, when the preparation was made on this thread; otherwise parsed again if ever needed. */
+  messages?: (TransactionMessage | undefined)[];
 }
 
+/** Prepares a batch of decoded records on this thread. */
 export function prepareBatch(records: IncomingRecord[]): PreparedBatch {
-  const accepted = new Map<IncomingRecord, Accepted>();
-  for (const record of records) accept(record, accepted);
-  return preparedFrom(records, accepted);
+  const verdicts = records.map((record) => record.verdict);
+  return {
+    records,
+    ...prepare(
+      verdicts,
+      records.map((record) => record.source),
+    ),
+    messages: verdicts.map((verdict) => (verdict.ok ? verdict.message : undefined)),
+  };
 }
 
-/** Records hashed per slice: between slices, a batch being written meanwhile gets its turn on the event loop. */
-const PREPARE_SLICE = 500;
-
-/** prepareBatch for a consumer that writes another batch meanwhile: it yields to the event loop as it goes. */
-export async function prepareBatchAhead(records: IncomingRecord[]): Promise<PreparedBatch> {
-  const accepted = new Map<IncomingRecord, Accepted>();
-  for (let start = 0; start < records.length; start += PREPARE_SLICE) {
-    if (start > 0) await setImmediate();
-    for (const record of records.slice(start, start + PREPARE_SLICE)) accept(record, accepted);
-  }
-  await setImmediate();
-  return preparedFrom(records, accepted);
+/** The parsed message of a valid record: kept from its preparation, or parsed again from its bytes. */
+function messageAt(batch: PreparedBatch, index: number): TransactionMessage {
+  const kept = batch.messages?.[index];
+  if (kept) return kept;
+  const verdict = decodeTransaction((batch.records[index] as RawRecord).value);
+  if (!verdict.ok) throw new Error(`A message accepted once was refused when parsed again: ${verdict.detail}`);
+  return verdict.message;
 }
 
-function accept(record: IncomingRecord, accepted: Map<IncomingRecord, Accepted>): void {
-  if (!record.verdict.ok) return;
-  const { message } = record.verdict;
-  accepted.set(record, { message, hash: payloadHash(message), source: record.source, record });
+/** The rows (and COPY text) of these valid records of a batch, in this order. */
+function rowsFor(batch: PreparedBatch, indexes: readonly number[]): Pick<Preparation, 'rows' | 'copyParts'> {
+  const rows = toWarehouseRows(
+    indexes.map((index) => {
+      const outcome = batch.outcomes[index] as Outcome & { ok: true };
+      return { message: messageAt(batch, index), hash: Buffer.from(outcome.hash, 'hex'), source: batch.records[index]?.source };
+    }),
+  );
+  return { rows, copyParts: factCopyParts(rows) };
 }
 
-function preparedFrom(records: IncomingRecord[], accepted: Map<IncomingRecord, Accepted>): PreparedBatch {
-  const { candidates, repeats } = firstOccurrences(records, accepted);
-  const rows = toWarehouseRows([...candidates.values()]);
-  return { records, accepted, candidates, repeats, rows, copyParts: factCopyParts(rows) };
+/** Records `start` to `end` of a batch, as a batch of their own. */
+function slicePrepared(batch: PreparedBatch, start: number, end: number): PreparedBatch {
+  const part: PreparedBatch = {
+    records: batch.records.slice(start, end),
+    outcomes: batch.outcomes.slice(start, end),
+    ...(batch.messages ? { messages: batch.messages.slice(start, end) } : {}),
+    ...emptyPreparation(),
+  };
+  const { candidates } = firstOccurrences(
+    part.records.map((_, index) => index),
+    part.outcomes,
+  );
+  return { ...part, ...rowsFor(part, [...candidates.values()]) };
 }
 
-function firstOccurrences(
-  records: IncomingRecord[],
-  accepted: Map<IncomingRecord, Accepted>,
-): Pick<PreparedBatch, 'candidates' | 'repeats'> {
-  const candidates = new Map<string, Accepted>();
-  const repeats: Accepted[] = [];
-  for (const record of records) {
-    const entry = accepted.get(record);
-    if (!entry) continue;
-    const id = entry.message.transaction_id.toLowerCase();
-    if (candidates.has(id)) repeats.push(entry);
-    else candidates.set(id, entry);
-  }
-  return { candidates, repeats };
+function emptyPreparation(): Pick<Preparation, 'rows' | 'copyParts'> {
+  const rows = toWarehouseRows([]);
+  return { rows, copyParts: factCopyParts(rows) };
 }
 
 /**
@@ -138,14 +142,15 @@ function firstOccurrences(
  * letter if not), store the dead letters, and advance the offsets. Either all of it commits or
  * none of it does, so a crash at any moment changes nothing that a retry would not redo.
  */
-async function writeBatch(warehouse: Warehouse, prepared: PreparedBatch, scope?: OffsetScope): Promise<BatchResult> {
-  const { records } = prepared;
+async function writeBatch(warehouse: Warehouse, batch: PreparedBatch, scope?: OffsetScope): Promise<BatchResult> {
+  const { records, outcomes } = batch;
   return warehouse.transaction(async (tx) => {
     const result: BatchResult = { landed: 0, lines: 0, duplicates: 0, alreadyIngested: 0, rejected: [] };
-    const fresh = scope ? await skipIngested(tx, records, scope, result) : records;
+    const fresh = scope ? await skipIngested(tx, records, scope, result) : records.map((_, index) => index);
 
     const deadLetters: DeadLetterRow[] = [];
-    const reject = (record: IncomingRecord, code: DeadLetterCode, detail: string, transactionId?: string) => {
+    const reject = (index: number, code: DeadLetterCode, detail: string, transactionId?: string) => {
+      const record = records[index] as RawRecord;
       result.rejected.push({ code, detail, source: record.source, transactionId });
       deadLetters.push({
         topic: record.source?.topic ?? null,
@@ -157,60 +162,60 @@ async function writeBatch(warehouse: Warehouse, prepared: PreparedBatch, scope?:
         errorDetail: detail,
       });
     };
-    for (const record of fresh) if (!record.verdict.ok) reject(record, record.verdict.code, record.verdict.detail);
-    const allFresh = fresh.length === records.length;
-    const { candidates, repeats } = allFresh ? prepared : firstOccurrences(fresh, prepared.accepted);
+    for (const index of fresh) {
+      const outcome = outcomes[index] as Outcome;
+      if (!outcome.ok) reject(index, outcome.code, outcome.detail);
+    }
+    const { candidates, repeats } = firstOccurrences(fresh, outcomes);
+    const accepted = (index: number) => outcomes[index] as Outcome & { ok: true };
 
     // What each id is stored as once this batch commits: later copies in the batch are compared with it.
     const storedAs = new Map<string, string>();
-    const compareWithStored = (id: string, hash: Buffer, storedHex: string | undefined, record: IncomingRecord) => {
-      if (storedHex === hash.toString('hex')) result.duplicates++;
-      else reject(record, 'conflict', `transaction ${id} is already stored with different content`, id);
+    const compareWithStored = (index: number, storedHex: string | undefined) => {
+      const { id, hash } = accepted(index);
+      if (storedHex === hash) result.duplicates++;
+      else reject(index, 'conflict', `transaction ${id} is already stored with different content`, id);
     };
     const stored = await storedPayloadHashes(tx, [...candidates.keys()]);
-    const novel: Accepted[] = [];
-    for (const [id, candidate] of candidates) {
+    const novel: number[] = [];
+    for (const [id, index] of candidates) {
       const storedHex = stored.get(id);
       if (storedHex === undefined) {
-        novel.push(candidate);
+        novel.push(index);
         continue;
       }
       storedAs.set(id, storedHex);
-      compareWithStored(id, candidate.hash, storedHex, candidate.record);
+      compareWithStored(index, storedHex);
     }
 
     // The prepared rows hold when every candidate is new; a redelivery or a replay needs its own.
-    const asPrepared = allFresh && novel.length === candidates.size;
-    const rows = asPrepared ? prepared.rows : toWarehouseRows(novel);
+    const asPrepared = fresh.length === records.length && novel.length === candidates.size;
+    const { rows, copyParts } = asPrepared ? batch : rowsFor(batch, novel);
     await upsertDates(tx, rows.dates);
     await upsertStores(tx, rows.stores);
     await upsertProducts(tx, rows.products);
     await upsertCustomers(tx, rows.customers);
     await upsertPaymentMethods(tx, rows.paymentMethods);
-    const inserted = (await copyFacts(tx, rows, asPrepared ? prepared.copyParts : undefined))
-      ? new Set(novel.map(({ message }) => message.transaction_id.toLowerCase()))
+    const inserted = (await copyFacts(tx, rows, copyParts))
+      ? new Set(novel.map((index) => accepted(index).id))
       : await insertTransactions(tx, rows);
     result.landed = inserted.size;
-    const lost = novel.filter(({ message }) => !inserted.has(message.transaction_id.toLowerCase()));
     // Another writer stored some of these between our check and our insert: compare with what it stored.
     const raced = await storedPayloadHashes(
       tx,
-      lost.map(({ message }) => message.transaction_id.toLowerCase()),
+      novel.map((index) => accepted(index).id).filter((id) => !inserted.has(id)),
     );
-    for (const { message, hash, record } of novel) {
-      const id = message.transaction_id.toLowerCase();
+    for (const index of novel) {
+      const { id, hash, lines } = accepted(index);
       if (inserted.has(id)) {
-        storedAs.set(id, hash.toString('hex'));
-        result.lines += message.items.length;
+        storedAs.set(id, hash);
+        result.lines += lines;
       } else {
         storedAs.set(id, raced.get(id) ?? '');
-        compareWithStored(id, hash, raced.get(id), record);
+        compareWithStored(index, raced.get(id));
       }
     }
-    for (const { message, hash, record } of repeats) {
-      const id = message.transaction_id.toLowerCase();
-      compareWithStored(id, hash, storedAs.get(id), record);
-    }
+    for (const index of repeats) compareWithStored(index, storedAs.get(accepted(index).id));
 
     await insertDeadLetters(tx, deadLetters);
     if (scope) await advanceOffsets(tx, scope.consumerGroup, scope.topic, nextOffsets(records));
@@ -218,26 +223,22 @@ async function writeBatch(warehouse: Warehouse, prepared: PreparedBatch, scope?:
   });
 }
 
-/** Locks the group's offsets and drops the records below them: already ingested by this group. */
-async function skipIngested(
-  tx: SqlRunner,
-  records: IncomingRecord[],
-  scope: OffsetScope,
-  result: BatchResult,
-): Promise<IncomingRecord[]> {
+/** Locks the group's offsets and returns the indexes of the records at or above them: not yet ingested by this group. */
+async function skipIngested(tx: SqlRunner, records: RawRecord[], scope: OffsetScope, result: BatchResult): Promise<number[]> {
   const partitions = [...new Set(records.flatMap((record) => (record.source ? [record.source.partition] : [])))];
   const next = await claimOffsets(tx, scope.consumerGroup, scope.topic, partitions);
   for (const { topicId } of next.values()) {
     if (scope.topicId && topicId && topicId !== scope.topicId) throw new StoredTopicChanged(scope, topicId);
   }
-  return records.filter((record) => {
-    if (!record.source || record.source.offset >= (next.get(record.source.partition)?.offset ?? 0n)) return true;
-    result.alreadyIngested++;
-    return false;
-  });
+  const fresh: number[] = [];
+  for (const [index, { source }] of records.entries()) {
+    if (!source || source.offset >= (next.get(source.partition)?.offset ?? 0n)) fresh.push(index);
+    else result.alreadyIngested++;
+  }
+  return fresh;
 }
 
-function nextOffsets(records: IncomingRecord[]): { partition: number; offset: bigint }[] {
+function nextOffsets(records: RawRecord[]): { partition: number; offset: bigint }[] {
   const next = new Map<number, bigint>();
   for (const { source } of records) {
     if (source && source.offset + 1n > (next.get(source.partition) ?? -1n)) next.set(source.partition, source.offset + 1n);
@@ -263,21 +264,17 @@ export async function writeBatchIsolatingRefusals(
   } catch (error) {
     if (classifyDatabaseError(error) !== 'data' || records.length === 0) throw error;
     if (records.length === 1) {
-      const [record] = records as [IncomingRecord];
-      const refused = {
-        ...record,
-        verdict: {
-          ok: false as const,
-          code: 'database' as const,
-          // PostgreSQL's message may quote the value it refused.
-          detail: boundedDetail(`PostgreSQL refused it: ${errorMessage(error)}`),
-        },
+      const refused: PreparedBatch = {
+        records,
+        // PostgreSQL's message may quote the value it refused.
+        outcomes: [{ ok: false, code: 'database', detail: boundedDetail(`PostgreSQL refused it: ${errorMessage(error)}`) }],
+        ...emptyPreparation(),
       };
-      return writeBatch(warehouse, prepareBatch([refused]), scope);
+      return writeBatch(warehouse, refused, scope);
     }
     const middle = Math.ceil(records.length / 2);
-    const first = await writeBatchIsolatingRefusals(warehouse, records.slice(0, middle), scope);
-    const second = await writeBatchIsolatingRefusals(warehouse, records.slice(middle), scope);
+    const first = await writeBatchIsolatingRefusals(warehouse, slicePrepared(prepared, 0, middle), scope);
+    const second = await writeBatchIsolatingRefusals(warehouse, slicePrepared(prepared, middle, records.length), scope);
     return {
       landed: first.landed + second.landed,
       lines: first.lines + second.lines,

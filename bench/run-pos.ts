@@ -35,7 +35,8 @@ export function runPos<T>(
       clearInterval(sample);
       const line = log.split('\n').findLast((entry) => entry.includes(`"msg":"${finished}"`));
       if (code !== 0 || !line) reject(new Error(`pos ${args.join(' ')} exited ${code}:\n${log.slice(-3000)}`));
-      else resolve({ ...(JSON.parse(line) as T), observedPeakRssMB: peakKb === undefined ? undefined : Math.round(peakKb / 1024) });
+      else
+        resolve({ ...(JSON.parse(line) as T), observedPeakRssMB: peakKb === undefined ? undefined : Math.round(peakKb / 1024) });
     });
   });
 }

@@ -26,6 +26,11 @@ export class BatchPreparer {
   #nextId = 0;
   readonly #pending = new Map<number, { resolve: (preparation: Preparation) => void; reject: (error: unknown) => void }>();
 
+  constructor() {
+    // Started at once, so that it loads (the JSON Schema compiles) while the consumer joins its group.
+    this.#started();
+  }
+
   /** The batch, prepared; its messages stay here (the dead letters need their bytes). */
   async prepare(messages: Message[]): Promise<PreparedBatch> {
     const request = toRequest(++this.#nextId, messages);

@@ -1,21 +1,29 @@
 /**
- * npm run bench:ingest [-- --count 200000 --naive 5000 --members 1]
+ * npm run bench:ingest [-- --count 200000 --naive 5000 --members 1 --batch-size 3000 --prefill 0]
  *
- * A backlog of simulated transactions on a fresh topic, ingested by `pos consume` (its own
- * process) into fresh tables in a throwaway database; prints transactions/s, lines/s and the
- * consumer's peak RSS. Then, on the same data, the rate of the prototype's approach (a naive
- * loop: one message at a time, one commit each) over the first --naive messages, and the ratio.
+ * A backlog of simulated transactions on a fresh topic, ingested three ways into fresh tables of
+ * throwaway databases, in one run (the machine is shared: compare the ratios, which hold when the
+ * absolute rates wobble):
+ *   - `pos consume` (its own process): transactions/s, lines/s, the consumer's peak RSS;
+ *   - the raw COPY reference: the same rows, made from the same backlog by this benchmark
+ *     (untimed), COPYed into the same tables in transactions of the same size (timed): what
+ *     PostgreSQL takes at best;
+ *   - the prototype's approach (one message at a time, one commit each) over the first --naive.
+ * --prefill N first loads N transactions of history (fast, with COPY) into the databases of pos
+ * and of the COPY reference, to see how the rates hold as the warehouse grows.
  */
 import { parseArgs } from 'node:util';
 import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
-import { brokersFor, kafkaUp } from '../src/broker/lifecycle.ts';
+import { brokersFor, deadLetterTopic, kafkaUp } from '../src/broker/lifecycle.ts';
 import { databaseUrl, loadConfig, type ServerDatabaseConfig, serverOrLocal } from '../src/config.ts';
-import type { TransactionMessage } from '../src/contract/message.ts';
+import { DEFAULT_BATCH_SIZE } from '../src/ingest/batch-size.ts';
 import { withAdmin } from '../src/kafka/admin.ts';
 import { createLogger } from '../src/logger.ts';
 import { openWarehouse, withServerClient } from '../src/warehouse/database.ts';
 import { migrateWarehouse } from '../src/warehouse/migrate.ts';
+import { acceptAll, copyReference, type RawMessage } from './copy-reference.ts';
 import { naiveIngest } from './naive-ingest.ts';
+import { prefill } from './prefill.ts';
 import { runPos } from './run-pos.ts';
 
 const { values } = parseArgs({
@@ -23,10 +31,14 @@ const { values } = parseArgs({
     count: { type: 'string', default: '200000' },
     naive: { type: 'string', default: '5000' },
     members: { type: 'string', default: '1' },
+    'batch-size': { type: 'string', default: String(DEFAULT_BATCH_SIZE) },
+    prefill: { type: 'string', default: '0' },
   },
 });
 const count = Number(values.count);
 const naiveCount = Math.min(count, Number(values.naive));
+const batchSize = Number(values['batch-size']);
+const prefillCount = Number(values.prefill);
 
 const config = loadConfig();
 const logger = createLogger({ level: 'warn' });
@@ -34,8 +46,9 @@ const up = await kafkaUp(config, { logger });
 const brokers = brokersFor(config);
 const topic = `bench-ingest-${Date.now()}`;
 const server = serverOrLocal(config.database);
+const number = (n: number) => Math.round(n).toLocaleString('en-US');
 
-console.log(`Producing a backlog of ${count.toLocaleString('en-US')} transactions to ${topic}…`);
+console.log(`Producing a backlog of ${number(count)} transactions to ${topic}…`);
 await runPos(
   ['simulate', '--count', String(count), '--seed', '1', '--topic', topic],
   { KAFKA_BROKERS: brokers.join(',') },
@@ -44,37 +57,74 @@ await runPos(
 
 const databases: string[] = [];
 try {
-  const batched = await throwawayDatabase('pos_bench_batched');
+  console.log('Reading the backlog back, for the COPY reference and the naive loop…');
+  const backlog = acceptAll(await readMessages(count));
+
+  let template: string | undefined;
+  if (prefillCount > 0) {
+    const history = await throwawayDatabase('pos_bench_history');
+    template = history.database;
+    const warehouse = await openWarehouse(history);
+    await migrateWarehouse(warehouse);
+    const started = performance.now();
+    let reported = 0;
+    const { lines } = await prefill(warehouse, backlog, prefillCount, (loaded) => {
+      if (loaded - reported >= 500_000 || loaded === prefillCount) {
+        reported = loaded;
+        console.log(`  prefilled ${number(loaded)} transactions (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+      }
+    });
+    await warehouse.close();
+    console.log(`Prefilled ${number(prefillCount)} transactions, ${number(lines)} lines of history.`);
+  }
+
+  // Both databases made before either is measured, then a checkpoint: neither run pays for the
+  // other's copy of the history.
+  const batched = await throwawayDatabase('pos_bench_batched', template);
+  const copied = await throwawayDatabase('pos_bench_copy', template);
+  if (template) await adminQuery('checkpoint').catch(() => {});
   console.log(
-    `Ingesting with \`pos consume\` (${values.members} member${values.members === '1' ? '' : 's'}) into ${batched.database}…`,
+    `Ingesting with \`pos consume\` (${values.members} member${values.members === '1' ? '' : 's'}, batches of ${number(batchSize)}) into ${batched.database}…`,
   );
-  const { landed, lines, activeSeconds: seconds, peakRssMB } = await runConsumer(batched);
+  const { landed, lines, activeSeconds: seconds, peakRssMB, observedPeakRssMB } = await runConsumer(batched);
+
+  console.log(`COPYing the same rows into ${copied.database}, ${number(batchSize)} transactions per database transaction…`);
+  const copyWarehouse = await openWarehouse(copied);
+  await migrateWarehouse(copyWarehouse);
+  const reference = await copyReference(copyWarehouse, backlog, batchSize);
+  await copyWarehouse.close();
 
   const naive = await throwawayDatabase('pos_bench_naive');
-  console.log(`Ingesting the first ${naiveCount.toLocaleString('en-US')} messages one at a time (the prototype's way)…`);
-  const sample = await readMessages(naiveCount);
+  console.log(`Ingesting the first ${number(naiveCount)} messages one at a time (the prototype's way)…`);
   const warehouse = await openWarehouse(naive);
   await migrateWarehouse(warehouse);
   const started = performance.now();
-  await naiveIngest(warehouse, sample);
+  await naiveIngest(
+    warehouse,
+    backlog.slice(0, naiveCount).map(({ message }) => message),
+  );
   const naiveSeconds = (performance.now() - started) / 1000;
   await warehouse.close();
 
   const rate = landed / seconds;
-  const naiveRate = sample.length / naiveSeconds;
+  const copyRate = reference.transactions / reference.seconds;
+  const naiveRate = naiveCount / naiveSeconds;
   console.table({
+    'history before the run (transactions)': prefillCount,
     'transactions ingested': landed,
     'lines ingested': lines,
     'seconds (first message to last commit)': Number(seconds.toFixed(2)),
-    'transactions/s': Math.round(rate),
-    'lines/s': Math.round(lines / seconds),
-    'consumer peak RSS MB': peakRssMB,
+    'pos consume transactions/s': Math.round(rate),
+    'pos consume lines/s': Math.round(lines / seconds),
+    'consumer peak RSS MB': observedPeakRssMB ?? peakRssMB,
+    'raw COPY transactions/s': Math.round(copyRate),
     'naive loop transactions/s': Math.round(naiveRate),
-    'batched ÷ naive': Number((rate / naiveRate).toFixed(1)),
+    'pos ÷ raw COPY': Number((rate / copyRate).toFixed(2)),
+    'pos ÷ naive': Number((rate / naiveRate).toFixed(1)),
   });
 } finally {
-  for (const name of databases) await adminQuery(`drop database if exists ${name} with (force)`);
-  await withAdmin(brokers, (admin) => admin.deleteTopics({ topics: [topic] }));
+  for (const name of databases.reverse()) await adminQuery(`drop database if exists ${name} with (force)`);
+  await withAdmin(brokers, (admin) => admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }));
   if (up.started) console.log('The local broker was started for this benchmark; `npx pos kafka down` stops it.');
 }
 
@@ -82,9 +132,10 @@ async function adminQuery(text: string): Promise<void> {
   await withServerClient(server, (admin) => admin.query(text));
 }
 
-async function throwawayDatabase(prefix: string): Promise<ServerDatabaseConfig> {
+/** A database of its own, empty or a copy of `template`, dropped at the end. */
+async function throwawayDatabase(prefix: string, template?: string): Promise<ServerDatabaseConfig> {
   const name = `${prefix}_${Date.now()}`;
-  await adminQuery(`create database ${name}`);
+  await adminQuery(`create database ${name}${template ? ` template ${template} strategy file_copy` : ''}`);
   databases.push(name);
   return { ...server, database: name, connectionString: undefined };
 }
@@ -97,16 +148,29 @@ interface ConsumerResult {
 }
 
 /** `pos consume` in its own process, until the topic is drained; its final log line has the figures. */
-function runConsumer(database: ServerDatabaseConfig): Promise<ConsumerResult> {
+function runConsumer(database: ServerDatabaseConfig): ReturnType<typeof runPos<ConsumerResult>> {
   return runPos<ConsumerResult>(
-    ['consume', '--topic', topic, '--group', 'bench', '--from-beginning', '--until-idle', '5s', '--members', values.members],
+    [
+      'consume',
+      '--topic',
+      topic,
+      '--group',
+      'bench',
+      '--from-beginning',
+      '--until-idle',
+      '5s',
+      '--members',
+      values.members,
+      '--batch-size',
+      String(batchSize),
+    ],
     { DATABASE_URL: databaseUrl(database), KAFKA_BROKERS: brokers.join(',') },
     'Ingest finished',
   );
 }
 
-/** The first `n` messages of the topic, partition by partition, as the naive loop's input. */
-async function readMessages(n: number): Promise<TransactionMessage[]> {
+/** The first `n` messages of the topic, partition by partition, with their positions. */
+async function readMessages(n: number): Promise<RawMessage[]> {
   const consumer = new Consumer({
     clientId: 'bench-reader',
     groupId: `bench-reader-${Date.now()}`,
@@ -114,9 +178,9 @@ async function readMessages(n: number): Promise<TransactionMessage[]> {
     maxWaitTime: 200,
   });
   const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
-  const messages: TransactionMessage[] = [];
+  const messages: RawMessage[] = [];
   for await (const message of stream) {
-    messages.push(JSON.parse(message.value.toString()) as TransactionMessage);
+    messages.push({ value: message.value, source: { topic, partition: message.partition, offset: message.offset } });
     if (messages.length >= n) break;
   }
   await stream.close();

@@ -1,11 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
  * Runs `pos ARGS` in its own process, as a user would (with the launcher's heap settings), and
- * returns the fields of its last log line with the message `finished`.
+ * returns the fields of its last log line with the message `finished`, and its peak RSS as seen
+ * from outside (Linux: VmHWM, sampled; the figure the process reports itself counts, after a
+ * fork and exec, the pages it shared with a large parent such as this benchmark).
  */
-export function runPos<T>(args: string[], env: Record<string, string>, finished: string): Promise<T> {
+export function runPos<T>(
+  args: string[],
+  env: Record<string, string>,
+  finished: string,
+): Promise<T & { observedPeakRssMB: number | undefined }> {
   const child = spawn(process.execPath, [fileURLToPath(new URL('../bin/pos.js', import.meta.url)), ...args], {
     env: { ...process.env, ...env, LOG_FORMAT: 'json' },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -14,11 +21,22 @@ export function runPos<T>(args: string[], env: Record<string, string>, finished:
   child.stderr.on('data', (chunk: Buffer) => {
     log += chunk;
   });
+  let peakKb: number | undefined;
+  const sample = setInterval(() => {
+    try {
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
+      if (hwm) peakKb = Math.max(peakKb ?? 0, Number(hwm));
+    } catch {
+      // not Linux, or the process has ended
+    }
+  }, 100);
   return new Promise((resolve, reject) => {
     child.on('close', (code) => {
+      clearInterval(sample);
       const line = log.split('\n').findLast((entry) => entry.includes(`"msg":"${finished}"`));
       if (code !== 0 || !line) reject(new Error(`pos ${args.join(' ')} exited ${code}:\n${log.slice(-3000)}`));
-      else resolve(JSON.parse(line) as T);
+      else
+        resolve({ ...(JSON.parse(line) as T), observedPeakRssMB: peakKb === undefined ? undefined : Math.round(peakKb / 1024) });
     });
   });
 }

@@ -4,7 +4,7 @@ import type { MigrationResult } from '../warehouse/migrate.ts';
 import { commandContext, type GlobalOptions, print } from './context.ts';
 
 export function registerDbCommands(program: Command): void {
-  const db = program.command('db').description('the warehouse database: migrations, roles, backups, restores');
+  const db = program.command('db').description('the warehouse database: migrations, roles, integrity checks, backups, restores');
 
   db.command('migrate')
     .description('apply the schema migrations that the database has not had yet')
@@ -44,6 +44,33 @@ export function registerDbCommands(program: Command): void {
     });
 
   registerGrant(db);
+
+  db.command('verify')
+    .description(
+      'check the facts against the dimensions and the contract: every key has its row, every line its transaction, lines add up; exits 1 on any violation',
+    )
+    .action(async (_options: unknown, command: Command) => {
+      const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
+      const { openWarehouse } = await import('../warehouse/database.ts');
+      const { verifyWarehouse } = await import('../warehouse/verify.ts');
+      const warehouse = await openWarehouse(config.database, { logger });
+      try {
+        const checks = await verifyWarehouse(warehouse);
+        const width = Math.max(...checks.map((check) => check.name.length));
+        for (const { name, violations } of checks) {
+          print(`${violations === 0 ? 'ok  ' : 'FAIL'}  ${name.padEnd(width)}  ${violations.toLocaleString('en-US')}`);
+        }
+        const failed = checks.filter((check) => check.violations > 0).length;
+        if (failed > 0) {
+          throw new UserError(`${warehouse.description}: ${failed} of ${checks.length} integrity checks failed.`, {
+            hint: "The rows counted above break the rule named beside them; find them with the check's query in src/warehouse/verify.ts.",
+          });
+        }
+        print(`${warehouse.description}: all ${checks.length} integrity checks passed.`);
+      } finally {
+        await warehouse.close();
+      }
+    });
 
   db.command('backup')
     .description(

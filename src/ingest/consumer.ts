@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message } from '@platformatic/kafka';
-import { decodeTransaction } from '../contract/validate.ts';
 import { errorMessage, UserError } from '../errors.ts';
 import { withAdmin } from '../kafka/admin.ts';
 import { classifyKafkaError } from '../kafka/failures.ts';
@@ -12,12 +11,13 @@ import { Acknowledger, type BatchTiming, type IngestTotals } from './acknowledge
 import { DEFAULT_BATCH_SIZE, defaultBatchBytes } from './batch-size.ts';
 import { consumerMetrics } from './metrics.ts';
 import type { StartPolicy } from './positions.ts';
+import { BatchPreparer } from './preparer.ts';
 import { openSession, partitionsBehind, type Session, TopicChanged } from './session.ts';
 import { ConsumerStatus } from './status.ts';
 import {
   type BatchResult,
-  type IncomingRecord,
   type OffsetScope,
+  type PreparedBatch,
   StoredTopicChanged,
   writeBatchIsolatingRefusals,
 } from './write.ts';
@@ -82,6 +82,7 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
   const stopMembers = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stopMembers.signal]) : stopMembers.signal;
   const members = options.members ?? 1;
+  const preparer = new BatchPreparer();
   try {
     await Promise.all(
       Array.from({ length: members }, (_, member) =>
@@ -94,6 +95,7 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
           },
           acknowledger,
           new MemberStatus(status, member),
+          preparer,
         ).catch((error: unknown) => {
           stopMembers.abort(error);
           throw error;
@@ -103,6 +105,7 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
     return acknowledger.totals;
   } finally {
     for (let member = 0; member < members; member++) status.set(member, 'stopped');
+    await preparer.close();
     await acknowledger.close();
   }
 }
@@ -147,7 +150,12 @@ async function requireTopic(options: ConsumeOptions): Promise<void> {
 }
 
 /** One member of the group: sessions one after another until stopped, idle, or failing for good. */
-async function runMember(options: ConsumeOptions, acknowledger: Acknowledger, status: MemberStatus): Promise<void> {
+async function runMember(
+  options: ConsumeOptions,
+  acknowledger: Acknowledger,
+  status: MemberStatus,
+  preparer: BatchPreparer,
+): Promise<void> {
   const { logger, signal } = options;
   const failures = new FailureCount(options, status);
   let idleSince = Date.now();
@@ -172,12 +180,24 @@ async function runMember(options: ConsumeOptions, acknowledger: Acknowledger, st
       });
       const removeLagSource = acknowledger.addLagSource(session.lag);
       status.set('running');
+      // The batch being written while the next one is read and prepared (on the preparer's thread):
+      // Kafka, the preparer and PostgreSQL work on batches N+1 and N at the same time.
+      let writing: Promise<void> | undefined;
+      const written = async () => {
+        const batch = writing;
+        writing = undefined;
+        await batch;
+      };
       try {
         const scope: OffsetScope = { consumerGroup: options.group, topic: options.topic, topicId: session.topicId };
         for (;;) {
-          const messages = await session.next(idleSince);
-          if (messages === 'stopped') return;
+          const messages = await nextOrFailure(session.next(idleSince), writing);
+          if (messages === 'stopped') {
+            await written();
+            return;
+          }
           if (messages === 'idle') {
+            await written();
             const behind = await partitionsBehind(options.warehouse, options.brokers, options.group, options.topic);
             if (behind.length === 0) {
               acknowledger.totals.lag = 0;
@@ -189,16 +209,27 @@ async function runMember(options: ConsumeOptions, acknowledger: Acknowledger, st
             idleSince = Date.now();
             continue;
           }
+          const prepared = await preparer.prepare(messages);
+          await written();
           logger.debug({ batch: describeBatch(messages) }, 'Writing a batch');
           scope.topicId = session.topicId;
-          const { result, timing } = await writeWithRetries(options, messages.map(decode), scope, status);
-          status.set('running');
-          logger.debug({ messages: messages.length, landed: result.landed }, 'Batch committed');
-          failures.reset();
-          session.processed(messages);
-          await acknowledger.batchWritten(messages, result, timing);
-          idleSince = Date.now();
+          const current = session;
+          writing = writeWithRetries(options, prepared, scope, status).then(async ({ result, timing }) => {
+            status.set('running');
+            logger.debug({ messages: messages.length, landed: result.landed }, 'Batch committed');
+            failures.reset();
+            current.processed(messages);
+            await acknowledger.batchWritten(messages, result, timing);
+            idleSince = Date.now();
+          });
+          // Observed by written(); this only keeps a failure from counting as unhandled meanwhile.
+          writing.catch(() => {});
         }
+      } catch (error) {
+        // A batch in flight is finished (or fails) before the session closes; the failure that
+        // ended the loop is the news.
+        await written().catch(() => {});
+        throw error;
       } finally {
         removeLagSource();
       }
@@ -301,14 +332,14 @@ function describeBatch(messages: Message[]): Record<number, string> {
   return ranges;
 }
 
-/** A message as it arrived, with the verdict on its bytes. */
-function decode(message: Message): IncomingRecord {
-  return {
-    key: message.key ?? null,
-    value: message.value ?? null,
-    source: { topic: message.topic, partition: message.partition, offset: message.offset },
-    verdict: decodeTransaction(message.value),
-  };
+/** The next batch, unless the batch being written fails first: then its failure, at once. */
+function nextOrFailure<T>(next: Promise<T>, writing: Promise<void> | undefined): Promise<T> {
+  if (!writing) return next;
+  next.catch(() => {}); // if the write's failure wins, the session is closed and this ends unobserved
+  return new Promise<T>((resolve, reject) => {
+    next.then(resolve, reject);
+    writing.catch(reject);
+  });
 }
 
 /**
@@ -317,14 +348,14 @@ function decode(message: Message): IncomingRecord {
  */
 async function writeWithRetries(
   options: ConsumeOptions,
-  records: IncomingRecord[],
+  batch: PreparedBatch,
   scope: OffsetScope,
   status: MemberStatus,
 ): Promise<{ result: BatchResult; timing: BatchTiming }> {
   return retryTransient(
     async () => {
       const started = performance.now();
-      const result = await writeBatchIsolatingRefusals(options.warehouse, records, scope);
+      const result = await writeBatchIsolatingRefusals(options.warehouse, batch, scope);
       return { result, timing: { committedAt: Date.now(), writeSeconds: (performance.now() - started) / 1000 } };
     },
     {

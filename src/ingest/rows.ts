@@ -1,5 +1,6 @@
 import type { TransactionMessage } from '../contract/message.ts';
 import { dateKey } from '../date-key.ts';
+import type { WarehouseRows } from '../warehouse/rows.ts';
 
 /** Where a message came from in Kafka; absent when written through the API without Kafka. */
 export interface SourcePosition {
@@ -13,62 +14,6 @@ export interface AcceptedMessage {
   message: TransactionMessage;
   hash: Buffer;
   source: SourcePosition | undefined;
-}
-
-/**
- * The rows of a batch, column by column, as the set-based statements take them (one array
- * parameter per column, unnested in SQL). Money stays in its decimal strings all the way to
- * `numeric`.
- */
-export interface WarehouseRows {
-  dates: number[];
-  stores: {
-    storeId: string[];
-    name: string[];
-    city: string[];
-    region: string[];
-    country: string[];
-    timezone: string[];
-    asOf: string[];
-  };
-  products: { sku: string[]; name: string[]; category: string[]; brand: string[]; unit: string[]; asOf: string[] };
-  customers: { customerId: string[]; name: string[]; email: string[]; loyaltyTier: string[]; asOf: string[] };
-  paymentMethods: { method: string[]; cardBrand: (string | null)[] };
-  transactions: {
-    transactionId: string[];
-    type: string[];
-    originalTransactionId: (string | null)[];
-    occurredAt: string[];
-    dateKey: number[];
-    localHour: number[];
-    storeId: string[];
-    registerId: string[];
-    cashierId: string[];
-    customerId: (string | null)[];
-    method: string[];
-    cardBrand: (string | null)[];
-    currency: string[];
-    subtotal: string[];
-    discountTotal: string[];
-    taxTotal: string[];
-    total: string[];
-    lineCount: number[];
-    sourceTopic: (string | null)[];
-    sourcePartition: (number | null)[];
-    sourceOffset: (string | null)[];
-    payloadHash: string[];
-  };
-  lines: {
-    transactionId: string[];
-    lineNo: number[];
-    sku: string[];
-    quantity: string[];
-    unitPrice: string[];
-    discount: string[];
-    taxRate: string[];
-    tax: string[];
-    lineTotal: string[];
-  };
 }
 
 /**

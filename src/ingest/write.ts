@@ -1,10 +1,18 @@
-import { payloadHash } from '../contract/canonical.ts';
-import { boundedDetail, type DeadLetterCode, type Verdict, validateTransaction } from '../contract/validate.ts';
+import type { TransactionMessage } from '../contract/message.ts';
+import {
+  boundedDetail,
+  type DeadLetterCode,
+  decodeTransaction,
+  type Verdict,
+  validateTransaction,
+} from '../contract/validate.ts';
 import { errorMessage } from '../errors.ts';
 import type { SqlRunner, Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
+import type { DeadLetterRow } from '../warehouse/rows.ts';
+import { copyFacts, factCopyParts } from '../warehouse/sql/copy-facts.ts';
 import { advanceOffsets, claimOffsets } from '../warehouse/sql/ingest-offsets.ts';
-import { type DeadLetterRow, insertDeadLetters } from '../warehouse/sql/insert-dead-letters.ts';
+import { insertDeadLetters } from '../warehouse/sql/insert-dead-letters.ts';
 import { insertTransactions } from '../warehouse/sql/insert-transactions.ts';
 import { storedPayloadHashes } from '../warehouse/sql/stored-payload-hashes.ts';
 import { upsertCustomers } from '../warehouse/sql/upsert-customers.ts';
@@ -12,7 +20,8 @@ import { upsertDates } from '../warehouse/sql/upsert-dates.ts';
 import { upsertPaymentMethods } from '../warehouse/sql/upsert-payment-methods.ts';
 import { upsertProducts } from '../warehouse/sql/upsert-products.ts';
 import { upsertStores } from '../warehouse/sql/upsert-stores.ts';
-import { type AcceptedMessage, type SourcePosition, toWarehouseRows } from './rows.ts';
+import { firstOccurrences, type Outcome, type Preparation, prepare } from './prepare.ts';
+import { type SourcePosition, toWarehouseRows } from './rows.ts';
 
 /** A message as it arrived, with the verdict on it. */
 export interface IncomingRecord {
@@ -60,6 +69,72 @@ export interface BatchResult {
   rejected: Rejection[];
 }
 
+/** A message as it arrived, as the write path keeps it (a dead letter stores its bytes). */
+export type RawRecord = Pick<IncomingRecord, 'key' | 'value' | 'source'>;
+
+/**
+ * A batch ready to be written: its records and their preparation (prepare.ts: outcomes, rows,
+ * COPY text), made on this thread or on a worker thread while the previous batch was written.
+ */
+export interface PreparedBatch extends Preparation {
+  records: RawRecord[];
+  /** The parsed messages, when the preparation was made on this thread; otherwise parsed again if ever needed. */
+  messages?: (TransactionMessage | undefined)[];
+}
+
+/** Prepares a batch of decoded records on this thread. */
+export function prepareBatch(records: IncomingRecord[]): PreparedBatch {
+  const verdicts = records.map((record) => record.verdict);
+  return {
+    records,
+    ...prepare(
+      verdicts,
+      records.map((record) => record.source),
+    ),
+    messages: verdicts.map((verdict) => (verdict.ok ? verdict.message : undefined)),
+  };
+}
+
+/** The parsed message of a valid record: kept from its preparation, or parsed again from its bytes. */
+function messageAt(batch: PreparedBatch, index: number): TransactionMessage {
+  const kept = batch.messages?.[index];
+  if (kept) return kept;
+  const verdict = decodeTransaction((batch.records[index] as RawRecord).value);
+  if (!verdict.ok) throw new Error(`A message accepted once was refused when parsed again: ${verdict.detail}`);
+  return verdict.message;
+}
+
+/** The rows (and COPY text) of these valid records of a batch, in this order. */
+function rowsFor(batch: PreparedBatch, indexes: readonly number[]): Pick<Preparation, 'rows' | 'copyParts'> {
+  const rows = toWarehouseRows(
+    indexes.map((index) => {
+      const outcome = batch.outcomes[index] as Outcome & { ok: true };
+      return { message: messageAt(batch, index), hash: Buffer.from(outcome.hash, 'hex'), source: batch.records[index]?.source };
+    }),
+  );
+  return { rows, copyParts: factCopyParts(rows) };
+}
+
+/** Records `start` to `end` of a batch, as a batch of their own. */
+function slicePrepared(batch: PreparedBatch, start: number, end: number): PreparedBatch {
+  const part: PreparedBatch = {
+    records: batch.records.slice(start, end),
+    outcomes: batch.outcomes.slice(start, end),
+    ...(batch.messages ? { messages: batch.messages.slice(start, end) } : {}),
+    ...emptyPreparation(),
+  };
+  const { candidates } = firstOccurrences(
+    part.records.map((_, index) => index),
+    part.outcomes,
+  );
+  return { ...part, ...rowsFor(part, [...candidates.values()]) };
+}
+
+function emptyPreparation(): Pick<Preparation, 'rows' | 'copyParts'> {
+  const rows = toWarehouseRows([]);
+  return { rows, copyParts: factCopyParts(rows) };
+}
+
 /**
  * The write path, in one database transaction: claim the group's offsets for the batch's
  * partitions (skipping anything already ingested), upsert the dimensions, insert the facts (a
@@ -67,13 +142,15 @@ export interface BatchResult {
  * letter if not), store the dead letters, and advance the offsets. Either all of it commits or
  * none of it does, so a crash at any moment changes nothing that a retry would not redo.
  */
-async function writeBatch(warehouse: Warehouse, records: IncomingRecord[], scope?: OffsetScope): Promise<BatchResult> {
+async function writeBatch(warehouse: Warehouse, batch: PreparedBatch, scope?: OffsetScope): Promise<BatchResult> {
+  const { records, outcomes } = batch;
   return warehouse.transaction(async (tx) => {
     const result: BatchResult = { landed: 0, lines: 0, duplicates: 0, alreadyIngested: 0, rejected: [] };
-    const fresh = scope ? await skipIngested(tx, records, scope, result) : records;
+    const fresh = scope ? await skipIngested(tx, records, scope, result) : records.map((_, index) => index);
 
     const deadLetters: DeadLetterRow[] = [];
-    const reject = (record: IncomingRecord, code: DeadLetterCode, detail: string, transactionId?: string) => {
+    const reject = (index: number, code: DeadLetterCode, detail: string, transactionId?: string) => {
+      const record = records[index] as RawRecord;
       result.rejected.push({ code, detail, source: record.source, transactionId });
       deadLetters.push({
         topic: record.source?.topic ?? null,
@@ -85,68 +162,60 @@ async function writeBatch(warehouse: Warehouse, records: IncomingRecord[], scope
         errorDetail: detail,
       });
     };
-
-    // The first occurrence of each id in the batch is a candidate; later ones are replays or conflicts of it.
-    const candidates = new Map<string, AcceptedMessage & { record: IncomingRecord }>();
-    const repeats: (AcceptedMessage & { record: IncomingRecord })[] = [];
-    for (const record of fresh) {
-      if (!record.verdict.ok) {
-        reject(record, record.verdict.code, record.verdict.detail);
-        continue;
-      }
-      const message = record.verdict.message;
-      const id = message.transaction_id.toLowerCase();
-      const accepted = { message, hash: payloadHash(message), source: record.source, record };
-      if (candidates.has(id)) repeats.push(accepted);
-      else candidates.set(id, accepted);
+    for (const index of fresh) {
+      const outcome = outcomes[index] as Outcome;
+      if (!outcome.ok) reject(index, outcome.code, outcome.detail);
     }
+    const { candidates, repeats } = firstOccurrences(fresh, outcomes);
+    const accepted = (index: number) => outcomes[index] as Outcome & { ok: true };
 
     // What each id is stored as once this batch commits: later copies in the batch are compared with it.
     const storedAs = new Map<string, string>();
-    const compareWithStored = (id: string, hash: Buffer, storedHex: string | undefined, record: IncomingRecord) => {
-      if (storedHex === hash.toString('hex')) result.duplicates++;
-      else reject(record, 'conflict', `transaction ${id} is already stored with different content`, id);
+    const compareWithStored = (index: number, storedHex: string | undefined) => {
+      const { id, hash } = accepted(index);
+      if (storedHex === hash) result.duplicates++;
+      else reject(index, 'conflict', `transaction ${id} is already stored with different content`, id);
     };
     const stored = await storedPayloadHashes(tx, [...candidates.keys()]);
-    const novel: (AcceptedMessage & { record: IncomingRecord })[] = [];
-    for (const [id, candidate] of candidates) {
+    const novel: number[] = [];
+    for (const [id, index] of candidates) {
       const storedHex = stored.get(id);
       if (storedHex === undefined) {
-        novel.push(candidate);
+        novel.push(index);
         continue;
       }
       storedAs.set(id, storedHex);
-      compareWithStored(id, candidate.hash, storedHex, candidate.record);
+      compareWithStored(index, storedHex);
     }
 
-    const rows = toWarehouseRows(novel);
+    // The prepared rows hold when every candidate is new; a redelivery or a replay needs its own.
+    const asPrepared = fresh.length === records.length && novel.length === candidates.size;
+    const { rows, copyParts } = asPrepared ? batch : rowsFor(batch, novel);
     await upsertDates(tx, rows.dates);
     await upsertStores(tx, rows.stores);
     await upsertProducts(tx, rows.products);
     await upsertCustomers(tx, rows.customers);
     await upsertPaymentMethods(tx, rows.paymentMethods);
-    const inserted = await insertTransactions(tx, rows);
+    const inserted = (await copyFacts(tx, rows, copyParts))
+      ? new Set(novel.map((index) => accepted(index).id))
+      : await insertTransactions(tx, rows);
     result.landed = inserted.size;
-    const lost = novel.filter(({ message }) => !inserted.has(message.transaction_id.toLowerCase()));
     // Another writer stored some of these between our check and our insert: compare with what it stored.
     const raced = await storedPayloadHashes(
       tx,
-      lost.map(({ message }) => message.transaction_id.toLowerCase()),
+      novel.map((index) => accepted(index).id).filter((id) => !inserted.has(id)),
     );
-    for (const { message, hash, record } of novel) {
-      const id = message.transaction_id.toLowerCase();
+    for (const index of novel) {
+      const { id, hash, lines } = accepted(index);
       if (inserted.has(id)) {
-        storedAs.set(id, hash.toString('hex'));
-        result.lines += message.items.length;
+        storedAs.set(id, hash);
+        result.lines += lines;
       } else {
         storedAs.set(id, raced.get(id) ?? '');
-        compareWithStored(id, hash, raced.get(id), record);
+        compareWithStored(index, raced.get(id));
       }
     }
-    for (const { message, hash, record } of repeats) {
-      const id = message.transaction_id.toLowerCase();
-      compareWithStored(id, hash, storedAs.get(id), record);
-    }
+    for (const index of repeats) compareWithStored(index, storedAs.get(accepted(index).id));
 
     await insertDeadLetters(tx, deadLetters);
     if (scope) await advanceOffsets(tx, scope.consumerGroup, scope.topic, nextOffsets(records));
@@ -154,26 +223,22 @@ async function writeBatch(warehouse: Warehouse, records: IncomingRecord[], scope
   });
 }
 
-/** Locks the group's offsets and drops the records below them: already ingested by this group. */
-async function skipIngested(
-  tx: SqlRunner,
-  records: IncomingRecord[],
-  scope: OffsetScope,
-  result: BatchResult,
-): Promise<IncomingRecord[]> {
+/** Locks the group's offsets and returns the indexes of the records at or above them: not yet ingested by this group. */
+async function skipIngested(tx: SqlRunner, records: RawRecord[], scope: OffsetScope, result: BatchResult): Promise<number[]> {
   const partitions = [...new Set(records.flatMap((record) => (record.source ? [record.source.partition] : [])))];
   const next = await claimOffsets(tx, scope.consumerGroup, scope.topic, partitions);
   for (const { topicId } of next.values()) {
     if (scope.topicId && topicId && topicId !== scope.topicId) throw new StoredTopicChanged(scope, topicId);
   }
-  return records.filter((record) => {
-    if (!record.source || record.source.offset >= (next.get(record.source.partition)?.offset ?? 0n)) return true;
-    result.alreadyIngested++;
-    return false;
-  });
+  const fresh: number[] = [];
+  for (const [index, { source }] of records.entries()) {
+    if (!source || source.offset >= (next.get(source.partition)?.offset ?? 0n)) fresh.push(index);
+    else result.alreadyIngested++;
+  }
+  return fresh;
 }
 
-function nextOffsets(records: IncomingRecord[]): { partition: number; offset: bigint }[] {
+function nextOffsets(records: RawRecord[]): { partition: number; offset: bigint }[] {
   const next = new Map<number, bigint>();
   for (const { source } of records) {
     if (source && source.offset + 1n > (next.get(source.partition) ?? -1n)) next.set(source.partition, source.offset + 1n);
@@ -184,33 +249,32 @@ function nextOffsets(records: IncomingRecord[]): { partition: number; offset: bi
 /**
  * Writes a batch, and if PostgreSQL refuses it for its data (not for an outage or a missing
  * schema, which are thrown), finds the messages it refuses by halving the batch, and stores each
- * as a `database` dead letter, so that one bad message never stops the rest.
+ * as a `database` dead letter, so that one bad message never stops the rest. The batch comes as
+ * its records, or prepared ahead (prepareBatch).
  */
 export async function writeBatchIsolatingRefusals(
   warehouse: Warehouse,
-  records: IncomingRecord[],
+  batch: IncomingRecord[] | PreparedBatch,
   scope?: OffsetScope,
 ): Promise<BatchResult> {
+  const prepared = Array.isArray(batch) ? prepareBatch(batch) : batch;
+  const { records } = prepared;
   try {
-    return await writeBatch(warehouse, records, scope);
+    return await writeBatch(warehouse, prepared, scope);
   } catch (error) {
     if (classifyDatabaseError(error) !== 'data' || records.length === 0) throw error;
     if (records.length === 1) {
-      const [record] = records as [IncomingRecord];
-      const refused = {
-        ...record,
-        verdict: {
-          ok: false as const,
-          code: 'database' as const,
-          // PostgreSQL's message may quote the value it refused.
-          detail: boundedDetail(`PostgreSQL refused it: ${errorMessage(error)}`),
-        },
+      const refused: PreparedBatch = {
+        records,
+        // PostgreSQL's message may quote the value it refused.
+        outcomes: [{ ok: false, code: 'database', detail: boundedDetail(`PostgreSQL refused it: ${errorMessage(error)}`) }],
+        ...emptyPreparation(),
       };
-      return writeBatch(warehouse, [refused], scope);
+      return writeBatch(warehouse, refused, scope);
     }
     const middle = Math.ceil(records.length / 2);
-    const first = await writeBatchIsolatingRefusals(warehouse, records.slice(0, middle), scope);
-    const second = await writeBatchIsolatingRefusals(warehouse, records.slice(middle), scope);
+    const first = await writeBatchIsolatingRefusals(warehouse, slicePrepared(prepared, 0, middle), scope);
+    const second = await writeBatchIsolatingRefusals(warehouse, slicePrepared(prepared, middle, records.length), scope);
     return {
       landed: first.landed + second.landed,
       lines: first.lines + second.lines,

@@ -5,6 +5,8 @@ import type * as schema from './schema.ts';
 /** Raw, parameterised SQL: the hot path and the reports speak SQL directly. */
 export interface SqlRunner {
   query<Row extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  /** `COPY target FROM STDIN` with rows in COPY's text format, where the connection offers it (a server's transactions). */
+  copyFrom?(target: string, text: string): Promise<void>;
 }
 
 /** Anything with node-postgres' `query` (a pool, a client, PGlite or its transaction) as a SqlRunner. */

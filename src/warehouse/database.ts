@@ -4,6 +4,7 @@ import { type DatabaseConfig, describeDatabase, type ServerDatabaseConfig } from
 import { errorMessage, UserError } from '../errors.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import { type SqlRunner, sqlRunner, type Warehouse } from './connection.ts';
+import { copyIntoServer } from './copy.ts';
 import { ConnectionUnavailable, classifyDatabaseError } from './failures.ts';
 import * as schema from './schema.ts';
 import { driverTls, explainTlsError, serverRefusedTls } from './tls.ts';
@@ -60,7 +61,10 @@ async function openServerWarehouse(config: ServerDatabaseConfig, options: OpenOp
       return checkedOut(pool, async (client) => {
         await client.query('begin');
         try {
-          const result = await work(sqlRunner(client));
+          const result = await work({
+            ...sqlRunner(client),
+            copyFrom: (target, text) => copyIntoServer(client, target, text),
+          });
           await client.query('commit');
           return result;
         } catch (error) {

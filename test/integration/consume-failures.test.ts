@@ -51,6 +51,8 @@ describe('pos consume survives crashes and outages, and the result stays exact',
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(await warehouseFigures(warehouse), expectedFigures(messages));
     assert.equal(await offsetsTotal(warehouse, crashing), COUNT);
+    const verified = await runCli(['db', 'verify'], { env: env() });
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
   });
 
   test('PostgreSQL refusing connections mid-stream: the consumer waits, recovers by itself, and every transaction lands once', {
@@ -80,5 +82,7 @@ describe('pos consume survives crashes and outages, and the result stays exact',
     assert.match(result.stderr, /PostgreSQL at .* is back/);
     assert.deepEqual(await warehouseFigures(warehouse), expectedFigures(messages));
     assert.equal(await offsetsTotal(warehouse, outage), COUNT);
+    const verified = await runCli(['db', 'verify'], { env: env() });
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
   });
 });

@@ -227,6 +227,8 @@ describe('pos consume stops cleanly', () => {
       [group],
     );
     assert.equal(Number(offsets?.next), landed, 'the offsets cover exactly what landed');
+    const verified = await runCli(['db', 'verify'], { env: { DATABASE_URL: database.url } });
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
     const [described] = await withAdmin(testBrokers(), (admin) =>
       admin.describeGroups({ groups: [group] }).then((groups) => [...groups.values()]),
     );

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { payloadHash } from '../../src/contract/canonical.ts';
 import type { TransactionMessage } from '../../src/contract/message.ts';
 import { writeTransactions } from '../../src/ingest/write.ts';
 import { parseFixed } from '../../src/money.ts';
+import { waitUntil } from '../../src/wait.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import { validSale } from '../fixtures/messages.ts';
 import { backfillLines, parse } from '../fixtures/simulated.ts';
@@ -170,3 +173,43 @@ for (const kind of ['server', 'embedded'] as const)
       assert.equal(await name(), 'Newest Market');
     });
   });
+
+test('a transaction another writer stores while a batch is being copied: the batch falls back to row-by-row and sees a replay', async () => {
+  const { warehouse, database, close } = await migratedWarehouse();
+  const other = new pg.Client(database.url);
+  try {
+    const [first, second] = parse(await backfillLines({ seed: 6, count: 2 })) as [TransactionMessage, TransactionMessage];
+    await writeTransactions(warehouse, [first]);
+    // The other writer holds an uncommitted copy of `second` (same content, so the same hash).
+    await other.connect();
+    await other.query('begin');
+    await other.query(
+      `insert into pos.fact_transaction
+       select $1::uuid, type, null, occurred_at, date_key, local_hour, store_key, register_id, cashier_id, customer_key,
+              payment_method_key, currency, subtotal, discount_total, tax_total, total, line_count, null, null, null, now(),
+              decode($2, 'hex')
+         from pos.fact_transaction limit 1`,
+      [second.transaction_id, payloadHash(second).toString('hex')],
+    );
+    // Our batch does not see it yet, so it COPYs `second`, and waits on the other writer's row.
+    const writing = writeTransactions(warehouse, [second]);
+    await waitUntil(
+      async () =>
+        (
+          await other.query<{ waiting: number }>(
+            "select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+          )
+        ).rows[0]?.waiting === 1,
+      { what: 'the batch to wait on the other writer', timeoutMs: 10_000 },
+    );
+    await other.query('commit');
+    const result = await writing;
+    assert.deepEqual(
+      { landed: result.landed, duplicates: result.duplicates, rejected: result.rejected },
+      { landed: 0, duplicates: 1, rejected: [] },
+    );
+  } finally {
+    await other.end();
+    await close();
+  }
+});

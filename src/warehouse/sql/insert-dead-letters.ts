@@ -1,14 +1,5 @@
 import type { SqlRunner } from '../database.ts';
-
-export interface DeadLetterRow {
-  topic: string | null;
-  partition: number | null;
-  offset: bigint | null;
-  key: Buffer | null;
-  rawValue: Buffer | null;
-  errorCode: string;
-  errorDetail: string;
-}
+import type { DeadLetterRow } from '../rows.ts';
 
 /** Stores messages that were not accepted; one already stored from the same topic position is not stored twice. */
 export async function insertDeadLetters(db: SqlRunner, letters: DeadLetterRow[]): Promise<number> {

@@ -1,5 +1,5 @@
-import type { WarehouseRows } from '../../ingest/rows.ts';
 import type { SqlRunner } from '../database.ts';
+import type { WarehouseRows } from '../rows.ts';
 
 /**
  * Inserts the transactions and their lines in one statement, resolving the dimension keys by

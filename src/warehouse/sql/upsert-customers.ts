@@ -1,5 +1,5 @@
-import type { WarehouseRows } from '../../ingest/rows.ts';
 import type { SqlRunner } from '../database.ts';
+import type { WarehouseRows } from '../rows.ts';
 
 /** Inserts new customers and updates known ones from newer events only (type 1, newest wins). */
 export async function upsertCustomers(db: SqlRunner, customers: WarehouseRows['customers']): Promise<void> {

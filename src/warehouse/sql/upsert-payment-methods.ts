@@ -1,5 +1,5 @@
-import type { WarehouseRows } from '../../ingest/rows.ts';
 import type { SqlRunner } from '../database.ts';
+import type { WarehouseRows } from '../rows.ts';
 
 /** Adds the (method, card brand) pairs not seen before. */
 export async function upsertPaymentMethods(db: SqlRunner, methods: WarehouseRows['paymentMethods']): Promise<void> {

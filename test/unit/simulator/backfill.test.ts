@@ -34,6 +34,15 @@ describe('a seeded backfill of 20,000 transactions', () => {
     returns = messages.filter((message) => message.type === 'return');
   });
 
+  test('transaction ids are UUIDv7 of the moment they occurred: valid UUIDs, ordered by time', () => {
+    for (const message of messages) {
+      assert.match(message.transaction_id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      const millis = Number.parseInt(message.transaction_id.replace('-', '').slice(0, 12), 16);
+      assert.equal(millis, Date.parse(message.occurred_at));
+    }
+    assert.equal(new Set(messages.map((message) => message.transaction_id)).size, messages.length);
+  });
+
   test('has exactly the count asked for, in time order', () => {
     assert.equal(messages.length, COUNT);
     const instants = messages.map((message) => Date.parse(message.occurred_at));

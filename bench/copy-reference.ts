@@ -1,0 +1,92 @@
+import { payloadHash } from '../src/contract/canonical.ts';
+import { decodeTransaction } from '../src/contract/validate.ts';
+import { type AcceptedMessage, type SourcePosition, toWarehouseRows } from '../src/ingest/rows.ts';
+import type { Warehouse } from '../src/warehouse/database.ts';
+import type { WarehouseRows } from '../src/warehouse/rows.ts';
+import {
+  FACT_SALES_LINE_COLUMNS,
+  FACT_TRANSACTION_COLUMNS,
+  factCopyParts,
+  factCopyText,
+} from '../src/warehouse/sql/copy-facts.ts';
+import { type DimensionKeys, dimensionKeys } from '../src/warehouse/sql/dimension-keys.ts';
+import { upsertCustomers } from '../src/warehouse/sql/upsert-customers.ts';
+import { upsertDates } from '../src/warehouse/sql/upsert-dates.ts';
+import { upsertPaymentMethods } from '../src/warehouse/sql/upsert-payment-methods.ts';
+import { upsertProducts } from '../src/warehouse/sql/upsert-products.ts';
+import { upsertStores } from '../src/warehouse/sql/upsert-stores.ts';
+
+/** A message as read from the topic: its bytes and where it was. */
+export interface RawMessage {
+  value: Buffer;
+  source: SourcePosition;
+}
+
+/** The valid messages of a backlog, decoded and hashed as `pos consume` does. */
+export function acceptAll(messages: RawMessage[]): AcceptedMessage[] {
+  return messages.flatMap(({ value, source }) => {
+    const verdict = decodeTransaction(value);
+    return verdict.ok ? [{ message: verdict.message, hash: payloadHash(verdict.message), source }] : [];
+  });
+}
+
+/** Adds the dimension members of these messages (and their dates) to the warehouse, as the write path would. */
+export async function loadDimensions(warehouse: Warehouse, accepted: readonly AcceptedMessage[]): Promise<void> {
+  const rows = toWarehouseRows(accepted);
+  await warehouse.transaction(async (tx) => {
+    await upsertDates(tx, rows.dates);
+    await upsertStores(tx, rows.stores);
+    await upsertProducts(tx, rows.products);
+    await upsertCustomers(tx, rows.customers);
+    await upsertPaymentMethods(tx, rows.paymentMethods);
+  });
+}
+
+/** The facts of each batch of `batchSize` messages in COPY's text format, with the warehouse's dimension keys. */
+export async function factBatches(
+  warehouse: Warehouse,
+  accepted: readonly AcceptedMessage[],
+  batchSize: number,
+): Promise<{ transactions: string; lines: string }[]> {
+  const keys = await dimensionKeys(warehouse, toWarehouseRows(accepted));
+  const batches: { transactions: string; lines: string }[] = [];
+  for (let start = 0; start < accepted.length; start += batchSize) {
+    batches.push(copyText(toWarehouseRows(accepted.slice(start, start + batchSize)), keys));
+  }
+  return batches;
+}
+
+function copyText(rows: WarehouseRows, keys: DimensionKeys): { transactions: string; lines: string } {
+  return factCopyText(rows, factCopyParts(rows), keys);
+}
+
+/** COPYs the batches into the fact tables, one database transaction each; returns the seconds it took. */
+export async function copyBatches(warehouse: Warehouse, batches: { transactions: string; lines: string }[]): Promise<number> {
+  const started = performance.now();
+  for (const batch of batches) {
+    await warehouse.transaction(async (tx) => {
+      if (!tx.copyFrom) throw new Error('The COPY reference needs a PostgreSQL server');
+      await tx.copyFrom(FACT_TRANSACTION_COLUMNS, batch.transactions);
+      await tx.copyFrom(FACT_SALES_LINE_COLUMNS, batch.lines);
+    });
+  }
+  return (performance.now() - started) / 1000;
+}
+
+/**
+ * The raw COPY reference: the rows `pos consume` writes, made from the same backlog by the
+ * benchmark itself (untimed, dimensions included), then COPYed into the same tables in
+ * transactions of the same size (timed). What PostgreSQL takes at best: nothing decoded, checked,
+ * looked up or upserted on the way.
+ */
+export async function copyReference(
+  warehouse: Warehouse,
+  accepted: readonly AcceptedMessage[],
+  batchSize: number,
+): Promise<{ transactions: number; lines: number; seconds: number }> {
+  await loadDimensions(warehouse, accepted);
+  const batches = await factBatches(warehouse, accepted, batchSize);
+  const seconds = await copyBatches(warehouse, batches);
+  const lines = accepted.reduce((sum, { message }) => sum + message.items.length, 0);
+  return { transactions: accepted.length, lines, seconds };
+}

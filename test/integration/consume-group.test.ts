@@ -138,8 +138,11 @@ describe('several pos consume processes in one consumer group', () => {
         `restart to first commit: ${restartToCommit} ms (process start-up ${startedLogging - restartedAt} ms, ` +
           `then ${firstCommit - startedLogging} ms to join, place and commit)`,
       );
-      // A dynamic member would wait for the killed one's session to time out (10 s) first.
-      assert.ok(restartToCommit < 8000, `the restarted member committed ${restartToCommit} ms after its start`);
+      // A dynamic member would wait for the killed one's session to time out (10 s) first. Measured
+      // from the process's first log line: Node's own start-up is no part of rejoining, and takes
+      // seconds on a loaded machine.
+      const joinToCommit = firstCommit - startedLogging;
+      assert.ok(joinToCommit < 6000, `the restarted member committed ${joinToCommit} ms after it started logging`);
       assert.deepEqual(
         assignments(process)
           .at(-1)

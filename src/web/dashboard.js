@@ -65,10 +65,12 @@ function lineChart(id, series) {
 }
 
 const throughput = lineChart('throughput', [
-  { label: 'produced/s', stroke: '#5cb8ff', width: 2 },
-  { label: 'landed/s', stroke: '#ffb454', width: 2 },
+  { label: 'produced/s', stroke: '#5cb8ff', width: 2, points: { show: false } },
+  { label: 'landed/s', stroke: '#ffb454', width: 2, points: { show: false } },
 ]);
-const lag = lineChart('lag-chart', [{ label: 'lag (messages)', stroke: '#ff7a7a', width: 2, fill: 'rgba(255,122,122,0.15)' }]);
+const lag = lineChart('lag-chart', [
+  { label: 'lag (messages)', stroke: '#ff7a7a', width: 2, fill: 'rgba(255,122,122,0.15)', points: { show: false } },
+]);
 const hourly = new uPlot(
   {
     width: width('hourly'),

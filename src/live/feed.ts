@@ -69,11 +69,10 @@ export class LiveFeed {
 
   async publish(db: SqlRunner, source: Snapshot['source'], counters: PipelineCounters, todayAt: Date): Promise<Snapshot> {
     if (!SALES_BY_STORE) throw new Error('the sales-by-store report is missing');
-    const [today, allTime, deadLetters] = await Promise.all([
-      todayFigures(db, todayAt),
-      runReport(db, SALES_BY_STORE),
-      latestDeadLetters(db, 10),
-    ]);
+    // One query at a time (see todayFigures).
+    const today = await todayFigures(db, todayAt);
+    const allTime = await runReport(db, SALES_BY_STORE);
+    const deadLetters = await latestDeadLetters(db, 10);
     const now = Date.now();
     this.#history.push({ at: now, produced: counters.produced, landed: counters.landed, lag: counters.lag });
     if (this.#history.length > HISTORY_SECONDS) this.#history.shift();

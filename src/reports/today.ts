@@ -126,15 +126,16 @@ export async function warehouseTotals(db: SqlRunner): Promise<WarehouseTotals> {
   return row ?? { transactions: 0, lines: 0, dead_letters: 0 };
 }
 
-/** All of today's figures at once. */
+/**
+ * All of today's figures, one query after the other: the dashboard shares the pool with the
+ * consumer in `pos start`, and must not take all of its connections at once.
+ */
 export async function todayFigures(db: SqlRunner, at: Date): Promise<TodayFigures> {
-  const [byStore, byCategory, hourly, paymentMix, returns] = await Promise.all([
-    salesToday(db, at, 1000),
-    categoriesToday(db, at),
-    hourlyToday(db, at),
-    paymentMixToday(db, at),
-    returnsToday(db, at),
-  ]);
+  const byStore = await salesToday(db, at, 1000);
+  const byCategory = await categoriesToday(db, at);
+  const hourly = await hourlyToday(db, at);
+  const paymentMix = await paymentMixToday(db, at);
+  const returns = await returnsToday(db, at);
   return { byStore, byCategory, hourly, paymentMix, returns };
 }
 

@@ -57,7 +57,8 @@ function lineChart(id, series) {
       height: 220,
       series: [{}, ...series],
       axes: [axisStyle, { ...axisStyle, size: 60 }],
-      scales: { x: { time: true } },
+      // Counts per second and messages: the y axis starts at zero.
+      scales: { x: { time: true }, y: { range: (_, __, max) => [0, Math.max(1, max * 1.1)] } },
     },
     [[], ...series.map(() => [])],
     $(id),
@@ -81,7 +82,7 @@ const hourly = new uPlot(
       { label: 'previous days (average)', stroke: '#ffb454', width: 2 },
     ],
     axes: [
-      { ...axisStyle, values: (_, ticks) => ticks.map((hour) => `${hour}h`) },
+      { ...axisStyle, splits: () => [0, 3, 6, 9, 12, 15, 18, 21], values: (_, ticks) => ticks.map((hour) => `${hour}h`) },
       { ...axisStyle, size: 50 },
     ],
     scales: { x: { time: false, range: [-0.5, 23.5] } },
@@ -182,6 +183,7 @@ function draw(snapshot) {
     `${integer(returns.returns)} returns for ${integer(returns.sales)} sales (${percent(returns.return_rate)}), ` +
     `${money(returns.refunded)} refunded.`;
 
+  $('no-dead-letters').hidden = snapshot.deadLetters.length > 0;
   fillRows($('dead-letter-list').tBodies[0], snapshot.deadLetters, (letter) => {
     const copy = document.createElement('button');
     copy.type = 'button';

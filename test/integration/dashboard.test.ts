@@ -89,7 +89,7 @@ describe('the web dashboard', () => {
     assert.equal(await state(page), 'connected');
     if (process.env.POS_DASHBOARD_SCREENSHOT) {
       // Charts with a few seconds of history look like the real thing.
-      await waitUntil(async () => Number((await tileValue(page, 'landed')) || 0) > first + 200, {
+      await waitUntil(async () => Number((await tileValue(page, 'landed')) || 0) > first + 300, {
         what: 'more transactions for the screenshot',
         timeoutMs: 60_000,
       });

@@ -21,6 +21,8 @@ export interface DashboardState {
   salesToday: { storeId: string; name: string; transactions: number; total: string }[];
   /** The last warning or error logged, if any. */
   lastProblem: string | undefined;
+  /** Where the web dashboard is served, if it is. */
+  webUrl?: string | undefined;
 }
 
 const number = (value: number) => value.toLocaleString('en-US');
@@ -33,6 +35,7 @@ export function dashboardLines(state: DashboardState, width = 100): string[] {
   const lines = [
     `pos start — running ${clock}, ${number(state.rate)} transactions/s wanted${state.speed === 1 ? '' : `, simulated time ×${state.speed}`} (${simulated} UTC)   Ctrl-C stops`,
     `Kafka ${state.brokers}, topic ${state.topic} → ${state.database}`,
+    ...(state.webUrl ? [`Dashboard: ${state.webUrl}/`] : []),
     '',
     `  produced      ${number(state.produced).padStart(10)}   ${rate.toFixed(1)}/s${state.failed ? `   ${number(state.failed)} failed` : ''}`,
     `  ingested      ${number(state.ingested).padStart(10)}   ${number(state.lines)} lines`,

@@ -7,6 +7,7 @@ import { consume, type IngestTotals } from './ingest/consumer.ts';
 import { partitionsBehind } from './ingest/session.ts';
 import type { ConsumerStatus } from './ingest/status.ts';
 import { partitionBounds } from './kafka/admin.ts';
+import type { LiveFeed } from './live/feed.ts';
 import type { Logger } from './logger.ts';
 import { simulate } from './simulator/run.ts';
 import { KafkaSink } from './simulator/sinks.ts';
@@ -36,6 +37,8 @@ export interface StartOptions {
   lastProblem?: () => string | undefined;
   /** Kept up to date with what the consumer is doing (the metrics endpoint's `/readyz`). */
   consumerStatus?: ConsumerStatus;
+  /** The web dashboard's feed, published to every second; its address for the terminal view. */
+  web?: { feed: LiveFeed; url: string };
 }
 
 export interface StartSummary {
@@ -154,6 +157,7 @@ async function runPipeline(
         lag: Math.max(0, produced - (ingest?.messages ?? 0)),
         salesToday: sales,
         lastProblem: options.lastProblem?.(),
+        webUrl: options.web?.url,
       };
       if (options.view) options.view.draw(dashboardLines(now, process.stdout.columns ?? 100));
       else if (now.elapsedMs - lastLog >= 10_000) {
@@ -163,6 +167,19 @@ async function runPipeline(
           'Running',
         );
       }
+      await options.web?.feed.publish(
+        warehouse,
+        { brokers: now.brokers, topic, database: now.database },
+        {
+          produced: now.produced,
+          landed: now.ingested,
+          lines: now.lines,
+          deadLetters: now.deadLetters,
+          lag: now.lag,
+          simulated: { at: now.simulatedAt, speed: now.speed },
+        },
+        new Date(now.simulatedAt),
+      );
     } catch (error) {
       logger.debug({ err: errorMessage(error) }, 'Live view not refreshed');
     } finally {

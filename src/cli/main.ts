@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { errorMessage, UserError } from '../errors.ts';
 import { registerConsumeCommand } from './consume.ts';
+import { registerDashboardCommand } from './dashboard.ts';
 import { registerDbCommands } from './db.ts';
 import { registerDeadLettersCommands } from './dead-letters.ts';
 import { registerKafkaCommands } from './kafka.ts';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerDbCommands(program);
   registerDeadLettersCommands(program);
   registerReportCommand(program);
+  registerDashboardCommand(program);
   for (const command of program.commands) command.showHelpAfterError('(add --help for usage)').exitOverride();
   return program;
 }

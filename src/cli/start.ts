@@ -4,6 +4,15 @@ import { createLogger } from '../logger.ts';
 import { commandContext, type GlobalOptions, interruptSignal, print } from './context.ts';
 import * as flags from './flags.ts';
 import { addMetricsOptions, type MetricsFlags, startMetricsEndpoint } from './metrics.ts';
+import { startWebDashboard } from './web.ts';
+
+/** Closes what was started before a later step failed, then fails with that step's error. */
+const closing =
+  (server: { close(): Promise<void> } | undefined) =>
+  async (error: unknown): Promise<never> => {
+    await server?.close();
+    throw error;
+  };
 
 interface StartFlags extends MetricsFlags {
   rate: number;
@@ -11,6 +20,8 @@ interface StartFlags extends MetricsFlags {
   duration?: number;
   seed?: number;
   group: string;
+  web: boolean;
+  webPort: number;
 }
 
 export function registerStartCommand(program: Command): void {
@@ -21,6 +32,13 @@ export function registerStartCommand(program: Command): void {
     .option('--speed <factor>', 'simulated seconds per real second (60: an hour of trading a minute)', flags.positiveNumber, 1)
     .option('--duration <time>', 'stop after this long (30s, 10m); default: until Ctrl-C', flags.duration)
     .option('--seed <n>', 'seed of the simulation (default: random)', flags.integer(0))
+    .option(
+      '--web-port <port>',
+      'serve the live web dashboard on this port of 127.0.0.1 (0: any free port)',
+      flags.listenPort,
+      8080,
+    )
+    .option('--no-web', 'no web dashboard')
     .option('--group <name>', 'the consumer group (one group reads one topic)', 'pos-warehouse');
   addMetricsOptions(command, 'serve /metrics, /healthz and /readyz on this port (default: a free port, printed)').action(
     async (options: StartFlags, command: Command) => {
@@ -46,6 +64,10 @@ export function registerStartCommand(program: Command): void {
       const consumerStatus = new ConsumerStatus();
       const endpoint = await startMetricsEndpoint(options, config, logger, () => consumerStatus.readiness(), 0);
       if (endpoint) print(`Metrics at ${endpoint.url}/metrics (health: /healthz, /readyz)`);
+      const web = options.web
+        ? await startWebDashboard('pos start', options.webPort, logger).catch(closing(endpoint))
+        : undefined;
+      if (web) print(`Dashboard at ${web.url}/`);
       const summary = await start({
         config,
         logger,
@@ -58,7 +80,8 @@ export function registerStartCommand(program: Command): void {
         view: live ? new TerminalView(process.stdout) : undefined,
         lastProblem: () => lastProblem,
         consumerStatus,
-      }).finally(() => endpoint?.close());
+        ...(web ? { web } : {}),
+      }).finally(() => Promise.all([endpoint?.close(), web?.close()]));
       const ingest = summary.ingest;
       print('');
       print(

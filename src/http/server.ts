@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UserError } from '../errors.ts';
 
@@ -10,8 +10,20 @@ export interface HttpResponse {
   body: string;
 }
 
+/**
+ * An answer that stays open and is written over time (Server-Sent Events): `open` gets the
+ * response once its head is sent, and a signal that aborts when the client goes or the server closes.
+ */
+export interface HttpStream {
+  contentType: string;
+  open(response: ServerResponse, closed: AbortSignal): void;
+}
+
 /** A GET (or HEAD) route: the path, without the query string, maps to a handler. */
-export type HttpRoutes = Record<string, (request: IncomingMessage) => HttpResponse | Promise<HttpResponse>>;
+export type HttpRoutes = Record<
+  string,
+  (request: IncomingMessage) => HttpResponse | HttpStream | Promise<HttpResponse | HttpStream>
+>;
 
 export interface HttpServerOptions {
   host: string;
@@ -29,13 +41,14 @@ export interface RunningHttpServer {
 
 /**
  * A tiny read-only HTTP server on node:http: GET and HEAD of fixed paths, nothing else. Kept
- * apart from what it serves (metrics and health now, a dashboard later).
+ * apart from what it serves (metrics and health, the web dashboard).
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const handler = Object.hasOwn(options.routes, path) ? options.routes[path] : undefined;
-    const answer = (result: HttpResponse) => {
+    const answer = (result: HttpResponse | HttpStream) => {
+      if ('open' in result) return openStream(result);
       response.writeHead(result.status, {
         'content-type': result.contentType,
         'content-length': Buffer.byteLength(result.body),
@@ -43,6 +56,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         ...(result.status === 405 ? { allow: 'GET, HEAD' } : {}),
       });
       response.end(request.method === 'HEAD' ? undefined : result.body);
+    };
+    const openStream = (stream: HttpStream) => {
+      response.writeHead(200, { 'content-type': stream.contentType, 'cache-control': 'no-store' });
+      if (request.method === 'HEAD') return response.end();
+      response.flushHeaders();
+      const closed = new AbortController();
+      response.once('close', () => closed.abort());
+      stream.open(response, closed.signal);
     };
     if (!handler) return answer(text(404, `Not found: ${path}\n`));
     if (request.method !== 'GET' && request.method !== 'HEAD') return answer(text(405, 'Only GET and HEAD\n'));

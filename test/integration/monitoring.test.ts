@@ -198,7 +198,7 @@ describe('the expositions of pos simulate and pos start, the alert rules and the
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const folder = await mkdtemp(join(tmpdir(), 'pos-start-metrics-'));
-    const running = startCli(['start', '--rate', '20', '--duration', '120s', '--group', uniqueName('start')], {
+    const running = startCli(['start', '--rate', '20', '--duration', '120s', '--no-web', '--group', uniqueName('start')], {
       env: { KAFKA_BROKERS: testBrokers().join(','), POS_TOPIC: uniqueName('start_metrics') },
       cwd: folder,
       timeoutMs: 240_000,

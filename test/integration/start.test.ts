@@ -42,16 +42,22 @@ describe('a newcomer runs pos start with no database configured', () => {
     timeout: 180_000,
   }, async () => {
     const started = Date.now();
-    const running = startCli(['start', '--duration', '25s', '--rate', '20', '--speed', '30', '--group', uniqueName('start')], {
-      env: env(),
-      cwd: folder,
-    });
+    const running = startCli(
+      ['start', '--duration', '25s', '--rate', '20', '--speed', '30', '--web-port', '0', '--group', uniqueName('start')],
+      {
+        env: env(),
+        cwd: folder,
+      },
+    );
     await waitForIngestion(running);
     assert.ok(Date.now() - started < 60_000);
     const result = await running.result;
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Ran \d+ s: [\d,]+ transactions produced, [\d,]+ landed in the warehouse/);
     assert.match(result.stderr, /embedded PostgreSQL \(PGlite\)/);
+    // The web dashboard, on the free port asked for, is printed and logged.
+    assert.match(result.stdout, /Dashboard at http:\/\/127\.0\.0\.1:\d+\//);
+    assert.match(result.stderr, /Serving the dashboard at http:\/\/127\.0\.0\.1:\d+\//);
 
     const report = await runCli(['report', 'sales-by-store', '--format', 'json'], { cwd: folder });
     assert.equal(report.code, 0, report.stderr);
@@ -74,12 +80,13 @@ describe('a newcomer runs pos start with no database configured', () => {
   });
 
   test('Ctrl-C stops everything cleanly and prints a summary', { timeout: 120_000 }, async () => {
-    const running = startCli(['start', '--rate', '20', '--group', uniqueName('start')], { env: env(), cwd: folder });
+    const running = startCli(['start', '--rate', '20', '--no-web', '--group', uniqueName('start')], { env: env(), cwd: folder });
     await waitForIngestion(running);
     running.child.kill('SIGINT');
     const result = await running.result;
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Ran \d+ s: .* landed in the warehouse/);
     assert.match(result.stdout, /pos report/);
+    assert.doesNotMatch(result.stdout, /Dashboard at/);
   });
 });

@@ -19,11 +19,13 @@ test('the live view shows produced, ingested, lag, dead letters and each store t
     lag: 8,
     salesToday: [{ storeId: 'S004', name: 'Houston Fairview Supercenter', transactions: 131, total: '4512.30' }],
     lastProblem: undefined,
+    webUrl: 'http://127.0.0.1:8080',
   }).join('\n');
   assert.match(lines, /running 01:23, 20 transactions\/s wanted, simulated time ×60 \(2026-06-01 17:30 UTC\)/);
   assert.match(lines, /produced\s+1,660\s+20\.0\/s/);
   assert.match(lines, /ingested\s+1,652\s+6,601 lines/);
   assert.match(lines, /consumer lag\s+8/);
+  assert.match(lines, /Dashboard: http:\/\/127\.0\.0\.1:8080\//);
   assert.match(lines, /dead letters\s+2/);
   assert.match(lines, /S004 {2}Houston Fairview Supercenter\s+131\s+4512\.30/);
 });

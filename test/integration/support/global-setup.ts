@@ -5,7 +5,7 @@ import { findFreePort, startLocalBroker, stopLocalBroker } from '../../../src/br
 import { loadConfig } from '../../../src/config.ts';
 import { fetchClusterMetadata } from '../../../src/kafka/admin.ts';
 import { createLogger } from '../../../src/logger.ts';
-import { ensurePrometheus } from './prerequisites.ts';
+import { ensureChromium, ensurePrometheus } from './prerequisites.ts';
 
 /**
  * Prerequisites for the run (prerequisites.ts), and one Kafka broker for the whole test run, shared through POS_TEST_BROKERS: the configured cluster
@@ -17,6 +17,8 @@ let startedIn: string | undefined;
 export async function globalSetup(): Promise<void> {
   // The monitoring tests need Prometheus: installed here when missing and possible (root, apt).
   ensurePrometheus();
+  // The dashboard tests drive Debian's Chromium.
+  ensureChromium();
   const config = loadConfig();
   try {
     await fetchClusterMetadata(config.kafka.brokers);

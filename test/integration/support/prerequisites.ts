@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** The Prometheus tools the monitoring tests run: the server, and promtool to check metrics and rules. */
@@ -52,4 +52,34 @@ export function prometheusTools(): { prometheus: string; promtool: string } {
     );
   }
   return { prometheus, promtool };
+}
+
+/** Debian's Chromium, which the dashboard tests drive with playwright-core (never a downloaded browser). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Installs Debian's `chromium` when it is missing and this runs as root with apt-get, as .ci/run does. */
+export function ensureChromium(): void {
+  if (existsSync(CHROMIUM) || process.getuid?.() !== 0 || !onPath('apt-get')) return;
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', '--no-install-recommends', 'chromium'],
+  ]) {
+    const result = spawnSync('apt-get', args, { env, encoding: 'utf8' });
+    if (result.status !== 0) {
+      process.stderr.write(`apt-get ${args.join(' ')} failed:\n${result.stderr}\n`);
+      return;
+    }
+  }
+}
+
+/** The path of Chromium; a clear error naming what to install when it is missing. */
+export function chromiumPath(): string {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `The dashboard tests drive Chromium at ${CHROMIUM}. Install it: \`apt-get install chromium\` (Debian; ` +
+        '`npm test` as root does it by itself).',
+    );
+  }
+  return CHROMIUM;
 }

@@ -33,3 +33,31 @@ test('a port in use is a clear error that says what to do', async () => {
     await first.close();
   }
 });
+
+test('a streaming route stays open and is written over time; closing the server ends it and tells the route', async () => {
+  let closedSignal: AbortSignal | undefined;
+  const server = await startHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    routes: {
+      '/events': () => ({
+        contentType: 'text/event-stream',
+        open: (response, closed) => {
+          closedSignal = closed;
+          response.write('data: one\n\n');
+        },
+      }),
+    },
+  });
+  const response = await fetch(`${server.url}/events`);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('content-type'), 'text/event-stream');
+  const reader = response.body?.getReader();
+  const first = await reader?.read();
+  assert.equal(new TextDecoder().decode(first?.value), 'data: one\n\n');
+  await server.close();
+  await assert.rejects(async () => {
+    for (;;) if ((await reader?.read())?.done) throw new Error('ended');
+  }, /ended|terminated/);
+  assert.equal(closedSignal?.aborted, true);
+});

@@ -3,7 +3,7 @@ import type { HttpStream } from '../http/server.ts';
 import { findReport, type ReportResult, runReport } from '../reports/reports.ts';
 import { type TodayFigures, todayFigures } from '../reports/today.ts';
 import type { SqlRunner } from '../warehouse/database.ts';
-import { type LatestDeadLetter, latestDeadLetters } from '../warehouse/sql/latest-dead-letters.ts';
+import { type DeadLetterSummary, listDeadLetters } from '../warehouse/sql/list-dead-letters.ts';
 
 /** The pipeline's own counters at one moment: the consumer's totals (pos start) or the warehouse's and Kafka's (pos dashboard). */
 export interface PipelineCounters {
@@ -39,7 +39,7 @@ export interface Snapshot {
   today: TodayFigures;
   /** The `sales-by-store` report over the whole warehouse. */
   allTime: ReportResult['rows'];
-  deadLetters: LatestDeadLetter[];
+  deadLetters: DeadLetterSummary[];
   history: Sample[];
 }
 
@@ -72,7 +72,7 @@ export class LiveFeed {
     // One query at a time (see todayFigures).
     const today = await todayFigures(db, todayAt);
     const allTime = await runReport(db, SALES_BY_STORE);
-    const deadLetters = await latestDeadLetters(db, 10);
+    const { letters: deadLetters } = await listDeadLetters(db, { limit: 10, newestFirst: true });
     const now = Date.now();
     this.#history.push({ at: now, produced: counters.produced, landed: counters.landed, lag: counters.lag });
     if (this.#history.length > HISTORY_SECONDS) this.#history.shift();

@@ -22,13 +22,15 @@ export interface DeadLetterFilter {
   /** Created at or after this instant. */
   since?: Date | undefined;
   limit: number;
+  /** The newest first (the live dashboard) rather than the oldest. */
+  newestFirst?: boolean;
 }
 
 const SUMMARY_COLUMNS = `id::text as id, created_at, error_code, error_detail, topic, partition, "offset"::text as "offset",
        coalesce(octet_length(raw_value), 0)::int as bytes, published_at, publish_attempts, publish_error,
        replayed_at, replay_outcome`;
 
-/** The dead letters that match, oldest first, and how many match in all. */
+/** The dead letters that match, oldest first unless asked otherwise, and how many match in all. */
 export async function listDeadLetters(
   db: SqlRunner,
   filter: DeadLetterFilter,
@@ -36,7 +38,7 @@ export async function listDeadLetters(
   const where = `($1::text is null or error_code = $1) and ($2::timestamptz is null or created_at >= $2)`;
   const params = [filter.code ?? null, filter.since?.toISOString() ?? null];
   const letters = await db.query<DeadLetterSummary & Record<string, unknown>>(
-    `select ${SUMMARY_COLUMNS} from pos.dead_letter where ${where} order by id limit $3`,
+    `select ${SUMMARY_COLUMNS} from pos.dead_letter where ${where} order by id ${filter.newestFirst ? 'desc' : ''} limit $3`,
     [...params, filter.limit],
   );
   const [count] = await db.query<{ total: string }>(`select count(*)::text as total from pos.dead_letter where ${where}`, params);

@@ -3,7 +3,8 @@ import type { Message } from '@platformatic/kafka';
 import { decodeTransaction } from '../contract/validate.ts';
 import { errorMessage, UserError } from '../errors.ts';
 import { withAdmin } from '../kafka/admin.ts';
-import { classifyKafkaError } from '../kafka/failures.ts';
+import { classifyKafkaError, explainKafkaError } from '../kafka/failures.ts';
+import type { KafkaConnection } from '../kafka/security.ts';
 import type { Logger } from '../logger.ts';
 import { backoffDelay, retryTransient } from '../retry.ts';
 import type { Warehouse } from '../warehouse/database.ts';
@@ -36,7 +37,7 @@ const DEFAULT_LINGER_MS = 0;
 const MAX_REPEATED_FAILURES = 3;
 
 export interface ConsumeOptions {
-  brokers: string[];
+  kafka: KafkaConnection;
   topic: string;
   group: string;
   /** Where the group starts a partition it has no stored offset for (default: earliest). */
@@ -138,9 +139,9 @@ class MemberStatus {
 
 /** A topic that does not exist would leave a bounded run waiting for it forever: say so instead. */
 async function requireTopic(options: ConsumeOptions): Promise<void> {
-  const topics = await withAdmin(options.brokers, (admin) => admin.listTopics());
+  const topics = await withAdmin(options.kafka, (admin) => admin.listTopics());
   if (!topics.includes(options.topic)) {
-    throw new UserError(`Topic ${options.topic} does not exist at ${options.brokers.join(',')}`, {
+    throw new UserError(`Topic ${options.topic} does not exist at ${options.kafka.brokers.join(',')}`, {
       hint: 'Check --topic or POS_TOPIC; `pos simulate` creates the topic it produces to.',
     });
   }
@@ -156,7 +157,7 @@ async function runMember(options: ConsumeOptions, acknowledger: Acknowledger, st
     try {
       // A member waiting out an outage stays 'waiting' until its next session has joined.
       session = await openSession({
-        brokers: options.brokers,
+        kafka: options.kafka,
         topic: options.topic,
         group: options.group,
         startAt: options.startAt ?? 'earliest',
@@ -178,7 +179,7 @@ async function runMember(options: ConsumeOptions, acknowledger: Acknowledger, st
           const messages = await session.next(idleSince);
           if (messages === 'stopped') return;
           if (messages === 'idle') {
-            const behind = await partitionsBehind(options.warehouse, options.brokers, options.group, options.topic);
+            const behind = await partitionsBehind(options.warehouse, options.kafka, options.group, options.topic);
             if (behind.length === 0) {
               acknowledger.totals.lag = 0;
               return;
@@ -247,10 +248,8 @@ class FailureCount {
     const { logger } = this.#options;
     const kafka = classifyKafkaError(error);
     if (kafka === 'fatal') {
-      throw new UserError(`Kafka at ${this.#options.brokers.join(',')} refused the consumer: ${errorMessage(error)}`, {
-        hint: 'Check the credentials and the ACLs of the group and the topic.',
-        cause: error,
-      });
+      const { kafka: connection, group, topic } = this.#options;
+      throw explainKafkaError(error, connection, { group, topic, topicOperation: 'READ' });
     }
     if (kafka === 'offset_out_of_range' || error instanceof TopicChanged || error instanceof StoredTopicChanged) {
       // The log moved under the session (records deleted, a topic recreated): place again, at

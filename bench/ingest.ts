@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
-import { brokersFor, kafkaUp } from '../src/broker/lifecycle.ts';
+import { kafkaConnection, kafkaUp } from '../src/broker/lifecycle.ts';
 import { databaseUrl, loadConfig, type ServerDatabaseConfig, serverOrLocal } from '../src/config.ts';
 import type { TransactionMessage } from '../src/contract/message.ts';
 import { withAdmin } from '../src/kafka/admin.ts';
@@ -31,7 +31,8 @@ const naiveCount = Math.min(count, Number(values.naive));
 const config = loadConfig();
 const logger = createLogger({ level: 'warn' });
 const up = await kafkaUp(config, { logger });
-const brokers = brokersFor(config);
+const kafka = kafkaConnection(config);
+const { brokers } = kafka;
 const topic = `bench-ingest-${Date.now()}`;
 const server = serverOrLocal(config.database);
 
@@ -74,7 +75,7 @@ try {
   });
 } finally {
   for (const name of databases) await adminQuery(`drop database if exists ${name} with (force)`);
-  await withAdmin(brokers, (admin) => admin.deleteTopics({ topics: [topic] }));
+  await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [topic] }));
   if (up.started) console.log('The local broker was started for this benchmark; `npx pos kafka down` stops it.');
 }
 

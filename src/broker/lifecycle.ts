@@ -88,7 +88,7 @@ export async function kafkaUp(config: Config, options: KafkaUpOptions = {}): Pro
   if (options.secure && nodes !== 1) throw new UserError('--secure starts a single broker: leave out --brokers.');
   let brokers: string[];
   let admin: KafkaConnection;
-  let internalPort: number | undefined;
+  let secure: { port: number; internalPort: number } | undefined;
   let started: boolean;
   let startedNodes: number[] = [];
   if (nodes === CLUSTER_NODES) {
@@ -109,7 +109,8 @@ export async function kafkaUp(config: Config, options: KafkaUpOptions = {}): Pro
     started = local.started;
     brokers = [`127.0.0.1:${port}`];
     admin = nodeAdminConnection(dataDir, local.state);
-    internalPort = local.state.internalPort;
+    const { internalPort } = local.state;
+    if (internalPort !== undefined) secure = { port, internalPort };
   } else {
     throw new UserError(`A local Kafka has 1 or ${CLUSTER_NODES} brokers, not ${nodes}.`);
   }
@@ -119,12 +120,11 @@ export async function kafkaUp(config: Config, options: KafkaUpOptions = {}): Pro
   ]);
   // A secure broker (started now or before): user `pos` with its ACLs on this topic, and its client configs.
   const clientConfigs =
-    internalPort === undefined
+    secure === undefined
       ? undefined
       : await provisionPipelineUser({
           dataDir,
-          port: brokers.length === 1 ? Number(brokers[0]?.split(':')[1]) : 0,
-          internalPort,
+          ...secure,
           topic: config.topic,
           dlqTopic: deadLetterTopic(config.topic),
         });

@@ -243,8 +243,10 @@ export async function stopLocalBroker(options: { dataDir: string; logger?: Logge
   if (status.running) {
     logger.info({ brokerPid: status.state.pid }, 'Stopping the local Kafka broker');
     await stopProcess(status.state.pid);
-    await waitUntil(async () => (await isPortFree(status.state.port)) && (await isPortFree(status.state.controllerPort)), {
-      what: `ports ${status.state.port} and ${status.state.controllerPort} to be free`,
+    const { port, controllerPort, internalPort } = status.state;
+    const ports = [port, controllerPort, ...(internalPort === undefined ? [] : [internalPort])];
+    await waitUntil(async () => (await Promise.all(ports.map(isPortFree))).every(Boolean), {
+      what: `ports ${ports.join(', ')} to be free`,
       timeoutMs: 15_000,
     });
   }

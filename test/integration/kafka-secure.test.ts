@@ -111,33 +111,45 @@ describe('a secure local broker: SASL_SSL with SCRAM-SHA-512, TLS, ACLs', () => 
     );
   });
 
-  test('a wrong password: exit 1 at once, naming the user, the mechanism and the address', async () => {
-    const result = await pos(['--kafka-config', clientProperties, 'consume', '--until-idle', '3s'], {
-      env: env({ KAFKA_SASL_PASSWORD: 'not-the-password' }),
-    });
-    assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, new RegExp(`authentication failed for user pos with SCRAM-SHA-512 at 127\\.0\\.0\\.1:${port}`));
-    assert.doesNotMatch(result.stderr, /not-the-password/);
-    assert.ok(result.seconds < 30, `took ${result.seconds} s`);
+  test('a wrong password: consume, simulate, start and kafka status exit 1 at once, naming the user, the mechanism and the address', async () => {
+    const commands = [
+      ['consume', '--until-idle', '3s'],
+      ['simulate', '--count', '10'],
+      ['start', '--duration', '5s'],
+      ['kafka', 'status'],
+    ];
+    for (const command of commands) {
+      const result = await pos(['--kafka-config', clientProperties, ...command], {
+        env: env({ KAFKA_SASL_PASSWORD: 'not-the-password' }),
+      });
+      assert.equal(result.code, 1, `${command.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`authentication failed for user pos with SCRAM-SHA-512 at 127\\.0\\.0\\.1:${port}`));
+      assert.doesNotMatch(result.stderr + result.stdout, /not-the-password/);
+      assert.ok(result.seconds < 30, `${command.join(' ')} took ${result.seconds} s`);
+    }
   });
 
   test('an untrusted CA: exit 1 at once, saying so and naming the CA file', async () => {
     const otherCa = join(dataDir, 'other-ca.crt');
-    execFileSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-noenc',
-      '-keyout',
-      join(dataDir, 'other-ca.key'),
-      '-out',
-      otherCa,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=another CA',
-    ]);
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-noenc',
+        '-keyout',
+        join(dataDir, 'other-ca.key'),
+        '-out',
+        otherCa,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=another CA',
+      ],
+      { stdio: 'ignore' },
+    );
     const result = await pos(['--kafka-config', clientProperties, 'simulate', '--count', '10'], {
       env: env({ KAFKA_SSL_CA_FILE: otherCa }),
     });

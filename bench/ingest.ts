@@ -14,7 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
-import { brokersFor, deadLetterTopic, kafkaUp } from '../src/broker/lifecycle.ts';
+import { deadLetterTopic, kafkaConnection, kafkaUp } from '../src/broker/lifecycle.ts';
 import { databaseUrl, loadConfig, type ServerDatabaseConfig, serverOrLocal } from '../src/config.ts';
 import { DEFAULT_BATCH_SIZE } from '../src/ingest/batch-size.ts';
 import { withAdmin } from '../src/kafka/admin.ts';
@@ -43,7 +43,8 @@ const prefillCount = Number(values.prefill);
 const config = loadConfig();
 const logger = createLogger({ level: 'warn' });
 const up = await kafkaUp(config, { logger });
-const brokers = brokersFor(config);
+const kafka = kafkaConnection(config);
+const { brokers } = kafka;
 const topic = `bench-ingest-${Date.now()}`;
 const server = serverOrLocal(config.database);
 const number = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -124,7 +125,7 @@ try {
   });
 } finally {
   for (const name of databases.reverse()) await adminQuery(`drop database if exists ${name} with (force)`);
-  await withAdmin(brokers, (admin) => admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }));
+  await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }));
   if (up.started) console.log('The local broker was started for this benchmark; `npx pos kafka down` stops it.');
 }
 

@@ -10,7 +10,7 @@
  * server (DATABASE_URL, PG_*, else 127.0.0.1:5432); the local broker is started if needed.
  */
 import { parseArgs } from 'node:util';
-import { brokersFor, kafkaUp, TOPIC_PARTITIONS } from '../src/broker/lifecycle.ts';
+import { kafkaConnection, kafkaUp, TOPIC_PARTITIONS } from '../src/broker/lifecycle.ts';
 import { databaseUrl, loadConfig, serverOrLocal } from '../src/config.ts';
 import { ensureTopics, withAdmin } from '../src/kafka/admin.ts';
 import { createLogger } from '../src/logger.ts';
@@ -36,14 +36,15 @@ const { values } = parseArgs({
 
 const config = loadConfig();
 const up = await kafkaUp(config, { logger: createLogger({ level: 'warn' }) });
-const brokers = brokersFor(config);
+const kafka = kafkaConnection(config);
+const { brokers } = kafka;
 const topic = `bench-latency-${Date.now()}`;
 const server = serverOrLocal(config.database);
 const database = `pos_bench_latency_${Date.now()}`;
 const adminQuery = (text: string) => withServerClient(server, (admin) => admin.query(text));
 const HISTOGRAM = 'pos_consumer_end_to_end_latency_seconds';
 
-await ensureTopics(brokers, [{ name: topic, partitions: TOPIC_PARTITIONS }]);
+await ensureTopics(kafka, [{ name: topic, partitions: TOPIC_PARTITIONS }]);
 await adminQuery(`create database ${database}`);
 const consumer = startPos(
   ['consume', '--topic', topic, '--group', 'bench-latency', '--metrics-port', '0', '--members', values.members],
@@ -106,6 +107,6 @@ try {
   consumer.child.kill('SIGTERM');
   await consumer.exited;
   await adminQuery(`drop database if exists ${database} with (force)`);
-  await withAdmin(brokers, (admin) => admin.deleteTopics({ topics: [topic, `${topic}.DLQ`] }));
+  await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [topic, `${topic}.DLQ`] }));
   if (up.started) console.log('The local broker was started for this benchmark; `npx pos kafka down` stops it.');
 }

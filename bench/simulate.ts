@@ -6,7 +6,7 @@
  * transactions/s, MB/s and peak RSS. The topic is deleted afterwards unless --keep.
  */
 import { parseArgs } from 'node:util';
-import { brokersFor, kafkaUp } from '../src/broker/lifecycle.ts';
+import { kafkaConnection, kafkaUp } from '../src/broker/lifecycle.ts';
 import { loadConfig } from '../src/config.ts';
 import { withAdmin } from '../src/kafka/admin.ts';
 import { createLogger } from '../src/logger.ts';
@@ -22,7 +22,8 @@ const { values } = parseArgs({
 
 const config = loadConfig();
 const up = await kafkaUp(config, { logger: createLogger({ level: 'warn' }) });
-const brokers = brokersFor(config);
+const kafka = kafkaConnection(config);
+const { brokers } = kafka;
 const topic = `bench-simulate-${Date.now()}`;
 
 console.log(
@@ -43,5 +44,5 @@ console.table({
   'peak RSS MB': summary.peakRssMB,
 });
 
-if (!values.keep) await withAdmin(brokers, (admin) => admin.deleteTopics({ topics: [topic] }));
+if (!values.keep) await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [topic] }));
 if (up.started) console.log('The local broker was started for this benchmark; `npx pos kafka down` stops it.');

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { ConfigError } from './errors.ts';
+import { type KafkaConnection, kafkaSecurityFrom } from './kafka/security.ts';
 import { type DatabaseTls, DEFAULT_TLS, parseDatabaseTls, TLS_VARIABLES } from './warehouse/tls-settings.ts';
 
 const DEFAULT_TOPIC = 'PointOfSale';
@@ -44,10 +45,12 @@ export const LOCAL_SERVER: ServerDatabaseConfig = {
   tls: DEFAULT_TLS,
 };
 
-export interface KafkaConfig {
-  /** Bootstrap brokers as `host:port`. */
-  brokers: string[];
-  /** True when KAFKA_BROKERS names a cluster we do not manage: nothing is started or stopped. */
+/** The brokers and the security settings (src/kafka/security.ts), and whether `pos` manages the broker. */
+export interface KafkaConfig extends KafkaConnection {
+  /**
+   * True when KAFKA_BROKERS (or bootstrap.servers in the client config) names a cluster we do not
+   * manage: nothing is started or stopped.
+   */
   external: boolean;
 }
 
@@ -79,13 +82,11 @@ export type Environment = Record<string, string | undefined>;
 export function loadConfig(options: { env?: Environment; cwd?: string } = {}): Config {
   const cwd = options.cwd ?? process.cwd();
   const env = { ...readDotEnv(cwd), ...(options.env ?? process.env) };
-  const kafkaBrokers = nonEmpty(env.KAFKA_BROKERS);
+  const kafka = kafkaConfig(env, cwd);
   const dataDir = resolve(cwd, nonEmpty(env.POS_DATA_DIR) ?? '.pos');
   return {
     database: databaseConfig(env, dataDir, cwd),
-    kafka: kafkaBrokers
-      ? { brokers: parseBrokerList(kafkaBrokers, 'KAFKA_BROKERS'), external: true }
-      : { brokers: [`127.0.0.1:${DEFAULT_KAFKA_PORT}`], external: false },
+    kafka,
     topic: parseTopicName(nonEmpty(env.POS_TOPIC) ?? DEFAULT_TOPIC, 'POS_TOPIC'),
     dataDir,
     logLevel: parseLogLevel(nonEmpty(env.LOG_LEVEL) ?? 'info'),
@@ -95,6 +96,18 @@ export function loadConfig(options: { env?: Environment; cwd?: string } = {}): C
       host: nonEmpty(env.POS_METRICS_HOST) ?? '127.0.0.1',
     },
   };
+}
+
+/** KAFKA_BROKERS, else bootstrap.servers of the client config (KAFKA_CONFIG), else the local broker. */
+function kafkaConfig(env: Environment, cwd: string): KafkaConfig {
+  const file = nonEmpty(env.KAFKA_CONFIG);
+  const { security, bootstrapServers } = kafkaSecurityFrom(env, file, cwd);
+  const kafkaBrokers = nonEmpty(env.KAFKA_BROKERS);
+  if (kafkaBrokers) return { brokers: parseBrokerList(kafkaBrokers, 'KAFKA_BROKERS'), security, external: true };
+  if (bootstrapServers) {
+    return { brokers: parseBrokerList(bootstrapServers, `bootstrap.servers in ${file}`), security, external: true };
+  }
+  return { brokers: [`127.0.0.1:${DEFAULT_KAFKA_PORT}`], security, external: false };
 }
 
 function readDotEnv(cwd: string): Environment {

@@ -1,4 +1,4 @@
-import { brokersFor, kafkaDown, kafkaUp, localKafkaRunning, TOPIC_PARTITIONS } from './broker/lifecycle.ts';
+import { kafkaConnection, kafkaDown, kafkaUp, localKafkaRunning, TOPIC_PARTITIONS } from './broker/lifecycle.ts';
 import { DEFAULT_SIZES } from './catalog/catalog.ts';
 import type { Config } from './config.ts';
 import { type DashboardState, dashboardLines, type TerminalView } from './dashboard.ts';
@@ -7,6 +7,7 @@ import { consume, type IngestTotals } from './ingest/consumer.ts';
 import { partitionsBehind } from './ingest/session.ts';
 import type { ConsumerStatus } from './ingest/status.ts';
 import { partitionBounds } from './kafka/admin.ts';
+import type { KafkaConnection } from './kafka/security.ts';
 import type { LiveFeed } from './live/feed.ts';
 import type { Logger } from './logger.ts';
 import { simulate } from './simulator/run.ts';
@@ -65,7 +66,7 @@ export async function start(options: StartOptions): Promise<StartSummary> {
   try {
     const warehouse = await openWarehouse(config.database, { logger, applicationName: 'pos-start' });
     try {
-      summary = await runPipeline(options, warehouse, brokersFor(config));
+      summary = await runPipeline(options, warehouse, kafkaConnection(config));
     } finally {
       await warehouse.close();
     }
@@ -87,21 +88,21 @@ export async function start(options: StartOptions): Promise<StartSummary> {
 async function runPipeline(
   options: StartOptions,
   warehouse: Warehouse,
-  brokers: string[],
+  kafka: KafkaConnection,
 ): Promise<Omit<StartSummary, 'stoppedBroker'>> {
   const { config, logger } = options;
   const topic = config.topic;
   const group = options.group ?? DEFAULT_START_GROUP;
   await migrateWarehouse(warehouse);
   const sink = await KafkaSink.open({
-    brokers,
+    kafka,
     external: config.kafka.external,
     topic,
     createPartitions: TOPIC_PARTITIONS,
     logger,
   });
   // This run's data: a first run starts the group at the topic's end, before the tills open.
-  const { partitions } = await partitionBounds(brokers, topic);
+  const { partitions } = await partitionBounds(kafka, topic);
   await anchorOffsets(
     warehouse,
     group,
@@ -116,7 +117,7 @@ async function runPipeline(
   const stopConsumer = new AbortController();
   const stopSimulator = new AbortController();
   const consuming = consume({
-    brokers,
+    kafka,
     topic,
     group,
     startAt: 'latest',
@@ -146,7 +147,7 @@ async function runPipeline(
         simulatedAt: simulatedAt(),
         speed: options.speed,
         rate: options.rate,
-        brokers: brokers.join(','),
+        brokers: kafka.brokers.join(','),
         topic,
         database: warehouse.description,
         produced,
@@ -207,7 +208,7 @@ async function runPipeline(
       },
     });
     // The tills have stopped: give the warehouse a moment to take in what is still on its way.
-    await waitUntil(async () => (await partitionsBehind(warehouse, brokers, group, topic)).length === 0, {
+    await waitUntil(async () => (await partitionsBehind(warehouse, kafka, group, topic)).length === 0, {
       what: 'the consumer to catch up',
       timeoutMs: 15_000,
     }).catch(() => logger.warn('The consumer did not catch up within 15 s; the rest stays in Kafka for the next run'));

@@ -8,6 +8,8 @@ export interface WaitOptions {
   intervalMs?: number;
   /** Stops waiting at once, failing with the signal's reason. */
   signal?: AbortSignal;
+  /** An error of the probe that no retry can fix: thrown at once rather than waited out. */
+  giveUp?: (error: unknown) => boolean;
 }
 
 /**
@@ -26,6 +28,7 @@ export async function waitUntil<T>(
       const result = await probe();
       if (result !== undefined && result !== false) return result;
     } catch (error) {
+      if (options.giveUp?.(error)) throw error;
       lastError = error;
     }
     if (Date.now() >= deadline) {

@@ -2,10 +2,13 @@ import { join } from 'node:path';
 import { type Config, DEFAULT_KAFKA_PORT } from '../config.ts';
 import { errorMessage, UserError } from '../errors.ts';
 import { connectToKafka, ensureTopics, listTopics, type TopicInfo, withAdmin } from '../kafka/admin.ts';
+import { explainKafkaError, isFatalKafkaError } from '../kafka/failures.ts';
+import { describeSecurity, type KafkaConnection } from '../kafka/security.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import { pinnedKafkaVersion } from './distribution.ts';
-import { localBrokerStatus, startLocalBroker, stopLocalBroker } from './local-broker.ts';
+import { localBrokerStatus, nodeAdminConnection, startLocalBroker, stopLocalBroker } from './local-broker.ts';
 import { CLUSTER_NODES, clusterRunning, localClusterStatus, startLocalCluster, stopLocalCluster } from './local-cluster.ts';
+import { provisionPipelineUser } from './secure-broker.ts';
 
 /** The sales topic's partition count: enough for a consumer group of up to six members. */
 export const TOPIC_PARTITIONS = 6;
@@ -23,11 +26,16 @@ export function localBrokerDir(config: Config): string {
  * runs (`pos kafka up --brokers 3`); else the local broker, on the port it was started with
  * (`pos kafka up --port`), or the default port when it is not running.
  */
-export function brokersFor(config: Config): string[] {
+function brokersFor(config: Config): string[] {
   if (config.kafka.external) return config.kafka.brokers;
   const cluster = localClusterStatus(localBrokerDir(config));
   if (cluster.some((node) => node.status.running)) return cluster.map((node) => `127.0.0.1:${node.port}`);
   return [`127.0.0.1:${localBrokerPort(config)}`];
+}
+
+/** Where clients connect (brokersFor) and how: the configured security settings. */
+export function kafkaConnection(config: Config): KafkaConnection {
+  return { brokers: brokersFor(config), security: config.kafka.security };
 }
 
 /** Whether `pos` runs a broker (or a cluster) from this data directory. */
@@ -49,12 +57,16 @@ export interface KafkaUpResult {
   /** The local cluster's nodes this call started (all, or those that were down). */
   startedNodes: number[];
   createdTopics: string[];
+  /** Set by --secure: the client configs written for user `pos`. */
+  clientConfigs?: { clientProperties: string; mtlsProperties: string };
 }
 
 export interface KafkaUpOptions {
   port?: number;
   /** 1 (the default): a single broker; 3: a replicated cluster. Without it, a running cluster is reused. */
   brokers?: number;
+  /** The single broker with SASL_SSL, mutual TLS inside and ACLs on (src/broker/secure-broker.ts). */
+  secure?: boolean;
   logger?: Logger;
 }
 
@@ -67,18 +79,22 @@ export interface KafkaUpOptions {
 export async function kafkaUp(config: Config, options: KafkaUpOptions = {}): Promise<KafkaUpResult> {
   const logger = options.logger ?? silentLogger;
   if (config.kafka.external) {
-    await connectToKafka(config.kafka.brokers, true, 10_000);
+    await connectToKafka(config.kafka, true, 10_000);
     return { brokers: config.kafka.brokers, external: true, started: false, startedNodes: [], createdTopics: [] };
   }
   const dataDir = localBrokerDir(config);
   const cluster = clusterRunning(dataDir);
   const nodes = options.brokers ?? (cluster ? CLUSTER_NODES : 1);
+  if (options.secure && nodes !== 1) throw new UserError('--secure starts a single broker: leave out --brokers.');
   let brokers: string[];
+  let admin: KafkaConnection;
+  let secure: { port: number; internalPort: number } | undefined;
   let started: boolean;
   let startedNodes: number[] = [];
   if (nodes === CLUSTER_NODES) {
     const result = await startLocalCluster({ dataDir, port: options.port, defaultPort: DEFAULT_KAFKA_PORT, logger });
     brokers = result.brokers;
+    admin = { brokers, security: config.kafka.security };
     startedNodes = result.started;
     started = startedNodes.length > 0;
   } else if (nodes === 1) {
@@ -89,16 +105,30 @@ export async function kafkaUp(config: Config, options: KafkaUpOptions = {}): Pro
     }
     // Without --port, a running broker is reused wherever it listens.
     const port = options.port ?? localBrokerPort(config);
-    ({ started } = await startLocalBroker({ dataDir, port, logger }));
+    const local = await startLocalBroker({ dataDir, port, logger, ...(options.secure ? { secure: true } : {}) });
+    started = local.started;
     brokers = [`127.0.0.1:${port}`];
+    admin = nodeAdminConnection(dataDir, local.state);
+    const { internalPort } = local.state;
+    if (internalPort !== undefined) secure = { port, internalPort };
   } else {
     throw new UserError(`A local Kafka has 1 or ${CLUSTER_NODES} brokers, not ${nodes}.`);
   }
-  const createdTopics = await ensureTopics(brokers, [
+  const createdTopics = await ensureTopics(admin, [
     { name: config.topic, partitions: TOPIC_PARTITIONS },
     { name: deadLetterTopic(config.topic), partitions: 1 },
   ]);
-  return { brokers, external: false, started, startedNodes, createdTopics };
+  // A secure broker (started now or before): user `pos` with its ACLs on this topic, and its client configs.
+  const clientConfigs =
+    secure === undefined
+      ? undefined
+      : await provisionPipelineUser({
+          dataDir,
+          ...secure,
+          topic: config.topic,
+          dlqTopic: deadLetterTopic(config.topic),
+        });
+  return { brokers, external: false, started, startedNodes, createdTopics, ...(clientConfigs ? { clientConfigs } : {}) };
 }
 
 /** `pos kafka down`: stops the local broker, or every node of the local cluster; a cluster named by KAFKA_BROKERS is never touched. */
@@ -125,6 +155,8 @@ export interface KafkaNodeStatus {
 
 export interface KafkaStatus {
   brokers: string[];
+  /** How clients connect: protocol, mechanism and user, CA file; never the password. */
+  security: string;
   external: boolean;
   /** The cluster answered a metadata request. */
   running: boolean;
@@ -138,7 +170,8 @@ export interface KafkaStatus {
 }
 
 export async function kafkaStatus(config: Config): Promise<KafkaStatus> {
-  const brokers = brokersFor(config);
+  const connection = kafkaConnection(config);
+  const { brokers } = connection;
   const dataDir = localBrokerDir(config);
   const cluster = config.kafka.external ? [] : localClusterStatus(dataDir);
   const nodes: KafkaNodeStatus[] = cluster.some((node) => node.status.running)
@@ -152,6 +185,7 @@ export async function kafkaStatus(config: Config): Promise<KafkaStatus> {
   const local = config.kafka.external || nodes.length > 0 ? undefined : localBrokerStatus(dataDir);
   const base = {
     brokers,
+    security: describeSecurity(connection.security),
     external: config.kafka.external,
     version: local?.running ? local.state.version : config.kafka.external ? undefined : pinnedKafkaVersion(),
     pid: local?.running ? local.state.pid : undefined,
@@ -160,9 +194,11 @@ export async function kafkaStatus(config: Config): Promise<KafkaStatus> {
   // A local broker that is not running is not probed: something else may listen on its port.
   if (local && !local.running) return { ...base, running: false, topics: [], error: undefined };
   try {
-    const topics = await withAdmin(brokers, listTopics);
+    const topics = await withAdmin(connection, listTopics);
     return { ...base, running: true, topics, error: undefined };
   } catch (error) {
+    // Refused credentials, certificate or ACL: a failure of its own (exit 1), not "not running".
+    if (isFatalKafkaError(error)) throw explainKafkaError(error, connection);
     return { ...base, running: false, topics: [], error: errorMessage(error) };
   }
 }

@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import type { Environment } from '../config.ts';
 import { errorMessage, UserError } from '../errors.ts';
 import { waitForBroker } from '../kafka/admin.ts';
+import { type KafkaConnection, PLAINTEXT } from '../kafka/security.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import { runProgram } from '../programs.ts';
 import { waitUntil } from '../wait.ts';
 import { ensureKafkaDistribution } from './distribution.ts';
 import { findJava } from './java.ts';
+import { ensureCertificates, secureServerProperties, superUserConnection } from './secure-broker.ts';
 
 /** The local broker's JVM heap: small, as the machine runs PostgreSQL and the pipeline beside it. */
 const HEAP = '512m';
@@ -23,6 +25,8 @@ export interface LocalBrokerOptions {
   /** Where the broker keeps its data, config, pid file and logs (`$POS_DATA_DIR/kafka`). */
   dataDir: string;
   port: number;
+  /** SASL_SSL for clients, mutual TLS inside, ACLs on (src/broker/secure-broker.ts). */
+  secure?: boolean;
   env?: Environment;
   logger?: Logger;
 }
@@ -32,8 +36,17 @@ export interface LocalBrokerState {
   pid: number;
   port: number;
   controllerPort: number;
+  /** Set when started with --secure: the mutual-TLS listener (the super user's, and client certificates'). */
+  internalPort?: number;
   version: string;
   startedAt: string;
+}
+
+/** How `pos` administers a node it started: plaintext, or as the super user when it is secure. */
+export function nodeAdminConnection(dataDir: string, state: Pick<LocalBrokerState, 'port' | 'internalPort'>): KafkaConnection {
+  return state.internalPort === undefined
+    ? { brokers: [`127.0.0.1:${state.port}`], security: PLAINTEXT }
+    : superUserConnection(dataDir, state.internalPort);
 }
 
 export type LocalBrokerStatus = { running: true; state: LocalBrokerState } | { running: false };
@@ -77,13 +90,19 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<{ s
         { hint: 'Run `pos kafka down` first to restart it on another port.' },
       );
     }
-    await waitForBroker([`127.0.0.1:${current.state.port}`], { timeoutMs: START_TIMEOUT_MS });
+    if (options.secure && current.state.internalPort === undefined) {
+      throw new UserError(`The local broker from ${options.dataDir} runs without --secure.`, {
+        hint: 'Run `pos kafka down` first, then `pos kafka up --secure`.',
+      });
+    }
+    await waitForBroker(nodeAdminConnection(options.dataDir, current.state), { timeoutMs: START_TIMEOUT_MS });
     return { started: false, state: current.state };
   }
 
   const runtime = await kafkaRuntime(env, logger);
   await requireFreePort(options.port);
   const controllerPort = await findFreePort();
+  if (options.secure) await ensureCertificates(options.dataDir, env);
   const node: NodeSpec = {
     dir: options.dataDir,
     nodeId: 1,
@@ -93,6 +112,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<{ s
     replication: { factor: 1, minInsync: 1 },
     heap: HEAP,
     clusterId: newClusterId(),
+    ...(options.secure ? { internalPort: await findFreePort() } : {}),
   };
   const launched = await launchNode(node, runtime, env, logger);
   await waitForNode(node, launched);
@@ -126,6 +146,8 @@ export interface NodeSpec {
   heap: string;
   /** Used only when the storage is formatted (its first start); every node of a cluster shares it. */
   clusterId: string;
+  /** Set for a secure node: its mutual-TLS listener (secure-broker.ts). */
+  internalPort?: number;
 }
 
 /** A node's JVM, started: what its state file says, and a signal that aborts when the process exits. */
@@ -186,6 +208,7 @@ export async function launchNode(node: NodeSpec, runtime: KafkaRuntime, env: Env
     pid,
     port: node.port,
     controllerPort: node.controllerPort,
+    ...(node.internalPort === undefined ? {} : { internalPort: node.internalPort }),
     version: runtime.version,
     startedAt: new Date().toISOString(),
   };
@@ -200,7 +223,7 @@ export async function launchNode(node: NodeSpec, runtime: KafkaRuntime, env: Env
 export async function waitForNode(node: NodeSpec, launched: LaunchedNode): Promise<void> {
   const paths = files(node.dir);
   try {
-    await waitForBroker([`127.0.0.1:${node.port}`], { timeoutMs: START_TIMEOUT_MS, signal: launched.exited });
+    await waitForBroker(nodeAdminConnection(node.dir, launched.state), { timeoutMs: START_TIMEOUT_MS, signal: launched.exited });
   } catch (error) {
     // Cleaning up must not hide why the broker did not start.
     if (!launched.exited.aborted) await stopProcess(launched.state.pid).catch(() => {});
@@ -220,8 +243,10 @@ export async function stopLocalBroker(options: { dataDir: string; logger?: Logge
   if (status.running) {
     logger.info({ brokerPid: status.state.pid }, 'Stopping the local Kafka broker');
     await stopProcess(status.state.pid);
-    await waitUntil(async () => (await isPortFree(status.state.port)) && (await isPortFree(status.state.controllerPort)), {
-      what: `ports ${status.state.port} and ${status.state.controllerPort} to be free`,
+    const { port, controllerPort, internalPort } = status.state;
+    const ports = [port, controllerPort, ...(internalPort === undefined ? [] : [internalPort])];
+    await waitUntil(async () => (await Promise.all(ports.map(isPortFree))).every(Boolean), {
+      what: `ports ${ports.join(', ')} to be free`,
       timeoutMs: 15_000,
     });
   }
@@ -308,16 +333,24 @@ broker.session.timeout.ms=6000
 broker.heartbeat.interval.ms=1000
 `
       : '';
-  return `# Written by pos-pipeline at every start; edits are overwritten.
-process.roles=broker,controller
-node.id=${node.nodeId}
-controller.quorum.voters=${node.voters}
-listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}
+  const listeners =
+    node.internalPort === undefined
+      ? `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}
 advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs=${storage}
+`
+      : secureServerProperties(node.dir, {
+          port: node.port,
+          internalPort: node.internalPort,
+          controllerPort: node.controllerPort,
+        });
+  return `# Written by pos-pipeline at every start; edits are overwritten.
+process.roles=broker,controller
+node.id=${node.nodeId}
+controller.quorum.voters=${node.voters}
+${listeners}log.dirs=${storage}
 num.partitions=1
 auto.create.topics.enable=false
 offsets.topic.replication.factor=${factor}

@@ -51,19 +51,19 @@ export function registerConsumeCommand(program: Command): void {
   addMetricsOptions(command, 'serve /metrics, /healthz and /readyz on this port (default: off)').action(
     async (options: ConsumeFlags, command: Command) => {
       const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
-      const { brokersFor } = await import('../broker/lifecycle.ts');
+      const { kafkaConnection } = await import('../broker/lifecycle.ts');
       const { connectToKafka } = await import('../kafka/admin.ts');
       const { openWarehouse } = await import('../warehouse/database.ts');
       const { migrateWarehouse } = await import('../warehouse/migrate.ts');
       const { consume } = await import('../ingest/consumer.ts');
       const { ConsumerStatus } = await import('../ingest/status.ts');
 
-      const brokers = brokersFor(config);
+      const kafka = kafkaConnection(config);
       const topic = options.topic ?? config.topic;
       const status = new ConsumerStatus();
       const endpoint = await startMetricsEndpoint(options, config, logger, () => status.readiness());
       try {
-        await connectToKafka(brokers, config.kafka.external);
+        await connectToKafka(kafka, config.kafka.external);
         // One connection besides the members' and the outbox's, for the readiness probe.
         const warehouse = await openWarehouse(config.database, {
           logger,
@@ -74,7 +74,13 @@ export function registerConsumeCommand(program: Command): void {
           const migration = await migrateWarehouse(warehouse);
           if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'Migrated the warehouse');
           logger.info(
-            { database: warehouse.description, brokers, topic, group: options.group, instanceId: options.instanceId },
+            {
+              database: warehouse.description,
+              brokers: kafka.brokers,
+              topic,
+              group: options.group,
+              instanceId: options.instanceId,
+            },
             'Consuming',
           );
           if (options.fromBeginning && options.fromLatest) {
@@ -84,7 +90,7 @@ export function registerConsumeCommand(program: Command): void {
             );
           }
           const totals = await consume({
-            brokers,
+            kafka,
             topic,
             group: options.group,
             startAt: options.fromLatest ? 'latest' : 'earliest',

@@ -9,11 +9,19 @@ export interface CommandContext {
 /** Global options every command accepts. */
 export interface GlobalOptions {
   logLevel?: string;
+  /** A Kafka client properties file (KAFKA_CONFIG). */
+  kafkaConfig?: string;
 }
 
 /** Loads the config (environment over .env) and the logger, once a command has parsed its flags. */
 export function commandContext(globals: GlobalOptions): CommandContext {
-  const config = loadConfig({ env: { ...process.env, ...(globals.logLevel ? { LOG_LEVEL: globals.logLevel } : {}) } });
+  const config = loadConfig({
+    env: {
+      ...process.env,
+      ...(globals.logLevel ? { LOG_LEVEL: globals.logLevel } : {}),
+      ...(globals.kafkaConfig ? { KAFKA_CONFIG: globals.kafkaConfig } : {}),
+    },
+  });
   return { config, logger: createLogger({ level: config.logLevel, format: config.logFormat }) };
 }
 

@@ -20,7 +20,7 @@ export function registerDashboardCommand(program: Command): void {
     .option('--group <name>', 'consumer group whose lag to show', 'pos-warehouse')
     .action(async (options: DashboardFlags, command: Command) => {
       const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
-      const { brokersFor } = await import('../broker/lifecycle.ts');
+      const { kafkaConnection } = await import('../broker/lifecycle.ts');
       const { openWarehouse } = await import('../warehouse/database.ts');
       const { watchWarehouse } = await import('../live/watch.ts');
       const signal = interruptSignal(logger);
@@ -31,7 +31,7 @@ export function registerDashboardCommand(program: Command): void {
           print(`Dashboard at ${web.url}/ over ${warehouse.description} (Ctrl-C stops)`);
           await watchWarehouse({
             warehouse,
-            brokers: brokersFor(config),
+            kafka: kafkaConnection(config),
             topic: options.topic ?? config.topic,
             group: options.group,
             feed: web.feed,

@@ -25,12 +25,18 @@ export function registerKafkaCommands(program: Command): void {
         'starts the nodes of a running cluster that are down',
       flags.oneOf(['1', '3']),
     )
-    .action(async (options: { port?: number; brokers?: string }, command: Command) => {
+    .option(
+      '--secure',
+      'a single broker with SASL_SSL (SCRAM-SHA-512) for clients, TLS certificates made once, ACLs on, and user pos; ' +
+        'writes client.properties for it into the data directory',
+    )
+    .action(async (options: { port?: number; brokers?: string; secure?: boolean }, command: Command) => {
       const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
       const { kafkaUp } = await import('../broker/lifecycle.ts');
       const result = await kafkaUp(config, {
         ...(options.port ? { port: options.port } : {}),
         ...(options.brokers ? { brokers: Number(options.brokers) } : {}),
+        ...(options.secure ? { secure: true } : {}),
         logger,
       });
       const some = result.startedNodes.length > 0 && result.startedNodes.length < result.brokers.length;
@@ -43,6 +49,11 @@ export function registerKafkaCommands(program: Command): void {
             : 'already running';
       print(`Kafka at ${result.brokers.join(',')}: ${how}`);
       if (result.createdTopics.length > 0) print(`Created topics: ${result.createdTopics.join(', ')}`);
+      if (result.clientConfigs) {
+        print(`Secure: SASL_SSL with SCRAM-SHA-512 for user pos; its config (password inside, mode 0600):`);
+        print(`  pos --kafka-config ${result.clientConfigs.clientProperties} simulate …   (or KAFKA_CONFIG=…)`);
+        print(`Mutual TLS with the client certificate of pos: --kafka-config ${result.clientConfigs.mtlsProperties}`);
+      }
     });
 
   kafka
@@ -78,12 +89,13 @@ export function registerKafkaCommands(program: Command): void {
       const { kafkaStatus } = await import('../broker/lifecycle.ts');
       const status = await kafkaStatus(config);
       const kind = status.external
-        ? 'external cluster (KAFKA_BROKERS)'
+        ? 'external cluster (KAFKA_BROKERS or bootstrap.servers)'
         : status.nodes.length > 0
           ? `local cluster of ${status.nodes.length}`
           : 'local broker';
       const details = [kind, status.version && `Apache Kafka ${status.version}`, status.pid && `pid ${status.pid}`];
       print(`Kafka:   ${status.brokers.join(',')} (${details.filter(Boolean).join(', ')})`);
+      print(`Access:  ${status.security}`);
       print(`State:   ${status.running ? 'running' : `not running${status.error ? ` (${status.error})` : ''}`}`);
       for (const node of status.nodes) {
         print(`  node ${node.nodeId}  ${node.address}  ${node.running ? `running, pid ${node.pid}` : 'not running'}`);

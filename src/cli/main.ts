@@ -13,6 +13,10 @@ export function buildProgram(): Command {
   const program = new Command('pos')
     .description('Simulated point-of-sale transactions through Apache Kafka into a PostgreSQL star schema.')
     .option('--log-level <level>', 'silent, fatal, error, warn, info, debug or trace (default: LOG_LEVEL or info)')
+    .option(
+      '--kafka-config <file>',
+      'a Kafka client properties file: bootstrap.servers, security.protocol, sasl.*, ssl.* (default: KAFKA_CONFIG)',
+    )
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   registerStartCommand(program);

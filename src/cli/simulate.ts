@@ -119,9 +119,9 @@ export function registerSimulateCommand(program: Command): void {
         if (options.dryRun) {
           sink = new JsonLinesSink(process.stdout, { pretty: options.format === 'pretty' });
         } else {
-          const { brokersFor } = await import('../broker/lifecycle.ts');
+          const { kafkaConnection } = await import('../broker/lifecycle.ts');
           sink = await KafkaSink.open({
-            brokers: brokersFor(config),
+            kafka: kafkaConnection(config),
             external: config.kafka.external,
             topic,
             createPartitions: options.partitions,

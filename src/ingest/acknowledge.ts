@@ -3,6 +3,7 @@ import { deadLetterTopic } from '../broker/lifecycle.ts';
 import type { DeadLetterCode } from '../contract/validate.ts';
 import { errorMessage } from '../errors.ts';
 import { ensureTopics } from '../kafka/admin.ts';
+import type { KafkaConnection } from '../kafka/security.ts';
 import type { Logger } from '../logger.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { countUnpublishedDeadLetters } from '../warehouse/sql/count-unpublished-dead-letters.ts';
@@ -62,7 +63,7 @@ export interface BatchTiming {
 }
 
 export interface AcknowledgeOptions {
-  brokers: string[];
+  kafka: KafkaConnection;
   topic: string;
   warehouse: Warehouse;
   logger: Logger;
@@ -90,14 +91,14 @@ export class Acknowledger {
     this.#options = options;
     this.#outbox = new DeadLetterOutbox({
       warehouse: options.warehouse,
-      brokers: options.brokers,
+      kafka: options.kafka,
       logger: options.logger,
       topics: [options.topic],
     });
   }
 
   static async start(options: AcknowledgeOptions): Promise<Acknowledger> {
-    await ensureTopics(options.brokers, [{ name: deadLetterTopic(options.topic), partitions: 1 }]);
+    await ensureTopics(options.kafka, [{ name: deadLetterTopic(options.topic), partitions: 1 }]);
     const acknowledger = new Acknowledger(options);
     // The outbox is published now and on a timer; each pass also counts what is left, for the metrics.
     void acknowledger.publishDeadLetters();

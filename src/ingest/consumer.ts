@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message } from '@platformatic/kafka';
 import { errorMessage, UserError } from '../errors.ts';
 import { withAdmin } from '../kafka/admin.ts';
-import { classifyKafkaError } from '../kafka/failures.ts';
+import { classifyKafkaError, explainKafkaError } from '../kafka/failures.ts';
+import type { KafkaConnection } from '../kafka/security.ts';
 import type { Logger } from '../logger.ts';
 import { backoffDelay, retryTransient } from '../retry.ts';
 import type { Warehouse } from '../warehouse/database.ts';
@@ -36,7 +37,7 @@ const DEFAULT_LINGER_MS = 0;
 const MAX_REPEATED_FAILURES = 3;
 
 export interface ConsumeOptions {
-  brokers: string[];
+  kafka: KafkaConnection;
   topic: string;
   group: string;
   /** Where the group starts a partition it has no stored offset for (default: earliest). */
@@ -141,9 +142,9 @@ class MemberStatus {
 
 /** A topic that does not exist would leave a bounded run waiting for it forever: say so instead. */
 async function requireTopic(options: ConsumeOptions): Promise<void> {
-  const topics = await withAdmin(options.brokers, (admin) => admin.listTopics());
+  const topics = await withAdmin(options.kafka, (admin) => admin.listTopics());
   if (!topics.includes(options.topic)) {
-    throw new UserError(`Topic ${options.topic} does not exist at ${options.brokers.join(',')}`, {
+    throw new UserError(`Topic ${options.topic} does not exist at ${options.kafka.brokers.join(',')}`, {
       hint: 'Check --topic or POS_TOPIC; `pos simulate` creates the topic it produces to.',
     });
   }
@@ -164,7 +165,7 @@ async function runMember(
     try {
       // A member waiting out an outage stays 'waiting' until its next session has joined.
       session = await openSession({
-        brokers: options.brokers,
+        kafka: options.kafka,
         topic: options.topic,
         group: options.group,
         startAt: options.startAt ?? 'earliest',
@@ -198,7 +199,7 @@ async function runMember(
           }
           if (messages === 'idle') {
             await written();
-            const behind = await partitionsBehind(options.warehouse, options.brokers, options.group, options.topic);
+            const behind = await partitionsBehind(options.warehouse, options.kafka, options.group, options.topic);
             if (behind.length === 0) {
               acknowledger.totals.lag = 0;
               return;
@@ -278,10 +279,8 @@ class FailureCount {
     const { logger } = this.#options;
     const kafka = classifyKafkaError(error);
     if (kafka === 'fatal') {
-      throw new UserError(`Kafka at ${this.#options.brokers.join(',')} refused the consumer: ${errorMessage(error)}`, {
-        hint: 'Check the credentials and the ACLs of the group and the topic.',
-        cause: error,
-      });
+      const { kafka: connection, group, topic } = this.#options;
+      throw explainKafkaError(error, connection, { group, topic, topicOperation: 'READ' });
     }
     if (kafka === 'offset_out_of_range' || error instanceof TopicChanged || error instanceof StoredTopicChanged) {
       // The log moved under the session (records deleted, a topic recreated): place again, at

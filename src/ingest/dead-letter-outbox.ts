@@ -2,6 +2,8 @@ import { ConfigResourceTypes, ProduceAcks, Producer } from '@platformatic/kafka'
 import { deadLetterTopic } from '../broker/lifecycle.ts';
 import { errorMessage } from '../errors.ts';
 import { withAdmin } from '../kafka/admin.ts';
+import { kafkaClientOptions } from '../kafka/clients.ts';
+import type { KafkaConnection } from '../kafka/security.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { kafkaClientMetrics } from '../metrics/registry.ts';
 import type { Warehouse } from '../warehouse/database.ts';
@@ -29,7 +31,7 @@ import {
  * again (at least once), never loses it.
  *
  * ```ts
- * const outbox = new DeadLetterOutbox({ warehouse, brokers, logger, topics: [topic] });
+ * const outbox = new DeadLetterOutbox({ warehouse, kafka, logger, topics: [topic] });
  * outbox.startTimer(10_000);              // publishes now, then every 10 s (failures are logged)
  * await outbox.publishPending();          // and at once, e.g. after a batch with rejections
  * await outbox.close();                   // stops the timer, waits for a pass in flight
@@ -53,7 +55,7 @@ import {
  */
 export class DeadLetterOutbox {
   readonly #warehouse: Warehouse;
-  readonly #brokers: string[];
+  readonly #kafka: KafkaConnection;
   readonly #logger: Logger;
   readonly #topics: string[] | undefined;
   readonly #producer: Producer;
@@ -64,14 +66,13 @@ export class DeadLetterOutbox {
 
   constructor(options: DeadLetterOutboxOptions) {
     this.#warehouse = options.warehouse;
-    this.#brokers = options.brokers;
+    this.#kafka = options.kafka;
     this.#logger = options.logger ?? createLogger({ level: 'silent' });
     this.#topics = options.topics;
     // Not idempotent: @platformatic/kafka's idempotent producer never settles its first send when
     // no broker answers; duplicates on a retried send are within the outbox's at-least-once anyway.
     this.#producer = new Producer({
-      clientId: 'pos-dead-letters',
-      bootstrapBrokers: options.brokers,
+      ...kafkaClientOptions(options.kafka, 'pos-dead-letters'),
       acks: ProduceAcks.ALL,
       retries: 3,
       metrics: kafkaClientMetrics('pos-dead-letters'),
@@ -222,7 +223,7 @@ export class DeadLetterOutbox {
     const now = Date.now();
     const stale = topics.filter((topic) => (this.#budgets.get(topic)?.readAt ?? 0) < now - BUDGET_TTL_MS);
     if (stale.length > 0) {
-      const limits = await readMaxMessageBytes(this.#brokers, stale, this.#logger);
+      const limits = await readMaxMessageBytes(this.#kafka, stale, this.#logger);
       for (const topic of stale) {
         this.#budgets.set(topic, { budget: sendBudget(limits.get(topic) ?? DEFAULT_MAX_MESSAGE_BYTES), readAt: now });
       }
@@ -233,7 +234,7 @@ export class DeadLetterOutbox {
 
 export interface DeadLetterOutboxOptions {
   warehouse: Warehouse;
-  brokers: string[];
+  kafka: KafkaConnection;
   /** Where refusals and timer failures are logged; silent when absent. */
   logger?: Logger;
   /** Publish only the letters from these source topics; every topic's when absent. */
@@ -270,9 +271,13 @@ function toLetter(row: ClaimedDeadLetter): LetterToPublish {
 }
 
 /** Each topic's `max.message.bytes`, as the broker has it; a topic it cannot tell is left out (the caller assumes the default). */
-export async function readMaxMessageBytes(brokers: string[], topics: string[], logger: Logger): Promise<Map<string, number>> {
+export async function readMaxMessageBytes(
+  kafka: KafkaConnection,
+  topics: string[],
+  logger: Logger,
+): Promise<Map<string, number>> {
   const limits = new Map<string, number>();
-  await withAdmin(brokers, (admin) =>
+  await withAdmin(kafka, (admin) =>
     Promise.all(
       topics.map(async (topic) => {
         try {

@@ -8,6 +8,8 @@ import {
   MessagesStreamModes,
 } from '@platformatic/kafka';
 import { partitionBounds } from '../kafka/admin.ts';
+import { kafkaClientOptions } from '../kafka/clients.ts';
+import type { KafkaConnection } from '../kafka/security.ts';
 import type { Logger } from '../logger.ts';
 import { kafkaClientMetrics } from '../metrics/registry.ts';
 import type { Warehouse } from '../warehouse/database.ts';
@@ -22,7 +24,7 @@ import { type PartitionBounds, type PositionPlan, partitionsNotCaughtUp, planPos
  * before the first fetch, and then hands out batches bounded in messages, bytes and time.
  */
 export interface SessionOptions {
-  brokers: string[];
+  kafka: KafkaConnection;
   topic: string;
   group: string;
   startAt: StartPolicy;
@@ -66,14 +68,13 @@ type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
 export async function openSession(options: SessionOptions): Promise<Session> {
   const { topic, logger } = options;
   const consumer = new Consumer({
-    clientId: 'pos-consumer',
+    ...kafkaClientOptions(options.kafka, 'pos-consumer'),
     groupId: options.group,
     // The classic protocol with its default (eager) assignor: every assignment ends in
     // 'consumer:group:join', where the positions are placed below before anything is fetched.
     // (Its cooperative assignor resumes the stream itself mid-rebalance, and the consumer protocol
     // of KIP-848 announces only the first assignment: either could fetch unplaced partitions.)
     ...(options.instanceId === undefined ? {} : { groupInstanceId: options.instanceId }),
-    bootstrapBrokers: options.brokers,
     sessionTimeout: 10_000,
     rebalanceTimeout: 30_000,
     heartbeatInterval: 1000,
@@ -301,9 +302,14 @@ function reportPlan(plan: PositionPlan, options: SessionOptions): void {
  * The partitions the whole group has not ingested to their end, by the offsets in the database:
  * what `--until-idle` waits for besides idleness, and what `pos start` waits for before it stops.
  */
-export async function partitionsBehind(warehouse: Warehouse, brokers: string[], group: string, topic: string): Promise<number[]> {
+export async function partitionsBehind(
+  warehouse: Warehouse,
+  kafka: KafkaConnection,
+  group: string,
+  topic: string,
+): Promise<number[]> {
   const [{ topicId, partitions }, stored] = await Promise.all([
-    partitionBounds(brokers, topic),
+    partitionBounds(kafka, topic),
     storedPositions(warehouse, group, topic),
   ]);
   return partitionsNotCaughtUp(topicId, partitions, stored);

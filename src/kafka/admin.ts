@@ -1,6 +1,9 @@
 import { Admin, type ClusterMetadata } from '@platformatic/kafka';
-import { errorMessage, UserError } from '../errors.ts';
+import { UserError } from '../errors.ts';
 import { waitUntil } from '../wait.ts';
+import { kafkaClientOptions } from './clients.ts';
+import { explainKafkaError, isFatalKafkaError } from './failures.ts';
+import type { KafkaConnection } from './security.ts';
 
 export interface TopicSpec {
   name: string;
@@ -21,18 +24,17 @@ export interface PartitionState {
   isr: number[];
 }
 
-function createAdmin(brokers: string[]): Admin {
+function createAdmin(connection: KafkaConnection): Admin {
   return new Admin({
-    clientId: 'pos-admin',
-    bootstrapBrokers: brokers,
+    ...kafkaClientOptions(connection, 'pos-admin'),
     connectTimeout: 2000,
     requestTimeout: 10_000,
     retries: 0,
   });
 }
 
-export async function withAdmin<T>(brokers: string[], use: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = createAdmin(brokers);
+export async function withAdmin<T>(connection: KafkaConnection, use: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = createAdmin(connection);
   try {
     return await use(admin);
   } finally {
@@ -41,15 +43,18 @@ export async function withAdmin<T>(brokers: string[], use: (admin: Admin) => Pro
 }
 
 /** One metadata request: resolves when the cluster answers, rejects otherwise. */
-export function fetchClusterMetadata(brokers: string[]): Promise<ClusterMetadata> {
-  return withAdmin(brokers, (admin) => admin.metadata({ topics: [], forceUpdate: true }));
+export function fetchClusterMetadata(connection: KafkaConnection): Promise<ClusterMetadata> {
+  return withAdmin(connection, (admin) => admin.metadata({ topics: [], forceUpdate: true }));
 }
 
 /** Fails with what to do when nothing answers at `brokers` within the deadline. */
-export async function connectToKafka(brokers: string[], external: boolean, timeoutMs = 5000): Promise<void> {
-  await waitForBroker(brokers, { timeoutMs }).catch((error: unknown) => {
+export async function connectToKafka(connection: KafkaConnection, external: boolean, timeoutMs = 5000): Promise<void> {
+  const { brokers } = connection;
+  await waitForBroker(connection, { timeoutMs }).catch((error: unknown) => {
+    // Refused credentials, certificates or permissions: a clear message of its own, not "does not answer".
+    if (isFatalKafkaError(error)) throw explainKafkaError(error, connection);
     const where = external ? `The Kafka cluster in KAFKA_BROKERS (${brokers.join(',')})` : `Kafka at ${brokers.join(',')}`;
-    throw new UserError(`${where} does not answer: ${errorMessage(error)}`, {
+    throw new UserError(`${where} does not answer: ${explainKafkaError(error, connection).message}`, {
       hint: external
         ? 'Check the addresses and that the cluster runs, or unset KAFKA_BROKERS to use the local broker.'
         : 'Start the local broker with `pos kafka up`, or set KAFKA_BROKERS to a cluster you have.',
@@ -58,16 +63,21 @@ export async function connectToKafka(brokers: string[], external: boolean, timeo
 }
 
 /** Waits until the cluster answers a metadata request, or fails with the last error at the deadline. */
-export function waitForBroker(brokers: string[], options: { timeoutMs: number; signal?: AbortSignal }): Promise<ClusterMetadata> {
-  return waitUntil(() => fetchClusterMetadata(brokers), {
-    what: `Kafka at ${brokers.join(',')} to answer`,
+export function waitForBroker(
+  connection: KafkaConnection,
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<ClusterMetadata> {
+  return waitUntil(() => fetchClusterMetadata(connection), {
+    what: `Kafka at ${connection.brokers.join(',')} to answer`,
+    // Retrying cannot fix a refused password, an untrusted certificate or a missing ACL.
+    giveUp: isFatalKafkaError,
     intervalMs: 300,
     ...options,
   });
 }
 
-export async function partitionCount(brokers: string[], topic: string): Promise<number> {
-  const metadata = await withAdmin(brokers, (admin) => admin.metadata({ topics: [topic], forceUpdate: true }));
+export async function partitionCount(connection: KafkaConnection, topic: string): Promise<number> {
+  const metadata = await withAdmin(connection, (admin) => admin.metadata({ topics: [topic], forceUpdate: true }));
   const count = metadata.topics.get(topic)?.partitionsCount;
   if (!count) throw new Error(`topic ${topic} has no partitions in the cluster metadata`);
   return count;
@@ -75,10 +85,10 @@ export async function partitionCount(brokers: string[], topic: string): Promise<
 
 /** The topic's id, and the first and the next offset of each of its partitions (start = end: empty). */
 export async function partitionBounds(
-  brokers: string[],
+  connection: KafkaConnection,
   topic: string,
 ): Promise<{ topicId: string; partitions: { partition: number; start: bigint; end: bigint }[] }> {
-  return withAdmin(brokers, async (admin) => {
+  return withAdmin(connection, async (admin) => {
     const metadata = (await admin.metadata({ topics: [topic], forceUpdate: true })).topics.get(topic);
     if (!metadata?.partitionsCount) throw new Error(`topic ${topic} has no partitions in the cluster metadata`);
     const partitions = Array.from({ length: metadata.partitionsCount }, (_, partitionIndex) => partitionIndex);
@@ -120,12 +130,12 @@ export async function listTopics(admin: Admin): Promise<TopicInfo[]> {
  * Existing topics are left as they are, whatever their partition count.
  * Retries until the deadline: a broker that has just started may not take requests yet.
  */
-export async function ensureTopics(brokers: string[], specs: TopicSpec[], timeoutMs = 30_000): Promise<string[]> {
+export async function ensureTopics(connection: KafkaConnection, specs: TopicSpec[], timeoutMs = 30_000): Promise<string[]> {
   const names = specs.map((spec) => spec.name);
   const created: string[] = [];
   await waitUntil(
     () =>
-      withAdmin(brokers, async (admin) => {
+      withAdmin(connection, async (admin) => {
         const existing = new Set(await admin.listTopics());
         for (const spec of specs.filter((spec) => !existing.has(spec.name))) {
           await admin.createTopics({ topics: [spec.name], partitions: spec.partitions, replicas: -1 });
@@ -147,7 +157,11 @@ export async function ensureTopics(brokers: string[], specs: TopicSpec[], timeou
         });
         return true;
       }),
-    { what: `topics ${names.join(', ')}`, timeoutMs, intervalMs: 300 },
-  );
+    { what: `topics ${names.join(', ')}`, timeoutMs, intervalMs: 300, giveUp: isFatalKafkaError },
+  ).catch((error: unknown) => {
+    throw isFatalKafkaError(error)
+      ? explainKafkaError(error, connection, { topic: names.join(', '), topicOperation: 'CREATE' })
+      : error;
+  });
   return created;
 }

@@ -1,4 +1,6 @@
 import { findErrorBy, GenericError } from '@platformatic/kafka';
+import { errorMessage, UserError } from '../errors.ts';
+import type { KafkaConnection } from './security.ts';
 
 /**
  * How to react to an error from the Kafka client:
@@ -27,4 +29,86 @@ function someError(error: unknown, matches: (error: unknown) => boolean): boolea
   if (matches(error)) return true;
   const nested = error instanceof AggregateError ? error.errors : [];
   return [...nested, (error as { cause?: unknown }).cause].some((inner) => inner !== error && someError(inner, matches));
+}
+
+/** Node's codes for a server certificate the client does not trust (or that names another host). */
+const UNTRUSTED_CERTIFICATE =
+  /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_UNTRUSTED|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+/** Retrying cannot help: refused credentials, permissions, or a certificate we do not trust. */
+export function isFatalKafkaError(error: unknown): boolean {
+  return classifyKafkaError(error) === 'fatal' || untrustedCertificate(error) !== undefined;
+}
+
+function untrustedCertificate(error: unknown): string | undefined {
+  let code: string | undefined;
+  someError(error, (candidate) => {
+    const value = (candidate as { code?: unknown }).code;
+    if (typeof value === 'string' && UNTRUSTED_CERTIFICATE.test(value)) code = value;
+    return code !== undefined;
+  });
+  return code;
+}
+
+/** What the client was doing, so that a refusal names the operation and the resource. */
+export interface KafkaErrorContext {
+  topic?: string;
+  /** The operation on the topic that was refused: READ for a consumer, WRITE for a producer, CREATE for an admin. */
+  topicOperation?: string;
+  group?: string;
+}
+
+/**
+ * A Kafka client error as a message people can act on: which user and mechanism failed at which
+ * address, which CA file did not trust the broker, which operation on which resource an ACL denies.
+ * Never with the password. Errors that are none of these keep the client's message.
+ */
+export function explainKafkaError(error: unknown, connection: KafkaConnection, context: KafkaErrorContext = {}): UserError {
+  const where = connection.brokers.join(',');
+  const { sasl, tls } = connection.security;
+  if (findErrorBy(error as Error, 'code', 'PLT_KFK_AUTHENTICATION') || someApiId(error, /^SASL_AUTHENTICATION_FAILED$/)) {
+    return new UserError(
+      sasl
+        ? `Kafka authentication failed for user ${sasl.username} with ${sasl.mechanism} at ${where}.`
+        : `Kafka authentication failed at ${where}.`,
+      {
+        hint: 'Check the user name and password (KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD, or sasl.jaas.config in the client config) and the mechanism.',
+        cause: error,
+      },
+    );
+  }
+  const certificate = untrustedCertificate(error);
+  if (certificate !== undefined) {
+    const ca = tls?.caFile
+      ? `the CA file ${tls.caFile}`
+      : "the system's CA certificates (no KAFKA_SSL_CA_FILE / ssl.ca.location set)";
+    return new UserError(`The TLS certificate of Kafka at ${where} is not trusted by ${ca} (${certificate}).`, {
+      hint: 'Point KAFKA_SSL_CA_FILE (or ssl.ca.location) at the CA that signed the broker certificate.',
+      cause: error,
+    });
+  }
+  const denied = deniedResource(error, context);
+  if (denied !== undefined) {
+    const user = sasl ? `User ${sasl.username}` : 'This client';
+    return new UserError(`${user} is not allowed to ${denied} at ${where}.`, {
+      hint: 'Ask the cluster administrator for the ACL; the README lists the ones the pipeline needs ("Connecting to your cluster").',
+      cause: error,
+    });
+  }
+  return new UserError(`Kafka at ${where}: ${errorMessage(error)}`, { cause: error });
+}
+
+function deniedResource(error: unknown, context: KafkaErrorContext): string | undefined {
+  if (someApiId(error, /^GROUP_AUTHORIZATION_FAILED$/)) return `READ group ${context.group ?? '(the consumer group)'}`;
+  if (someApiId(error, /^TOPIC_AUTHORIZATION_FAILED$/)) {
+    return `${context.topicOperation ?? 'DESCRIBE'} topic ${context.topic ?? '(the topic)'}`;
+  }
+  if (someApiId(error, /^CLUSTER_AUTHORIZATION_FAILED$/)) return 'act on the cluster (IDEMPOTENT_WRITE or CREATE on cluster)';
+  if (someApiId(error, /^TRANSACTIONAL_ID_AUTHORIZATION_FAILED$/)) return 'WRITE its transactional id';
+  if (someApiId(error, /_AUTHORIZATION_FAILED$/)) return 'do what it asked (authorization failed)';
+  return undefined;
+}
+
+function someApiId(error: unknown, pattern: RegExp): boolean {
+  return someError(error, (candidate) => pattern.test(String((candidate as { apiId?: unknown }).apiId)));
 }

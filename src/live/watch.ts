@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../errors.ts';
 import { partitionBounds } from '../kafka/admin.ts';
+import type { KafkaConnection } from '../kafka/security.ts';
 import type { Logger } from '../logger.ts';
 import { latestTransactionAt, warehouseTotals } from '../reports/today.ts';
 import type { Warehouse } from '../warehouse/database.ts';
@@ -9,7 +10,7 @@ import type { LiveFeed } from './feed.ts';
 
 export interface WatchOptions {
   warehouse: Warehouse;
-  brokers: string[];
+  kafka: KafkaConnection;
   topic: string;
   /** The consumer group whose lag is shown. */
   group: string;
@@ -27,7 +28,7 @@ interface KafkaFigures {
 /** The topic's messages and the group's lag from the broker's offsets and the warehouse's stored positions. */
 async function kafkaFigures(options: WatchOptions): Promise<KafkaFigures> {
   const [{ partitions }, stored] = await Promise.all([
-    partitionBounds(options.brokers, options.topic),
+    partitionBounds(options.kafka, options.topic),
     storedPositions(options.warehouse, options.group, options.topic),
   ]);
   const next = new Map(stored.map((position) => [position.partition, position.offset]));
@@ -71,7 +72,7 @@ export async function watchWarehouse(options: WatchOptions): Promise<void> {
       const [totals, latest] = await Promise.all([warehouseTotals(warehouse), latestTransactionAt(warehouse)]);
       await options.feed.publish(
         warehouse,
-        { brokers: kafka ? options.brokers.join(',') : '', topic: options.topic, database: warehouse.description },
+        { brokers: kafka ? options.kafka.brokers.join(',') : '', topic: options.topic, database: warehouse.description },
         {
           produced: kafka?.messages ?? null,
           landed: totals.transactions,

@@ -4,6 +4,8 @@ import { compatibilityPartitioner, type MessageToProduce, ProduceAcks, Producer 
 import { CONTENT_TYPE, SCHEMA_HEADER } from '../contract/message.ts';
 import { errorMessage } from '../errors.ts';
 import { connectToKafka, ensureTopics, partitionCount } from '../kafka/admin.ts';
+import { kafkaClientOptions } from '../kafka/clients.ts';
+import type { KafkaConnection } from '../kafka/security.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import { kafkaClientMetrics } from '../metrics/registry.ts';
 import { producerMetrics } from './metrics.ts';
@@ -28,7 +30,7 @@ export interface MessageSink {
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
 export interface KafkaSinkOptions {
-  brokers: string[];
+  kafka: KafkaConnection;
   topic: string;
   /** The topic's partition count: the sink places messages itself, to keep each partition's batch under the broker's limit. */
   partitions: number;
@@ -103,9 +105,9 @@ export class KafkaSink implements MessageSink {
   static async open(
     options: Omit<KafkaSinkOptions, 'partitions'> & { external: boolean; createPartitions: number },
   ): Promise<KafkaSink> {
-    await connectToKafka(options.brokers, options.external);
-    await ensureTopics(options.brokers, [{ name: options.topic, partitions: options.createPartitions }]);
-    return new KafkaSink({ ...options, partitions: await partitionCount(options.brokers, options.topic) });
+    await connectToKafka(options.kafka, options.external);
+    await ensureTopics(options.kafka, [{ name: options.topic, partitions: options.createPartitions }]);
+    return new KafkaSink({ ...options, partitions: await partitionCount(options.kafka, options.topic) });
   }
 
   constructor(options: KafkaSinkOptions) {
@@ -158,8 +160,7 @@ export class KafkaSink implements MessageSink {
   #createProducer(): KafkaProducer {
     const { compression } = this.#options;
     return new Producer({
-      clientId: 'pos-simulator',
-      bootstrapBrokers: this.#options.brokers,
+      ...kafkaClientOptions(this.#options.kafka, 'pos-simulator'),
       idempotent: true,
       acks: ProduceAcks.ALL,
       ...(compression && compression !== 'none' ? { compression } : {}),

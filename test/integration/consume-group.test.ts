@@ -13,6 +13,7 @@ import {
   startCli,
   type TestDatabase,
   testBrokers,
+  testKafka,
   uniqueName,
 } from './support/environment.ts';
 import { expectedFigures, landedCount, offsetsTotal, produceBacklog, warehouseFigures } from './support/ingest.ts';
@@ -102,7 +103,7 @@ describe('several pos consume processes in one consumer group', () => {
     const topic = uniqueName('group_static');
     const group = uniqueName('static');
     // Tills keep selling through the test, at an hour when every store is open, on every partition.
-    const sink = await KafkaSink.open({ brokers: testBrokers(), external: true, topic, createPartitions: PARTITIONS });
+    const sink = await KafkaSink.open({ kafka: testKafka(), external: true, topic, createPartitions: PARTITIONS });
     const stopSelling = new AbortController();
     const selling = simulate({
       seed: 77,

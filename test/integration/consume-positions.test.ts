@@ -5,7 +5,7 @@ import { ensureTopics, partitionBounds, withAdmin } from '../../src/kafka/admin.
 import { waitUntil } from '../../src/wait.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import { validSale } from '../fixtures/messages.ts';
-import { type CliResult, runCli, type TestDatabase, testBrokers, uniqueName } from './support/environment.ts';
+import { type CliResult, runCli, type TestDatabase, testBrokers, testKafka, uniqueName } from './support/environment.ts';
 import { expectedFigures, landedCount, produceBacklog, warehouseFigures } from './support/ingest.ts';
 import { consumeAll } from './support/topics.ts';
 import { migratedWarehouse } from './support/warehouse.ts';
@@ -44,16 +44,16 @@ describe('pos consume: read positions that no restart, deletion or recreation ca
     const topic = uniqueName('recreated');
     const first = await produceBacklog(topic, 600, 21);
     assert.equal((await consumeCli(topic, 'recreating')).code, 0);
-    const { topicId: oldId } = await partitionBounds(testBrokers(), topic);
+    const { topicId: oldId } = await partitionBounds(testKafka(), topic);
 
-    await withAdmin(testBrokers(), (admin) => admin.deleteTopics({ topics: [topic] }));
-    await waitUntil(async () => !(await withAdmin(testBrokers(), (admin) => admin.listTopics())).includes(topic), {
+    await withAdmin(testKafka(), (admin) => admin.deleteTopics({ topics: [topic] }));
+    await waitUntil(async () => !(await withAdmin(testKafka(), (admin) => admin.listTopics())).includes(topic), {
       what: `topic ${topic} to be deleted`,
       timeoutMs: 30_000,
     });
     // Fewer messages than before: the old offsets lie beyond the new partitions' ends.
     const second = await produceBacklog(topic, 200, 22);
-    const { topicId: newId } = await partitionBounds(testBrokers(), topic);
+    const { topicId: newId } = await partitionBounds(testKafka(), topic);
     assert.notEqual(newId, oldId);
 
     const result = await consumeCli(topic, 'recreating');
@@ -91,7 +91,7 @@ describe('pos consume: read positions that no restart, deletion or recreation ca
       const unread = all.filter((message) => message.partition === partition && message.offset >= next);
       deleteBelow.set(partition, next + BigInt(Math.floor(unread.length / 2)));
     }
-    await withAdmin(testBrokers(), (admin) =>
+    await withAdmin(testKafka(), (admin) =>
       admin.deleteRecords({
         topics: [{ name: topic, partitions: [...deleteBelow].map(([partition, offset]) => ({ partition, offset })) }],
       }),
@@ -126,7 +126,7 @@ describe('pos consume: read positions that no restart, deletion or recreation ca
       expected,
     );
     // The offsets end where the partitions end.
-    const { partitions } = await partitionBounds(testBrokers(), topic);
+    const { partitions } = await partitionBounds(testKafka(), topic);
     assert.deepEqual(
       [...(await storedOffsets(warehouse, 'gapped', topic))],
       partitions.map(({ partition, end }) => [partition, end]),
@@ -137,7 +137,7 @@ describe('pos consume: read positions that no restart, deletion or recreation ca
     timeout: 180_000,
   }, async () => {
     const topic = uniqueName('idle_partition');
-    await ensureTopics(testBrokers(), [{ name: topic, partitions: 6 }]);
+    await ensureTopics(testKafka(), [{ name: topic, partitions: 6 }]);
     // Both runs start new partitions at their end: only a stored offset can make the second run read what came meanwhile.
     const first = await consumeCli(topic, 'idle-partition', '--from-latest');
     assert.equal(first.code, 0, first.stderr);

@@ -10,7 +10,15 @@ import { ensureTopics, withAdmin } from '../../src/kafka/admin.ts';
 import { waitUntil } from '../../src/wait.ts';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/database.ts';
 import { validSale } from '../fixtures/messages.ts';
-import { type CliResult, runCli, startCli, type TestDatabase, testBrokers, uniqueName } from './support/environment.ts';
+import {
+  type CliResult,
+  runCli,
+  startCli,
+  type TestDatabase,
+  testBrokers,
+  testKafka,
+  uniqueName,
+} from './support/environment.ts';
 import { expectedFigures, landedCount, produceBacklog, warehouseFigures } from './support/ingest.ts';
 import { consumeAll } from './support/topics.ts';
 import { migratedWarehouse, snapshot } from './support/warehouse.ts';
@@ -54,7 +62,7 @@ describe('pos consume: 20,000 simulated transactions into the star schema', () =
     timeout: 180_000,
   }, async () => {
     const before = await snapshot(warehouse);
-    await withAdmin(testBrokers(), (admin) =>
+    await withAdmin(testKafka(), (admin) =>
       admin.alterConsumerGroupOffsets({
         groupId: GROUP,
         topics: [{ name: topic, partitionOffsets: [0, 1, 2, 3, 4, 5].map((partition) => ({ partition, offset: 0n })) }],
@@ -140,7 +148,7 @@ describe('pos consume never stops on bad input', () => {
 
   before(async () => {
     ({ database, warehouse, close } = await migratedWarehouse());
-    await ensureTopics(testBrokers(), [{ name: topic, partitions: 1 }]);
+    await ensureTopics(testKafka(), [{ name: topic, partitions: 1 }]);
     const producer = new Producer({ clientId: 'test-bad-input', bootstrapBrokers: testBrokers(), acks: ProduceAcks.ALL });
     // Good and bad interleaved, in one partition so that the conflict comes after its original.
     const values: (Buffer | undefined)[] = [];
@@ -229,7 +237,7 @@ describe('pos consume stops cleanly', () => {
     assert.equal(Number(offsets?.next), landed, 'the offsets cover exactly what landed');
     const verified = await runCli(['db', 'verify'], { env: { DATABASE_URL: database.url } });
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
-    const [described] = await withAdmin(testBrokers(), (admin) =>
+    const [described] = await withAdmin(testKafka(), (admin) =>
       admin.describeGroups({ groups: [group] }).then((groups) => [...groups.values()]),
     );
     assert.equal(described?.members.size ?? 0, 0);

@@ -6,11 +6,12 @@ import type { TransactionMessage } from '../../src/contract/message.ts';
 import { DeadLetterOutbox } from '../../src/ingest/dead-letter-outbox.ts';
 import { replayDeadLetters } from '../../src/ingest/replay.ts';
 import { ensureTopics, partitionBounds, withAdmin } from '../../src/kafka/admin.ts';
+import { PLAINTEXT } from '../../src/kafka/security.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import type { DeadLetterRow } from '../../src/warehouse/rows.ts';
 import { insertDeadLetters } from '../../src/warehouse/sql/insert-dead-letters.ts';
 import { validSale } from '../fixtures/messages.ts';
-import { type CliResult, runCli, type TestDatabase, testBrokers, uniqueName } from './support/environment.ts';
+import { type CliResult, runCli, type TestDatabase, testBrokers, testKafka, uniqueName } from './support/environment.ts';
 import { consumeAll } from './support/topics.ts';
 import { migratedEmbeddedWarehouse, migratedWarehouse, snapshot } from './support/warehouse.ts';
 
@@ -41,7 +42,7 @@ function letter(
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 async function dlqSize(topic: string): Promise<number> {
-  const { partitions: bounds } = await partitionBounds(testBrokers(), `${topic}.DLQ`);
+  const { partitions: bounds } = await partitionBounds(testKafka(), `${topic}.DLQ`);
   return bounds.reduce((sum, { start, end }) => sum + Number(end - start), 0);
 }
 
@@ -57,7 +58,7 @@ describe('dead letters too large for one send: pos consume publishes them all to
 
   before(async () => {
     ({ database, warehouse, close } = await migratedWarehouse());
-    await withAdmin(testBrokers(), (admin) =>
+    await withAdmin(testKafka(), (admin) =>
       admin.createTopics({
         topics: [topic],
         partitions: 1,
@@ -65,7 +66,7 @@ describe('dead letters too large for one send: pos consume publishes them all to
         configs: [{ name: 'max.message.bytes', value: String(4 * 1024 * 1024) }],
       }),
     );
-    await ensureTopics(testBrokers(), [{ name: topic, partitions: 1 }]);
+    await ensureTopics(testKafka(), [{ name: topic, partitions: 1 }]);
     const producer = new Producer({ clientId: 'test-oversized', bootstrapBrokers: testBrokers(), acks: ProduceAcks.ALL });
     try {
       await producer.send({
@@ -134,9 +135,9 @@ for (const kind of ['server', 'embedded'] as const)
 
     before(async () => {
       ({ warehouse, close } = kind === 'server' ? await migratedWarehouse() : await migratedEmbeddedWarehouse());
-      await ensureTopics(testBrokers(), [{ name: `${good}.DLQ`, partitions: 1 }]);
+      await ensureTopics(testKafka(), [{ name: `${good}.DLQ`, partitions: 1 }]);
       // A compacted topic refuses records without a key: a realistic letter Kafka refuses.
-      await withAdmin(testBrokers(), (admin) =>
+      await withAdmin(testKafka(), (admin) =>
         admin.createTopics({
           topics: [`${compacted}.DLQ`],
           partitions: 1,
@@ -144,7 +145,7 @@ for (const kind of ['server', 'embedded'] as const)
           configs: [{ name: 'cleanup.policy', value: 'compact' }],
         }),
       );
-      await ensureTopics(testBrokers(), [{ name: `${compacted}.DLQ`, partitions: 1 }]);
+      await ensureTopics(testKafka(), [{ name: `${compacted}.DLQ`, partitions: 1 }]);
     });
     after(() => close());
 
@@ -158,7 +159,7 @@ for (const kind of ['server', 'embedded'] as const)
         letter(compacted, 3, 'd'),
         letter(good, 2, 'e'),
       ]);
-      const outbox = new DeadLetterOutbox({ warehouse, brokers: testBrokers(), topics: [good, compacted] });
+      const outbox = new DeadLetterOutbox({ warehouse, kafka: testKafka(), topics: [good, compacted] });
       try {
         assert.deepEqual(await outbox.publishPending(), { published: 4, failed: 1 });
         const rows = await warehouse.query<{
@@ -211,12 +212,12 @@ for (const kind of ['server', 'embedded'] as const)
 
     test('two outboxes at once publish each letter once (claims), at start-up by the timer', { timeout: 120_000 }, async () => {
       const topic = uniqueName('dlq_claims');
-      await ensureTopics(testBrokers(), [{ name: `${topic}.DLQ`, partitions: 1 }]);
+      await ensureTopics(testKafka(), [{ name: `${topic}.DLQ`, partitions: 1 }]);
       await insertDeadLetters(
         warehouse,
         Array.from({ length: 40 }, (_, i) => letter(topic, i, Buffer.alloc(60_000, 0x30 + (i % 10)))),
       );
-      const outboxes = [1, 2].map(() => new DeadLetterOutbox({ warehouse, brokers: testBrokers(), topics: [topic] }));
+      const outboxes = [1, 2].map(() => new DeadLetterOutbox({ warehouse, kafka: testKafka(), topics: [topic] }));
       try {
         const results = await Promise.all(outboxes.map((outbox) => outbox.publishPending()));
         assert.equal(
@@ -245,7 +246,11 @@ for (const kind of ['server', 'embedded'] as const)
     }, async () => {
       const topic = uniqueName('dlq_unreachable');
       await insertDeadLetters(warehouse, [letter(topic, 1, 'a'), letter(topic, 2, 'b')]);
-      const outbox = new DeadLetterOutbox({ warehouse, brokers: ['127.0.0.1:1'], topics: [topic] });
+      const outbox = new DeadLetterOutbox({
+        warehouse,
+        kafka: { brokers: ['127.0.0.1:1'], security: PLAINTEXT },
+        topics: [topic],
+      });
       try {
         await assert.rejects(outbox.publishPending(), /Connection to 127.0.0.1:1 failed|Cannot connect/);
       } finally {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { findFreePort, isPortFree } from '../../src/broker/local-broker.ts';
 import { withAdmin } from '../../src/kafka/admin.ts';
-import { runCli, testBrokers } from './support/environment.ts';
+import { PLAINTEXT } from '../../src/kafka/security.ts';
+import { runCli, testBrokers, testKafka } from './support/environment.ts';
 
 describe('a developer runs a local broker with pos kafka up | status | down', () => {
   let dataDir: string;
@@ -26,7 +27,7 @@ describe('a developer runs a local broker with pos kafka up | status | down', ()
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`Kafka at 127\\.0\\.0\\.1:${port}: started`));
     assert.match(result.stdout, /Created topics: PointOfSale, PointOfSale\.DLQ/);
-    const topics = await withAdmin([`127.0.0.1:${port}`], (admin) =>
+    const topics = await withAdmin({ brokers: [`127.0.0.1:${port}`], security: PLAINTEXT }, (admin) =>
       admin.metadata({ topics: ['PointOfSale', 'PointOfSale.DLQ'], forceUpdate: true }),
     );
     assert.equal(topics.topics.get('PointOfSale')?.partitionsCount, 6);
@@ -91,7 +92,7 @@ describe('pos kafka up explains what it cannot do', () => {
     assert.doesNotMatch(up.stderr, /Starting/);
     const down = await runCli(['kafka', 'down'], { env: { KAFKA_BROKERS: brokers } });
     assert.match(down.stdout, /nothing to stop/);
-    await withAdmin(testBrokers(), (admin) => admin.metadata({ topics: [], forceUpdate: true }));
+    await withAdmin(testKafka(), (admin) => admin.metadata({ topics: [], forceUpdate: true }));
   });
 
   test('with KAFKA_BROKERS naming nothing that answers it fails and names the addresses', async () => {

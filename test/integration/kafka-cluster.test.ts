@@ -8,6 +8,7 @@ import { ConfigResourceTypes } from '@platformatic/kafka';
 import { findFreePort, isPortFree } from '../../src/broker/local-broker.ts';
 import type { TransactionMessage } from '../../src/contract/message.ts';
 import { partitionBounds, withAdmin } from '../../src/kafka/admin.ts';
+import { PLAINTEXT } from '../../src/kafka/security.ts';
 import { waitUntil } from '../../src/wait.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import { runCli, startCli, type TestDatabase, uniqueName } from './support/environment.ts';
@@ -59,7 +60,7 @@ describe('a replicated local cluster: pos kafka up --brokers 3, and a broker los
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`Kafka at ${brokers.join(',').replaceAll('.', '\\.')}: started`));
     assert.match(result.stdout, /Created topics: PointOfSale, PointOfSale\.DLQ/);
-    await withAdmin(brokers, async (admin) => {
+    await withAdmin({ brokers, security: PLAINTEXT }, async (admin) => {
       const metadata = await admin.metadata({ topics: ['PointOfSale'], forceUpdate: true });
       assert.equal(metadata.brokers.size, 3);
       for (const partition of metadata.topics.get('PointOfSale')?.partitions ?? []) {
@@ -91,7 +92,7 @@ describe('a replicated local cluster: pos kafka up --brokers 3, and a broker los
 
       // The victim leads partition 0 of the topic: its producers and its consumer must move.
       const leaderOf = async (partition: number) =>
-        withAdmin(brokers, async (admin) => {
+        withAdmin({ brokers, security: PLAINTEXT }, async (admin) => {
           const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
           return metadata.topics.get(topic)?.partitions[partition];
         });
@@ -130,7 +131,7 @@ describe('a replicated local cluster: pos kafka up --brokers 3, and a broker los
 
       // Every sale is on the topic (a send that stalled was sent again, so a batch may be there
       // twice), and the warehouse holds each sale exactly once.
-      const { partitions } = await partitionBounds(brokers, topic);
+      const { partitions } = await partitionBounds({ brokers, security: PLAINTEXT }, topic);
       const records = partitions.reduce((sum, { start, end }) => sum + Number(end - start), 0);
       const sales = new Map<string, TransactionMessage>();
       for (const message of await consumeAll(brokers, topic, records)) {

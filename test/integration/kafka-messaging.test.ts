@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Consumer, MessagesStreamModes, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import { ensureTopics } from '../../src/kafka/admin.ts';
-import { testBrokers, uniqueName } from './support/environment.ts';
+import { testBrokers, testKafka, uniqueName } from './support/environment.ts';
 
 test('messages produced to the broker are consumed back, keys, values and headers intact', { timeout: 60_000 }, async () => {
   const brokers = testBrokers();
   const topic = uniqueName('roundtrip');
-  await ensureTopics(brokers, [{ name: topic, partitions: 3 }]);
+  await ensureTopics(testKafka(), [{ name: topic, partitions: 3 }]);
 
   const producer = new Producer({ clientId: 'test-producer', bootstrapBrokers: brokers, serializers: stringSerializers });
   const sent = Array.from({ length: 20 }, (_, i) => ({

@@ -4,7 +4,7 @@ import { findFreePort } from '../../src/broker/local-broker.ts';
 import { decodeTransaction } from '../../src/contract/validate.ts';
 import { partitionCount, withAdmin } from '../../src/kafka/admin.ts';
 import { waitUntil } from '../../src/wait.ts';
-import { runCli, startCli, testBrokers, uniqueName } from './support/environment.ts';
+import { runCli, startCli, testBrokers, testKafka, uniqueName } from './support/environment.ts';
 import { consumeAll } from './support/topics.ts';
 
 const kafkaEnv = () => ({ KAFKA_BROKERS: testBrokers().join(',') });
@@ -19,7 +19,7 @@ describe('pos simulate --count: a seeded backfill into Kafka', () => {
     });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`Sent 3,000 transactions to ${topic} .*; 0 failed\\. Seed 11\\.`));
-    assert.equal(await partitionCount(testBrokers(), topic), 3);
+    assert.equal(await partitionCount(testKafka(), topic), 3);
 
     const messages = await consumeAll(testBrokers(), topic, 3000);
     assert.equal(messages.length, 3000);
@@ -81,7 +81,7 @@ describe('pos simulate in real time', () => {
     const { child, result } = startCli(['simulate', '--rate', '200', '--topic', topic], { env: kafkaEnv() });
     await waitUntil(
       () =>
-        withAdmin(testBrokers(), async (admin) => {
+        withAdmin(testKafka(), async (admin) => {
           const offsets = await admin.listOffsets({
             topics: [
               { name: topic, partitions: [0, 1, 2, 3, 4, 5].map((partitionIndex) => ({ partitionIndex, timestamp: -1n })) },

@@ -23,7 +23,7 @@ describe('loadConfig', () => {
     const config = load({}, cwd);
     assert.deepEqual(config.database, { kind: 'embedded', dataDir: join(cwd, '.pos', 'pgdata') });
     assert.equal(describeDatabase(config.database), `embedded PostgreSQL (PGlite) in ${join(cwd, '.pos', 'pgdata')}`);
-    assert.deepEqual(config.kafka, { brokers: ['127.0.0.1:9092'], external: false });
+    assert.deepEqual(config.kafka, { brokers: ['127.0.0.1:9092'], security: { protocol: 'PLAINTEXT' }, external: false });
     assert.equal(config.topic, 'PointOfSale');
     assert.equal(config.dataDir, join(cwd, '.pos'));
   });
@@ -55,7 +55,11 @@ describe('loadConfig', () => {
     writeFileSync(join(cwd, '.env'), 'POS_TOPIC=FromDotEnv\nKAFKA_BROKERS=kafka-a:9092, kafka-b:9093\nPG_PORT=5544\n');
     const config = load({ POS_TOPIC: 'FromEnv' }, cwd);
     assert.equal(config.topic, 'FromEnv');
-    assert.deepEqual(config.kafka, { brokers: ['kafka-a:9092', 'kafka-b:9093'], external: true });
+    assert.deepEqual(config.kafka, {
+      brokers: ['kafka-a:9092', 'kafka-b:9093'],
+      security: { protocol: 'PLAINTEXT' },
+      external: true,
+    });
     assert.equal(describeDatabase(config.database), 'postgres@127.0.0.1:5544/postgres');
   });
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { databaseUrl, loadConfig, type ServerDatabaseConfig, serverOrLocal } from '../../../src/config.ts';
+import { type KafkaConnection, PLAINTEXT } from '../../../src/kafka/security.ts';
 import { withServerClient } from '../../../src/warehouse/database.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -14,6 +15,11 @@ export function testBrokers(): string[] {
   const brokers = process.env.POS_TEST_BROKERS;
   if (!brokers) throw new Error('POS_TEST_BROKERS is not set: run the integration tests with `npm test`');
   return brokers.split(',');
+}
+
+/** The broker the global setup provided, as the plaintext connection the Kafka helpers of src/ take. */
+export function testKafka(): KafkaConnection {
+  return { brokers: testBrokers(), security: PLAINTEXT };
 }
 
 /** A name no other test (or run) uses, for topics, groups and databases. */

@@ -21,7 +21,7 @@ export async function globalSetup(): Promise<void> {
   ensureChromium();
   const config = loadConfig();
   try {
-    await fetchClusterMetadata(config.kafka.brokers);
+    await fetchClusterMetadata(config.kafka);
     process.env.POS_TEST_BROKERS = config.kafka.brokers.join(',');
     return;
   } catch {

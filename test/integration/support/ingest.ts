@@ -4,12 +4,12 @@ import { parseFixed } from '../../../src/money.ts';
 import { simulate } from '../../../src/simulator/run.ts';
 import { KafkaSink } from '../../../src/simulator/sinks.ts';
 import type { Warehouse } from '../../../src/warehouse/database.ts';
-import { testBrokers } from './environment.ts';
+import { testBrokers, testKafka } from './environment.ts';
 import { consumeAll } from './topics.ts';
 
 /** A seeded backlog on a fresh topic; returns the messages as a reader of the topic sees them. */
 export async function produceBacklog(topic: string, count: number, seed: number, partitions = 6): Promise<TransactionMessage[]> {
-  const sink = await KafkaSink.open({ brokers: testBrokers(), external: true, topic, createPartitions: partitions });
+  const sink = await KafkaSink.open({ kafka: testKafka(), external: true, topic, createPartitions: partitions });
   await simulate({
     seed,
     sizes: DEFAULT_SIZES,

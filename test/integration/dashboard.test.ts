@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { findFreePort } from '../../src/broker/local-broker.ts';
 import { waitUntil } from '../../src/wait.ts';
 import { openWarehouse } from '../../src/warehouse/database.ts';
 import {
@@ -18,15 +19,6 @@ import {
   uniqueName,
 } from './support/environment.ts';
 import { chromiumPath } from './support/prerequisites.ts';
-
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Waits for a line on stdout (the command is ready), or fails with what the command wrote. */
 async function waitForOutput(running: RunningCli, pattern: RegExp, timeoutMs = 90_000): Promise<void> {
@@ -64,7 +56,7 @@ describe('the web dashboard', () => {
   test('during pos start the page updates live; its by-store total equals the facts; it reconnects to a restarted server', {
     timeout: 300_000,
   }, async () => {
-    const port = await freePort();
+    const port = await findFreePort();
     const env = { KAFKA_BROKERS: testBrokers().join(','), POS_TOPIC: uniqueName('dashboard'), DATABASE_URL: database.url };
     const group = uniqueName('dashboard');
     const running = startCli(
@@ -164,7 +156,7 @@ describe('the web dashboard', () => {
       );
       assert.ok(expected.length > 0);
 
-      const port = await freePort();
+      const port = await findFreePort();
       const dashboard = startCli(['dashboard', '--web-port', String(port), '--topic', topic, '--group', group], {
         env,
         timeoutMs: 240_000,

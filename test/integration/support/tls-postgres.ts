@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findFreePort } from '../../../src/broker/local-broker.ts';
 import { runProgram } from '../../../src/programs.ts';
 
 /**
@@ -81,7 +81,7 @@ export async function startTlsPostgres(): Promise<TlsPostgres> {
     '--no-sync',
   ]);
   rmSync(passwordFile);
-  const port = await freePort();
+  const port = await findFreePort();
   writeFileSync(join(data, 'pg_hba.conf'), 'local all all trust\nhostssl all all 127.0.0.0/8 scram-sha-256\n');
   const settings = {
     port: String(port),
@@ -158,13 +158,4 @@ function osUser(name: string): { uid: number; gid: number } {
   } catch {
     throw new Error(`The TLS tests run as root, so they run PostgreSQL as the OS user "${name}", which does not exist.`);
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }

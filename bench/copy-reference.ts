@@ -2,19 +2,16 @@ import { payloadHash } from '../src/contract/canonical.ts';
 import { decodeTransaction } from '../src/contract/validate.ts';
 import { type AcceptedMessage, type SourcePosition, toWarehouseRows } from '../src/ingest/rows.ts';
 import type { Warehouse } from '../src/warehouse/database.ts';
-import type { WarehouseRows } from '../src/warehouse/rows.ts';
-import {
-  FACT_SALES_LINE_COLUMNS,
-  FACT_TRANSACTION_COLUMNS,
-  factCopyParts,
-  factCopyText,
-} from '../src/warehouse/sql/copy-facts.ts';
-import { type DimensionKeys, dimensionKeys } from '../src/warehouse/sql/dimension-keys.ts';
+import { FACT_SALES_LINE_COLUMNS, FACT_TRANSACTION_COLUMNS, factCopyText } from '../src/warehouse/sql/copy-facts.ts';
+import { dimensionKeys } from '../src/warehouse/sql/dimension-keys.ts';
 import { upsertCustomers } from '../src/warehouse/sql/upsert-customers.ts';
 import { upsertDates } from '../src/warehouse/sql/upsert-dates.ts';
 import { upsertPaymentMethods } from '../src/warehouse/sql/upsert-payment-methods.ts';
 import { upsertProducts } from '../src/warehouse/sql/upsert-products.ts';
 import { upsertStores } from '../src/warehouse/sql/upsert-stores.ts';
+
+/** A batch's facts in COPY's text format, keys included. */
+type FactCopyText = ReturnType<typeof factCopyText>;
 
 /** A message as read from the topic: its bytes and where it was. */
 export interface RawMessage {
@@ -47,25 +44,20 @@ export async function factBatches(
   warehouse: Warehouse,
   accepted: readonly AcceptedMessage[],
   batchSize: number,
-): Promise<{ transactions: string; lines: string }[]> {
+): Promise<FactCopyText[]> {
   const keys = await dimensionKeys(warehouse, toWarehouseRows(accepted));
-  const batches: { transactions: string; lines: string }[] = [];
+  const batches: FactCopyText[] = [];
   for (let start = 0; start < accepted.length; start += batchSize) {
-    batches.push(copyText(toWarehouseRows(accepted.slice(start, start + batchSize)), keys));
+    batches.push(factCopyText(toWarehouseRows(accepted.slice(start, start + batchSize)), keys));
   }
   return batches;
 }
 
-function copyText(rows: WarehouseRows, keys: DimensionKeys): { transactions: string; lines: string } {
-  return factCopyText(rows, factCopyParts(rows), keys);
-}
-
 /** COPYs the batches into the fact tables, one database transaction each; returns the seconds it took. */
-export async function copyBatches(warehouse: Warehouse, batches: { transactions: string; lines: string }[]): Promise<number> {
+export async function copyBatches(warehouse: Warehouse, batches: FactCopyText[]): Promise<number> {
   const started = performance.now();
   for (const batch of batches) {
     await warehouse.transaction(async (tx) => {
-      if (!tx.copyFrom) throw new Error('The COPY reference needs a PostgreSQL server');
       await tx.copyFrom(FACT_TRANSACTION_COLUMNS, batch.transactions);
       await tx.copyFrom(FACT_SALES_LINE_COLUMNS, batch.lines);
     });

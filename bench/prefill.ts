@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { dateKey } from '../src/date-key.ts';
 import { type AcceptedMessage, toWarehouseRows } from '../src/ingest/rows.ts';
 import type { Warehouse } from '../src/warehouse/database.ts';
-import { factCopyParts, factCopyText } from '../src/warehouse/sql/copy-facts.ts';
+import { factCopyText } from '../src/warehouse/sql/copy-facts.ts';
 import { dimensionKeys } from '../src/warehouse/sql/dimension-keys.ts';
 import { upsertDates } from '../src/warehouse/sql/upsert-dates.ts';
 import { copyBatches, loadDimensions } from './copy-reference.ts';
@@ -43,9 +43,9 @@ export async function prefill(
       }));
       const rows = toWarehouseRows(chunk);
       await upsertDates(warehouse, rows.dates);
-      await copyBatches(warehouse, [factCopyText(rows, factCopyParts(rows), keys)]);
+      await copyBatches(warehouse, [factCopyText(rows, keys)]);
       loaded += chunk.length;
-      lines += rows.lines.lineNo.length;
+      lines += rows.facts.product.length;
       progress(loaded);
     }
   }

@@ -1,6 +1,7 @@
 import type { TransactionMessage } from '../contract/message.ts';
 import { dateKey } from '../date-key.ts';
 import type { WarehouseRows } from '../warehouse/rows.ts';
+import { FactTextBuilder } from '../warehouse/sql/copy-facts.ts';
 
 /** Where a message came from in Kafka; absent when written through the API without Kafka. */
 export interface SourcePosition {
@@ -17,157 +18,148 @@ export interface AcceptedMessage {
 }
 
 /**
- * Maps valid messages to warehouse rows; pure. The date key and hour are the store's local
- * ones, read from the offset-bearing timestamp. A dimension member seen several times keeps the
- * attributes of its newest event, and members are sorted by natural key so that concurrent
- * writers lock dimension rows in the same order.
+ * Maps valid messages to warehouse rows, one message at a time; pure. The date key and hour are
+ * the store's local ones, read from the offset-bearing timestamp. A dimension member seen several
+ * times keeps the attributes of its newest event, and members are sorted by natural key so that
+ * concurrent writers lock dimension rows in the same order. The facts become COPY text as each
+ * message is added: what is kept of a message is its dimension members, never the whole of it.
  */
-export function toWarehouseRows(accepted: readonly AcceptedMessage[]): WarehouseRows {
-  const dates = new Set<number>();
-  const stores = new Newest<TransactionMessage['store']>();
-  const products = new Newest<TransactionMessage['items'][number]>();
-  const customers = new Newest<NonNullable<TransactionMessage['customer']>>();
-  const paymentMethods = new Map<string, { method: string; cardBrand: string | null }>();
-  const rows = emptyRows();
-  const { transactions: t, lines: l } = rows;
+export class WarehouseRowsBuilder {
+  readonly #dates = new Set<number>();
+  readonly #stores = new Newest<{ name: string; city: string; region: string; country: string; timezone: string }>();
+  readonly #products = new Newest<{ name: string; category: string; brand: string; unit: string }>();
+  readonly #customers = new Newest<{ name: string; email: string; loyaltyTier: string }>();
+  readonly #paymentMethods = new Newest<{ method: string; cardBrand: string | null }>();
+  readonly #facts = new FactTextBuilder();
 
-  for (const { message, hash, source } of accepted) {
+  add({ message, hash, source }: AcceptedMessage): void {
     const at = Date.parse(message.occurred_at);
-    const localDate = dateKey(message.occurred_at);
-    dates.add(localDate);
-    stores.offer(message.store.store_id, at, message.occurred_at, message.store);
-    if (message.customer) customers.offer(message.customer.customer_id, at, message.occurred_at, message.customer);
-    const { method, card_brand: cardBrand } = message.payment;
-    paymentMethods.set(`${method}\u0000${cardBrand ?? ''}`, { method, cardBrand });
-
-    t.transactionId.push(message.transaction_id);
-    t.type.push(message.type);
-    t.originalTransactionId.push(message.original_transaction_id);
-    t.occurredAt.push(message.occurred_at);
-    t.dateKey.push(localDate);
-    t.localHour.push(Number(message.occurred_at.slice(11, 13)));
-    t.storeId.push(message.store.store_id);
-    t.registerId.push(message.register_id);
-    t.cashierId.push(message.cashier_id);
-    t.customerId.push(message.customer?.customer_id ?? null);
-    t.method.push(method);
-    t.cardBrand.push(cardBrand);
-    t.currency.push(message.currency);
-    t.subtotal.push(message.subtotal);
-    t.discountTotal.push(message.discount_total);
-    t.taxTotal.push(message.tax_total);
-    t.total.push(message.total);
-    t.lineCount.push(message.items.length);
-    t.sourceTopic.push(source?.topic ?? null);
-    t.sourcePartition.push(source?.partition ?? null);
-    t.sourceOffset.push(source === undefined ? null : String(source.offset));
-    t.payloadHash.push(hash.toString('hex'));
-
-    for (const item of message.items) {
-      products.offer(item.sku, at, message.occurred_at, item);
-      l.transactionId.push(message.transaction_id);
-      l.lineNo.push(item.line_no);
-      l.sku.push(item.sku);
-      l.quantity.push(item.quantity);
-      l.unitPrice.push(item.unit_price);
-      l.discount.push(item.discount);
-      l.taxRate.push(item.tax_rate);
-      l.tax.push(item.tax);
-      l.lineTotal.push(item.line_total);
-    }
+    const asOf = message.occurred_at;
+    const localDate = dateKey(asOf);
+    this.#dates.add(localDate);
+    const { store, customer, payment } = message;
+    const storeIndex = this.#stores.offer(store.store_id, at, asOf, store);
+    const customerIndex = customer
+      ? this.#customers.offer(customer.customer_id, at, asOf, {
+          name: customer.name,
+          email: customer.email,
+          loyaltyTier: customer.loyalty_tier,
+        })
+      : -1;
+    const { method, card_brand: cardBrand } = payment;
+    const paymentMethod = this.#paymentMethods.offer(`${method}\u0000${cardBrand ?? ''}`, 0, '', { method, cardBrand });
+    this.#facts.add(
+      {
+        transactionId: message.transaction_id,
+        type: message.type,
+        originalTransactionId: message.original_transaction_id,
+        occurredAt: asOf,
+        dateKey: localDate,
+        localHour: Number(asOf.slice(11, 13)),
+        registerId: message.register_id,
+        cashierId: message.cashier_id,
+        currency: message.currency,
+        subtotal: message.subtotal,
+        discountTotal: message.discount_total,
+        taxTotal: message.tax_total,
+        total: message.total,
+        sourceTopic: source?.topic ?? null,
+        sourcePartition: source?.partition ?? null,
+        sourceOffset: source?.offset ?? null,
+        payloadHash: hash.toString('hex'),
+      },
+      { store: storeIndex, customer: customerIndex, paymentMethod },
+      message.items.map((item) => ({
+        lineNo: item.line_no,
+        quantity: item.quantity,
+        unitPrice: item.unit_price,
+        discount: item.discount,
+        taxRate: item.tax_rate,
+        tax: item.tax,
+        lineTotal: item.line_total,
+        product: this.#products.offer(item.sku, at, asOf, item),
+      })),
+    );
   }
 
-  rows.dates = [...dates].sort((a, b) => a - b);
-  for (const [storeId, { asOf, value }] of stores.sorted()) {
-    const s = rows.stores;
-    s.storeId.push(storeId);
-    s.name.push(value.name);
-    s.city.push(value.city);
-    s.region.push(value.region);
-    s.country.push(value.country);
-    s.timezone.push(value.timezone);
-    s.asOf.push(asOf);
+  finish(): WarehouseRows {
+    const stores = this.#stores.sorted();
+    const products = this.#products.sorted();
+    const customers = this.#customers.sorted();
+    const paymentMethods = this.#paymentMethods.sorted();
+    return {
+      dates: [...this.#dates].sort((a, b) => a - b),
+      stores: {
+        storeId: stores.keys,
+        name: stores.values.map((store) => store.name),
+        city: stores.values.map((store) => store.city),
+        region: stores.values.map((store) => store.region),
+        country: stores.values.map((store) => store.country),
+        timezone: stores.values.map((store) => store.timezone),
+        asOf: stores.asOf,
+      },
+      products: {
+        sku: products.keys,
+        name: products.values.map((product) => product.name),
+        category: products.values.map((product) => product.category),
+        brand: products.values.map((product) => product.brand),
+        unit: products.values.map((product) => product.unit),
+        asOf: products.asOf,
+      },
+      customers: {
+        customerId: customers.keys,
+        name: customers.values.map((customer) => customer.name),
+        email: customers.values.map((customer) => customer.email),
+        loyaltyTier: customers.values.map((customer) => customer.loyaltyTier),
+        asOf: customers.asOf,
+      },
+      paymentMethods: {
+        method: paymentMethods.values.map((entry) => entry.method),
+        cardBrand: paymentMethods.values.map((entry) => entry.cardBrand),
+      },
+      facts: this.#facts.finish({
+        store: stores.renumbering,
+        customer: customers.renumbering,
+        paymentMethod: paymentMethods.renumbering,
+        product: products.renumbering,
+      }),
+    };
   }
-  for (const [sku, { asOf, value }] of products.sorted()) {
-    const p = rows.products;
-    p.sku.push(sku);
-    p.name.push(value.name);
-    p.category.push(value.category);
-    p.brand.push(value.brand);
-    p.unit.push(value.unit);
-    p.asOf.push(asOf);
-  }
-  for (const [customerId, { asOf, value }] of customers.sorted()) {
-    const c = rows.customers;
-    c.customerId.push(customerId);
-    c.name.push(value.name);
-    c.email.push(value.email);
-    c.loyaltyTier.push(value.loyalty_tier);
-    c.asOf.push(asOf);
-  }
-  for (const key of [...paymentMethods.keys()].sort()) {
-    const entry = paymentMethods.get(key) as { method: string; cardBrand: string | null };
-    rows.paymentMethods.method.push(entry.method);
-    rows.paymentMethods.cardBrand.push(entry.cardBrand);
-  }
-  return rows;
 }
 
-/** The newest version of each dimension member seen in a batch. */
+/** The rows of these messages, in this order. */
+export function toWarehouseRows(accepted: Iterable<AcceptedMessage>): WarehouseRows {
+  const builder = new WarehouseRowsBuilder();
+  for (const message of accepted) builder.add(message);
+  return builder.finish();
+}
+
+/** The newest version of each dimension member seen in a batch, with the index it was first seen at. */
 class Newest<T> {
-  readonly #members = new Map<string, { at: number; asOf: string; value: T }>();
+  readonly #members = new Map<string, { index: number; at: number; asOf: string; value: T }>();
 
-  offer(key: string, at: number, asOf: string, value: T): void {
+  /** The member's index, in the order members were first offered. */
+  offer(key: string, at: number, asOf: string, value: T): number {
     const current = this.#members.get(key);
-    if (!current || at > current.at) this.#members.set(key, { at, asOf, value });
+    if (!current) {
+      const index = this.#members.size;
+      this.#members.set(key, { index, at, asOf, value });
+      return index;
+    }
+    if (at > current.at) Object.assign(current, { at, asOf, value });
+    return current.index;
   }
 
-  sorted(): [string, { asOf: string; value: T }][] {
-    return [...this.#members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  /** The members sorted by key, and where each first-seen index went. */
+  sorted(): { keys: string[]; asOf: string[]; values: T[]; renumbering: Uint32Array } {
+    const entries = [...this.#members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const renumbering = new Uint32Array(entries.length);
+    for (const [position, [, member]] of entries.entries()) renumbering[member.index] = position;
+    return {
+      keys: entries.map(([key]) => key),
+      asOf: entries.map(([, member]) => member.asOf),
+      values: entries.map(([, member]) => member.value),
+      renumbering,
+    };
   }
-}
-
-function emptyRows(): WarehouseRows {
-  return {
-    dates: [],
-    stores: { storeId: [], name: [], city: [], region: [], country: [], timezone: [], asOf: [] },
-    products: { sku: [], name: [], category: [], brand: [], unit: [], asOf: [] },
-    customers: { customerId: [], name: [], email: [], loyaltyTier: [], asOf: [] },
-    paymentMethods: { method: [], cardBrand: [] },
-    transactions: {
-      transactionId: [],
-      type: [],
-      originalTransactionId: [],
-      occurredAt: [],
-      dateKey: [],
-      localHour: [],
-      storeId: [],
-      registerId: [],
-      cashierId: [],
-      customerId: [],
-      method: [],
-      cardBrand: [],
-      currency: [],
-      subtotal: [],
-      discountTotal: [],
-      taxTotal: [],
-      total: [],
-      lineCount: [],
-      sourceTopic: [],
-      sourcePartition: [],
-      sourceOffset: [],
-      payloadHash: [],
-    },
-    lines: {
-      transactionId: [],
-      lineNo: [],
-      sku: [],
-      quantity: [],
-      unitPrice: [],
-      discount: [],
-      taxRate: [],
-      tax: [],
-      lineTotal: [],
-    },
-  };
 }

@@ -7,13 +7,12 @@ import {
   validateTransaction,
 } from '../contract/validate.ts';
 import { errorMessage } from '../errors.ts';
-import type { SqlRunner, Warehouse } from '../warehouse/database.ts';
+import type { SqlRunner, TransactionRunner, Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
-import type { DeadLetterRow } from '../warehouse/rows.ts';
-import { copyFacts, factCopyParts } from '../warehouse/sql/copy-facts.ts';
+import type { DeadLetterRow, WarehouseRows } from '../warehouse/rows.ts';
+import { copyFacts } from '../warehouse/sql/copy-facts.ts';
 import { advanceOffsets, claimOffsets } from '../warehouse/sql/ingest-offsets.ts';
 import { insertDeadLetters } from '../warehouse/sql/insert-dead-letters.ts';
-import { insertTransactions } from '../warehouse/sql/insert-transactions.ts';
 import { storedPayloadHashes } from '../warehouse/sql/stored-payload-hashes.ts';
 import { upsertCustomers } from '../warehouse/sql/upsert-customers.ts';
 import { upsertDates } from '../warehouse/sql/upsert-dates.ts';
@@ -73,8 +72,8 @@ export interface BatchResult {
 export type RawRecord = Pick<IncomingRecord, 'key' | 'value' | 'source'>;
 
 /**
- * A batch ready to be written: its records and their preparation (prepare.ts: outcomes, rows,
- * COPY text), made on this thread or on a worker thread while the previous batch was written.
+ * A batch ready to be written: its records and their preparation (prepare.ts: outcomes, rows),
+ * made on this thread or on a worker thread while the previous batch was written.
  */
 export interface PreparedBatch extends Preparation {
   records: RawRecord[];
@@ -84,14 +83,10 @@ export interface PreparedBatch extends Preparation {
 
 /** Prepares a batch of decoded records on this thread. */
 export function prepareBatch(records: IncomingRecord[]): PreparedBatch {
-  const verdicts = records.map((record) => record.verdict);
   return {
     records,
-    ...prepare(
-      verdicts,
-      records.map((record) => record.source),
-    ),
-    messages: verdicts.map((verdict) => (verdict.ok ? verdict.message : undefined)),
+    ...prepare(records),
+    messages: records.map(({ verdict }) => (verdict.ok ? verdict.message : undefined)),
   };
 }
 
@@ -104,15 +99,14 @@ function messageAt(batch: PreparedBatch, index: number): TransactionMessage {
   return verdict.message;
 }
 
-/** The rows (and COPY text) of these valid records of a batch, in this order. */
-function rowsFor(batch: PreparedBatch, indexes: readonly number[]): Pick<Preparation, 'rows' | 'copyParts'> {
-  const rows = toWarehouseRows(
+/** The rows of these valid records of a batch, in this order. */
+function rowsFor(batch: PreparedBatch, indexes: readonly number[]): WarehouseRows {
+  return toWarehouseRows(
     indexes.map((index) => {
       const outcome = batch.outcomes[index] as Outcome & { ok: true };
       return { message: messageAt(batch, index), hash: Buffer.from(outcome.hash, 'hex'), source: batch.records[index]?.source };
     }),
   );
-  return { rows, copyParts: factCopyParts(rows) };
 }
 
 /** Records `start` to `end` of a batch, as a batch of their own. */
@@ -121,18 +115,13 @@ function slicePrepared(batch: PreparedBatch, start: number, end: number): Prepar
     records: batch.records.slice(start, end),
     outcomes: batch.outcomes.slice(start, end),
     ...(batch.messages ? { messages: batch.messages.slice(start, end) } : {}),
-    ...emptyPreparation(),
+    rows: toWarehouseRows([]),
   };
   const { candidates } = firstOccurrences(
     part.records.map((_, index) => index),
     part.outcomes,
   );
-  return { ...part, ...rowsFor(part, [...candidates.values()]) };
-}
-
-function emptyPreparation(): Pick<Preparation, 'rows' | 'copyParts'> {
-  const rows = toWarehouseRows([]);
-  return { rows, copyParts: factCopyParts(rows) };
+  return { ...part, rows: rowsFor(part, [...candidates.values()]) };
 }
 
 /**
@@ -190,27 +179,24 @@ async function writeBatch(warehouse: Warehouse, batch: PreparedBatch, scope?: Of
 
     // The prepared rows hold when every candidate is new; a redelivery or a replay needs its own.
     const asPrepared = fresh.length === records.length && novel.length === candidates.size;
-    const { rows, copyParts } = asPrepared ? batch : rowsFor(batch, novel);
-    await upsertDates(tx, rows.dates);
-    await upsertStores(tx, rows.stores);
-    await upsertProducts(tx, rows.products);
-    await upsertCustomers(tx, rows.customers);
-    await upsertPaymentMethods(tx, rows.paymentMethods);
-    const inserted = (await copyFacts(tx, rows, copyParts))
-      ? new Set(novel.map((index) => accepted(index).id))
-      : await insertTransactions(tx, rows);
-    result.landed = inserted.size;
-    // Another writer stored some of these between our check and our insert: compare with what it stored.
-    const raced = await storedPayloadHashes(
+    const { inserted, raced } = await writeRows(
       tx,
-      novel.map((index) => accepted(index).id).filter((id) => !inserted.has(id)),
+      asPrepared ? batch.rows : rowsFor(batch, novel),
+      novel.map((index) => accepted(index).id),
+      (ids) =>
+        rowsFor(
+          batch,
+          novel.filter((index) => ids.has(accepted(index).id)),
+        ),
     );
+    result.landed = inserted.size;
     for (const index of novel) {
       const { id, hash, lines } = accepted(index);
       if (inserted.has(id)) {
         storedAs.set(id, hash);
         result.lines += lines;
       } else {
+        // Another writer stored it between our check and our copy: compare with what it stored.
         storedAs.set(id, raced.get(id) ?? '');
         compareWithStored(index, raced.get(id));
       }
@@ -221,6 +207,37 @@ async function writeBatch(warehouse: Warehouse, batch: PreparedBatch, scope?: Of
     if (scope) await advanceOffsets(tx, scope.consumerGroup, scope.topic, nextOffsets(records));
     return result;
   });
+}
+
+/**
+ * Upserts the dimensions and copies the facts of these rows. A transaction that another writer
+ * stored after this batch looked makes the copy fail: it is left out (with its stored hash, to
+ * compare) and the rest copied again, with rows remade by `rowsOf` for the ids still to insert.
+ */
+async function writeRows(
+  tx: TransactionRunner,
+  rows: WarehouseRows,
+  transactionIds: string[],
+  rowsOf: (ids: Set<string>) => WarehouseRows,
+): Promise<{ inserted: Set<string>; raced: Map<string, string> }> {
+  await upsertDates(tx, rows.dates);
+  await upsertStores(tx, rows.stores);
+  await upsertProducts(tx, rows.products);
+  await upsertCustomers(tx, rows.customers);
+  await upsertPaymentMethods(tx, rows.paymentMethods);
+  let facts = rows;
+  const ids = new Set(transactionIds);
+  const raced = new Map<string, string>();
+  while (!(await copyFacts(tx, facts))) {
+    const stored = await storedPayloadHashes(tx, [...ids]);
+    if (stored.size === 0) throw new Error('COPY into the fact tables found a duplicate key that no stored transaction explains');
+    for (const [id, hash] of stored) {
+      raced.set(id, hash);
+      ids.delete(id);
+    }
+    facts = rowsOf(ids);
+  }
+  return { inserted: ids, raced };
 }
 
 /** Locks the group's offsets and returns the indexes of the records at or above them: not yet ingested by this group. */
@@ -268,7 +285,7 @@ export async function writeBatchIsolatingRefusals(
         records,
         // PostgreSQL's message may quote the value it refused.
         outcomes: [{ ok: false, code: 'database', detail: boundedDetail(`PostgreSQL refused it: ${errorMessage(error)}`) }],
-        ...emptyPreparation(),
+        rows: toWarehouseRows([]),
       };
       return writeBatch(warehouse, refused, scope);
     }

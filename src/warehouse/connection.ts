@@ -1,12 +1,16 @@
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { DatabaseConfig } from '../config.ts';
+import type { CopyText } from './copy.ts';
 import type * as schema from './schema.ts';
 
 /** Raw, parameterised SQL: the hot path and the reports speak SQL directly. */
 export interface SqlRunner {
   query<Row extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
-  /** `COPY target FROM STDIN` with rows in COPY's text format, where the connection offers it (a server's transactions). */
-  copyFrom?(target: string, text: string): Promise<void>;
+}
+
+/** A database transaction's connection: SQL, and COPY of rows in its text format. */
+export interface TransactionRunner extends SqlRunner {
+  copyFrom(target: string, text: CopyText): Promise<void>;
 }
 
 /** Anything with node-postgres' `query` (a pool, a client, PGlite or its transaction) as a SqlRunner. */
@@ -29,7 +33,7 @@ export interface Warehouse extends SqlRunner {
   /** `user@host:port/database` or `embedded PostgreSQL (PGlite) in …`, never with a password. */
   description: string;
   /** Runs `work` in one database transaction: committed if it resolves, rolled back if it throws. */
-  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: TransactionRunner) => Promise<T>): Promise<T>;
   /** Runs `work` on one dedicated connection (session-level locks, for instance). */
   withConnection<T>(work: (connection: SqlRunner & { db: Warehouse['db'] }) => Promise<T>): Promise<T>;
   close(): Promise<void>;

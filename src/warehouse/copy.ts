@@ -4,10 +4,10 @@ import type pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 
 /**
- * Rows in COPY's text format: one line per row, fields separated by tabs, `\N` for null. The
- * fastest way into PostgreSQL: no parameters to serialise, no statement to plan.
+ * Rows in COPY's text format (UTF-8 when bytes): one line per row, fields separated by tabs, `\N`
+ * for null. The fastest way into PostgreSQL: no parameters to serialise, no statement to plan.
  */
-export type CopyText = string;
+export type CopyText = string | Uint8Array;
 
 const SPECIAL = /[\\\n\r\t]/;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };

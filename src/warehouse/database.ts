@@ -12,7 +12,7 @@ import { withoutTlsParameters } from './tls-settings.ts';
 
 // What a connection is lives in connection.ts, which embedded.ts can import without importing this
 // module back; re-exported so that callers keep importing it from here.
-export { type SqlRunner, sqlRunner, type Warehouse } from './connection.ts';
+export { type SqlRunner, sqlRunner, type TransactionRunner, type Warehouse } from './connection.ts';
 
 export interface OpenOptions {
   logger?: Logger;

@@ -44,7 +44,16 @@ async function openEmbedded(config: EmbeddedDatabaseConfig, logger: Logger): Pro
     db: drizzle(pglite, { schema }),
     description: describeDatabase(config),
     // PGlite has one connection: a transaction holds it, and other queries wait for the commit.
-    transaction: (work) => pglite.transaction((tx) => work(sqlRunner(tx))),
+    transaction: (work) =>
+      pglite.transaction((tx) =>
+        work({
+          ...sqlRunner(tx),
+          // PGlite reads COPY's input from a blob it names /dev/blob.
+          copyFrom: async (target, text) => {
+            await tx.query(`copy ${target} from '/dev/blob'`, [], { blob: new Blob([text]) });
+          },
+        }),
+      ),
     withConnection: (work) => work({ ...sqlRunner(pglite), db: drizzle(pglite, { schema }) }),
     async close() {
       await pglite.close();

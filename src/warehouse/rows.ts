@@ -1,11 +1,16 @@
 /** The rows the warehouse's statements take (src/warehouse/sql), as the write path hands them over. */
 
 /**
- * The rows of a batch, column by column, as the set-based statements take them (one array
- * parameter per column, unnested in SQL). Money stays in its decimal strings all the way to
- * `numeric`.
+ * The rows of a batch as the write path takes them: the dimension members, column by column, as
+ * the set-based upserts take them (one array parameter per column, unnested in SQL), and the
+ * facts as COPY text. Money stays in its decimal strings all the way to `numeric`.
  */
-export interface WarehouseRows {
+export interface WarehouseRows extends DimensionRows {
+  facts: FactText;
+}
+
+/** The distinct members of a batch's dimensions, each sorted by natural key. */
+export interface DimensionRows {
   dates: number[];
   stores: {
     storeId: string[];
@@ -19,42 +24,29 @@ export interface WarehouseRows {
   products: { sku: string[]; name: string[]; category: string[]; brand: string[]; unit: string[]; asOf: string[] };
   customers: { customerId: string[]; name: string[]; email: string[]; loyaltyTier: string[]; asOf: string[] };
   paymentMethods: { method: string[]; cardBrand: (string | null)[] };
-  transactions: {
-    transactionId: string[];
-    type: string[];
-    originalTransactionId: (string | null)[];
-    occurredAt: string[];
-    dateKey: number[];
-    localHour: number[];
-    storeId: string[];
-    registerId: string[];
-    cashierId: string[];
-    customerId: (string | null)[];
-    method: string[];
-    cardBrand: (string | null)[];
-    currency: string[];
-    subtotal: string[];
-    discountTotal: string[];
-    taxTotal: string[];
-    total: string[];
-    lineCount: number[];
-    sourceTopic: (string | null)[];
-    sourcePartition: (number | null)[];
-    sourceOffset: (string | null)[];
-    payloadHash: string[];
-  };
-  /** In the order of their transactions: `transactions.lineCount[i]` lines for transaction i, then the next one's. */
-  lines: {
-    transactionId: string[];
-    lineNo: number[];
-    sku: string[];
-    quantity: string[];
-    unitPrice: string[];
-    discount: string[];
-    taxRate: string[];
-    tax: string[];
-    lineTotal: string[];
-  };
+}
+
+/**
+ * A batch's facts in COPY's text format (UTF-8), all but the dimension keys, which only the
+ * database knows: each row's columns up to its keys, tab-terminated, back to back; and for each
+ * row, which dimension member it names (an index into the DimensionRows' arrays). Plain bytes and
+ * typed arrays, made where no database is at hand (the preparer's thread) and moved, not copied.
+ */
+export interface FactText {
+  /** Transactions in the text; transaction i has `lineCounts[i]` lines, after those of transaction i − 1. */
+  count: number;
+  transactions: Uint8Array;
+  /** Where each transaction's text ends in `transactions`. */
+  transactionEnds: Uint32Array;
+  lines: Uint8Array;
+  lineEnds: Uint32Array;
+  lineCounts: Uint32Array;
+  /** Per transaction: index into `stores`, `customers` (−1: no customer) and `paymentMethods`. */
+  store: Uint32Array;
+  customer: Int32Array;
+  paymentMethod: Uint32Array;
+  /** Per line: index into `products`. */
+  product: Uint32Array;
 }
 
 /** A message that was not accepted, as the dead-letter table stores it. */

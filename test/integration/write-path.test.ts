@@ -174,11 +174,15 @@ for (const kind of ['server', 'embedded'] as const)
     });
   });
 
-test('a transaction another writer stores while a batch is being copied: the batch falls back to row-by-row and sees a replay', async () => {
+test('a transaction another writer stores while a batch is being copied: the batch leaves it out, sees a replay, and copies the rest', async () => {
   const { warehouse, database, close } = await migratedWarehouse();
   const other = new pg.Client(database.url);
   try {
-    const [first, second] = parse(await backfillLines({ seed: 6, count: 2 })) as [TransactionMessage, TransactionMessage];
+    const [first, second, third] = parse(await backfillLines({ seed: 6, count: 3 })) as [
+      TransactionMessage,
+      TransactionMessage,
+      TransactionMessage,
+    ];
     await writeTransactions(warehouse, [first]);
     // The other writer holds an uncommitted copy of `second` (same content, so the same hash).
     await other.connect();
@@ -191,8 +195,8 @@ test('a transaction another writer stores while a batch is being copied: the bat
          from pos.fact_transaction limit 1`,
       [second.transaction_id, payloadHash(second).toString('hex')],
     );
-    // Our batch does not see it yet, so it COPYs `second`, and waits on the other writer's row.
-    const writing = writeTransactions(warehouse, [second]);
+    // Our batch does not see it yet, so it COPYs `second` (and `third`), and waits on the other writer's row.
+    const writing = writeTransactions(warehouse, [second, third]);
     await waitUntil(
       async () =>
         (
@@ -206,8 +210,13 @@ test('a transaction another writer stores while a batch is being copied: the bat
     const result = await writing;
     assert.deepEqual(
       { landed: result.landed, duplicates: result.duplicates, rejected: result.rejected },
-      { landed: 0, duplicates: 1, rejected: [] },
+      { landed: 1, duplicates: 1, rejected: [] },
     );
+    const [stored] = await warehouse.query<{ count: number }>(
+      'select count(*)::int as count from pos.fact_sales_line where transaction_id = $1',
+      [third.transaction_id],
+    );
+    assert.equal(stored?.count, third.items.length);
   } finally {
     await other.end();
     await close();

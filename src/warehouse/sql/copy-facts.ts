@@ -1,6 +1,6 @@
+import type { TransactionRunner } from '../connection.ts';
 import { copyField } from '../copy.ts';
-import type { SqlRunner } from '../database.ts';
-import type { WarehouseRows } from '../rows.ts';
+import type { FactText, WarehouseRows } from '../rows.ts';
 import { type DimensionKeys, dimensionKeys, paymentMethodName } from './dimension-keys.ts';
 
 /** The COPY targets: the key columns last, so that a row's text is its fixed part and then its keys. */
@@ -12,30 +12,156 @@ export const FACT_SALES_LINE_COLUMNS =
   'pos.fact_sales_line (transaction_id, line_no, quantity, unit_price, discount, tax_rate, tax, line_total, date_key, ' +
   'product_key, store_key, customer_key)';
 
-/**
- * The facts' columns before the dimension keys, in COPY's text format, row by row: the part of
- * the text that needs no database, made ahead (while PostgreSQL writes the previous batch).
- */
-export interface FactCopyParts {
-  transactions: string[];
-  lines: string[];
+/** A transaction's columns before its keys, as the mapping (ingest/rows.ts) hands them over. */
+export interface TransactionFacts {
+  transactionId: string;
+  type: string;
+  originalTransactionId: string | null;
+  occurredAt: string;
+  dateKey: number;
+  localHour: number;
+  registerId: string;
+  cashierId: string;
+  currency: string;
+  subtotal: string;
+  discountTotal: string;
+  taxTotal: string;
+  total: string;
+  sourceTopic: string | null;
+  sourcePartition: number | null;
+  sourceOffset: bigint | null;
+  /** Hex. */
+  payloadHash: string;
+}
+
+/** A line's columns before its keys. */
+export interface LineFacts {
+  lineNo: number;
+  quantity: string;
+  unitPrice: string;
+  discount: string;
+  taxRate: string;
+  tax: string;
+  lineTotal: string;
+}
+
+/** Which dimension members a row names: indexes in the order the members were first seen. */
+export interface TransactionMembers {
+  store: number;
+  /** −1: no customer. */
+  customer: number;
+  paymentMethod: number;
+}
+
+/** For each dimension, a member's final index (after sorting) by the index it was first seen with. */
+export interface MemberRenumbering {
+  store: Uint32Array;
+  customer: Uint32Array;
+  paymentMethod: Uint32Array;
+  product: Uint32Array;
 }
 
 /**
- * Copies the transactions and their lines straight into the fact tables, with the dimension keys
- * looked up in this transaction (after the upserts). Returns false, having written nothing, when
- * one of the transaction ids is already stored (another writer stored it after this batch
- * looked), or when the connection cannot COPY (the embedded database): the caller then takes the
- * INSERT … ON CONFLICT path (insert-transactions.ts), which sorts that out row by row.
+ * Writes a batch's facts as COPY text, row by row as the transactions are mapped, so that
+ * nothing of a message needs to outlive its turn (the batch's parsed messages would otherwise all
+ * survive to the end of the batch, which costs more garbage collection than anything else).
  */
-export async function copyFacts(
-  db: SqlRunner,
-  rows: Pick<WarehouseRows, 'stores' | 'products' | 'customers' | 'transactions' | 'lines'>,
-  parts: FactCopyParts = factCopyParts(rows),
-): Promise<boolean> {
-  if (!db.copyFrom) return false;
-  if (rows.transactions.transactionId.length === 0) return true;
-  const { transactions, lines } = factCopyText(rows, parts, await dimensionKeys(db, rows));
+export class FactTextBuilder {
+  readonly #transactions = new TextBuffer();
+  readonly #lines = new TextBuffer();
+  readonly #lineCounts: number[] = [];
+  readonly #store: number[] = [];
+  readonly #customer: number[] = [];
+  readonly #paymentMethod: number[] = [];
+  readonly #product: number[] = [];
+
+  add(t: TransactionFacts, members: TransactionMembers, lines: readonly (LineFacts & { product: number })[]): void {
+    const id = t.transactionId;
+    this.#transactions.push(
+      `${id}\t${t.type}\t${t.originalTransactionId ?? '\\N'}\t${t.occurredAt}\t${t.dateKey}\t${t.localHour}\t` +
+        `${copyField(t.registerId)}\t${copyField(t.cashierId)}\t${t.currency}\t${t.subtotal}\t${t.discountTotal}\t` +
+        `${t.taxTotal}\t${t.total}\t${lines.length}\t${copyField(t.sourceTopic)}\t${t.sourcePartition ?? '\\N'}\t` +
+        `${t.sourceOffset ?? '\\N'}\t\\\\x${t.payloadHash}\t`,
+    );
+    this.#lineCounts.push(lines.length);
+    this.#store.push(members.store);
+    this.#customer.push(members.customer);
+    this.#paymentMethod.push(members.paymentMethod);
+    for (const l of lines) {
+      this.#lines.push(
+        `${id}\t${l.lineNo}\t${l.quantity}\t${l.unitPrice}\t${l.discount}\t${l.taxRate}\t${l.tax}\t${l.lineTotal}\t${t.dateKey}\t`,
+      );
+      this.#product.push(l.product);
+    }
+  }
+
+  finish(renumber: MemberRenumbering): FactText {
+    const transactions = this.#transactions.finish();
+    const lines = this.#lines.finish();
+    const renumbered = (indexes: number[], final: Uint32Array) => Uint32Array.from(indexes, (index) => final[index] as number);
+    return {
+      count: this.#lineCounts.length,
+      transactions: transactions.bytes,
+      transactionEnds: transactions.ends,
+      lines: lines.bytes,
+      lineEnds: lines.ends,
+      lineCounts: Uint32Array.from(this.#lineCounts),
+      store: renumbered(this.#store, renumber.store),
+      customer: Int32Array.from(this.#customer, (index) => (index < 0 ? -1 : (renumber.customer[index] as number))),
+      paymentMethod: renumbered(this.#paymentMethod, renumber.paymentMethod),
+      product: renumbered(this.#product, renumber.product),
+    };
+  }
+}
+
+/** The buffers of a FactText, to move it to another thread rather than copy it. */
+export function factTextBuffers(facts: FactText): ArrayBuffer[] {
+  const views = [
+    facts.transactions,
+    facts.transactionEnds,
+    facts.lines,
+    facts.lineEnds,
+    facts.lineCounts,
+    facts.store,
+    facts.customer,
+    facts.paymentMethod,
+    facts.product,
+  ];
+  return [...new Set(views.map((view) => view.buffer as ArrayBuffer))];
+}
+
+/** UTF-8 text, appended piece by piece, with where each piece ends. */
+class TextBuffer {
+  // Never from Node's shared pool: the whole ArrayBuffer is moved to another thread.
+  #bytes = Buffer.allocUnsafeSlow(64 * 1024);
+  #length = 0;
+  readonly #ends: number[] = [];
+
+  push(text: string): void {
+    const needed = this.#length + text.length * 3;
+    if (needed > this.#bytes.length) {
+      const larger = Buffer.allocUnsafeSlow(Math.max(needed, this.#bytes.length * 2));
+      this.#bytes.copy(larger, 0, 0, this.#length);
+      this.#bytes = larger;
+    }
+    this.#length += this.#bytes.write(text, this.#length);
+    this.#ends.push(this.#length);
+  }
+
+  finish(): { bytes: Uint8Array; ends: Uint32Array } {
+    return { bytes: new Uint8Array(this.#bytes.buffer, 0, this.#length), ends: Uint32Array.from(this.#ends) };
+  }
+}
+
+/**
+ * Copies the batch's transactions and their lines straight into the fact tables, with the
+ * dimension keys looked up in this transaction (after the upserts). Returns false, having written
+ * nothing, when one of the transaction ids is already stored: another writer stored it after
+ * this batch looked, and the caller leaves it out and copies the rest.
+ */
+export async function copyFacts(db: TransactionRunner, rows: WarehouseRows): Promise<boolean> {
+  if (rows.facts.count === 0) return true;
+  const { transactions, lines } = factCopyText(rows, await dimensionKeys(db, rows));
   await db.query('savepoint copy_facts');
   try {
     await db.copyFrom(FACT_TRANSACTION_COLUMNS, transactions);
@@ -49,59 +175,59 @@ export async function copyFacts(
   return true;
 }
 
-/** Each row's columns before the keys, each followed by a tab. Only ids (free text) may need escaping. */
-export function factCopyParts(rows: Pick<WarehouseRows, 'transactions' | 'lines'>): FactCopyParts {
-  const t = rows.transactions;
-  const l = rows.lines;
-  const parts: FactCopyParts = { transactions: new Array(t.transactionId.length), lines: new Array(l.lineNo.length) };
-  let line = 0;
-  for (let i = 0; i < t.transactionId.length; i++) {
-    const id = t.transactionId[i] as string;
-    parts.transactions[i] =
-      `${id}\t${t.type[i]}\t${t.originalTransactionId[i] ?? '\\N'}\t${t.occurredAt[i]}\t${t.dateKey[i]}\t${t.localHour[i]}\t` +
-      `${copyField(t.registerId[i] as string)}\t${copyField(t.cashierId[i] as string)}\t${t.currency[i]}\t${t.subtotal[i]}\t` +
-      `${t.discountTotal[i]}\t${t.taxTotal[i]}\t${t.total[i]}\t${t.lineCount[i]}\t${copyField(t.sourceTopic[i] ?? null)}\t` +
-      `${t.sourcePartition[i] ?? '\\N'}\t${t.sourceOffset[i] ?? '\\N'}\t\\\\x${t.payloadHash[i]}\t`;
-    const dateKey = `\t${t.dateKey[i]}\t`;
-    for (const end = line + (t.lineCount[i] as number); line < end; line++) {
-      parts.lines[line] =
-        `${id}\t${l.lineNo[line]}\t${l.quantity[line]}\t${l.unitPrice[line]}\t${l.discount[line]}\t${l.taxRate[line]}\t` +
-        `${l.tax[line]}\t${l.lineTotal[line]}${dateKey}`;
+/** Each key's text is at most 11 characters and a separator; a row has three keys. */
+const MAX_KEYS_BYTES = 3 * 12;
+
+/** A batch's facts in COPY's text format for the columns above: each row's text, then its keys. */
+export function factCopyText(rows: WarehouseRows, keys: DimensionKeys): { transactions: Buffer; lines: Buffer } {
+  const f = rows.facts;
+  const stores = keyTexts(rows.stores.storeId, keys.store, 'store', '\t');
+  const products = keyTexts(rows.products.sku, keys.product, 'product', '\t');
+  const methodNames = rows.paymentMethods.method.map((method, i) =>
+    paymentMethodName(method, rows.paymentMethods.cardBrand[i] ?? null),
+  );
+  const methods = keyTexts(methodNames, keys.paymentMethod, 'payment method', '\n');
+  // A customer's key ends a transaction's row with a tab (the payment method follows) and a line's with its end.
+  const customersMid = [...keyTexts(rows.customers.customerId, keys.customer, 'customer', '\t'), Buffer.from('\\N\t')];
+  const customersLast = [...keyTexts(rows.customers.customerId, keys.customer, 'customer', '\n'), Buffer.from('\\N\n')];
+  const noCustomer = customersMid.length - 1;
+
+  const transactionText = asBuffer(f.transactions);
+  const lineText = asBuffer(f.lines);
+  const transactions = Buffer.allocUnsafe(transactionText.length + f.count * MAX_KEYS_BYTES);
+  const lines = Buffer.allocUnsafe(lineText.length + f.product.length * MAX_KEYS_BYTES);
+  let [t, l, start, lineStart, line] = [0, 0, 0, 0, 0];
+  for (let i = 0; i < f.count; i++) {
+    const end = f.transactionEnds[i] as number;
+    t += transactionText.copy(transactions, t, start, end);
+    start = end;
+    const store = stores[f.store[i] as number] as Buffer;
+    const customer = f.customer[i] as number;
+    const c = customer < 0 ? noCustomer : customer;
+    t += store.copy(transactions, t);
+    t += (customersMid[c] as Buffer).copy(transactions, t);
+    t += (methods[f.paymentMethod[i] as number] as Buffer).copy(transactions, t);
+    for (const last = line + (f.lineCounts[i] as number); line < last; line++) {
+      const lineEnd = f.lineEnds[line] as number;
+      l += lineText.copy(lines, l, lineStart, lineEnd);
+      lineStart = lineEnd;
+      l += (products[f.product[line] as number] as Buffer).copy(lines, l);
+      l += store.copy(lines, l);
+      l += (customersLast[c] as Buffer).copy(lines, l);
     }
   }
-  return parts;
+  return { transactions: transactions.subarray(0, t), lines: lines.subarray(0, l) };
 }
 
-/** A batch's facts in COPY's text format for the columns above: each row's parts, then its keys. */
-export function factCopyText(
-  rows: Pick<WarehouseRows, 'transactions' | 'lines'>,
-  parts: FactCopyParts,
-  keys: DimensionKeys,
-): { transactions: string; lines: string } {
-  const t = rows.transactions;
-  const l = rows.lines;
-  const need = (map: Map<string, number>, naturalKey: string, what: string) => {
-    const key = map.get(naturalKey);
+/** Each member's surrogate key as COPY text, followed by `separator`, in the members' order. */
+function keyTexts(naturalKeys: readonly string[], keys: Map<string, number>, what: string, separator: string): Buffer[] {
+  return naturalKeys.map((naturalKey) => {
+    const key = keys.get(naturalKey);
     if (key === undefined) throw new Error(`${what} ${naturalKey} has no row in its dimension after the upserts`);
-    return key;
-  };
-  let transactions = '';
-  let lines = '';
-  let line = 0;
-  for (let i = 0; i < t.transactionId.length; i++) {
-    const storeKey = need(keys.store, t.storeId[i] as string, 'store');
-    const customerId = t.customerId[i] ?? null;
-    const customerKey = customerId === null ? '\\N' : String(need(keys.customer, customerId, 'customer'));
-    const methodKey = need(
-      keys.paymentMethod,
-      paymentMethodName(t.method[i] as string, t.cardBrand[i] ?? null),
-      'payment method',
-    );
-    transactions += `${parts.transactions[i]}${storeKey}\t${customerKey}\t${methodKey}\n`;
-    const lineKeys = `\t${storeKey}\t${customerKey}\n`;
-    for (const end = line + (t.lineCount[i] as number); line < end; line++) {
-      lines += `${parts.lines[line]}${need(keys.product, l.sku[line] as string, 'product')}${lineKeys}`;
-    }
-  }
-  return { transactions, lines };
+    return Buffer.from(`${key}${separator}`, 'latin1');
+  });
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -4,16 +4,54 @@ import { payloadHash } from '../../../src/contract/canonical.ts';
 import type { TransactionMessage } from '../../../src/contract/message.ts';
 import { dateKey } from '../../../src/date-key.ts';
 import { toWarehouseRows } from '../../../src/ingest/rows.ts';
+import type { WarehouseRows } from '../../../src/warehouse/rows.ts';
+import { FACT_SALES_LINE_COLUMNS, FACT_TRANSACTION_COLUMNS, factCopyText } from '../../../src/warehouse/sql/copy-facts.ts';
+import { paymentMethodName } from '../../../src/warehouse/sql/dimension-keys.ts';
 import { validSale } from '../../fixtures/messages.ts';
 
-const accepted = (message: TransactionMessage) => ({ message, hash: payloadHash(message), source: undefined });
+const accepted = (message: TransactionMessage, source?: { topic: string; partition: number; offset: bigint }) => ({
+  message,
+  hash: payloadHash(message),
+  source,
+});
+
+/** Made-up surrogate keys: 100 + the member's position among its dimension's members. */
+function keysOf(rows: WarehouseRows) {
+  const numbered = (naturalKeys: string[]) => new Map(naturalKeys.map((key, i) => [key, 100 + i]));
+  return {
+    store: numbered(rows.stores.storeId),
+    product: numbered(rows.products.sku),
+    customer: numbered(rows.customers.customerId),
+    paymentMethod: numbered(
+      rows.paymentMethods.method.map((m, i) => paymentMethodName(m, rows.paymentMethods.cardBrand[i] ?? null)),
+    ),
+  };
+}
+
+/** The facts as COPY would read them: one record per row, by column name. */
+function copied(rows: WarehouseRows): { transactions: Record<string, string>[]; lines: Record<string, string>[] } {
+  const text = factCopyText(rows, keysOf(rows));
+  const records = (columns: string, data: Buffer) => {
+    const names = (/\(([^)]*)\)/.exec(columns)?.[1] ?? '').split(', ');
+    return data
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => Object.fromEntries(line.split('\t').map((value, i) => [names[i], value])));
+  };
+  return {
+    transactions: records(FACT_TRANSACTION_COLUMNS, text.transactions),
+    lines: records(FACT_SALES_LINE_COLUMNS, text.lines),
+  };
+}
 
 test('the date key and hour are the store-local ones in the timestamp, not UTC', () => {
   assert.equal(dateKey('2026-03-06T23:30:00.000-05:00'), 20260306);
   const rows = toWarehouseRows([accepted({ ...validSale(), occurred_at: '2026-03-06T23:30:00.000-05:00' })]);
   assert.deepEqual(rows.dates, [20260306]);
-  assert.deepEqual(rows.transactions.dateKey, [20260306]);
-  assert.deepEqual(rows.transactions.localHour, [23]);
+  const [transaction] = copied(rows).transactions;
+  assert.equal(transaction?.date_key, '20260306');
+  assert.equal(transaction?.local_hour, '23');
 });
 
 test('a dimension member seen several times keeps its newest attributes; members come sorted by natural key', () => {
@@ -31,15 +69,51 @@ test('a dimension member seen several times keeps its newest attributes; members
   assert.deepEqual(rows.stores.storeId, ['S1', 'S2']);
   assert.deepEqual(rows.stores.name, ['West', 'Newer']);
   assert.deepEqual(rows.stores.asOf, ['2026-03-06T09:00:00.000-08:00', '2026-03-06T12:00:00.000-05:00']);
-  assert.equal(rows.transactions.transactionId.length, 3);
+  // Each fact names its own store's key, whatever order the members were first seen in.
+  const { transactions } = copied(rows);
+  assert.deepEqual(
+    transactions.map((t) => t.store_key),
+    ['101', '101', '100'],
+  );
 });
 
-test('lines keep their decimal strings; payment methods and products are listed once', () => {
+test('lines keep their decimal strings and their transaction’s keys; payment methods and products are listed once', () => {
   const sale = validSale();
   const rows = toWarehouseRows([accepted(sale), accepted({ ...sale, transaction_id: '00000000-0000-4000-8000-000000000009' })]);
-  assert.deepEqual(rows.lines.quantity, ['0.485', '3', '0.485', '3']);
-  assert.deepEqual(rows.lines.lineTotal, ['1.84', '19.47', '1.84', '19.47']);
+  const { lines } = copied(rows);
+  assert.deepEqual(
+    lines.map((l) => l.quantity),
+    ['0.485', '3', '0.485', '3'],
+  );
+  assert.deepEqual(
+    lines.map((l) => l.line_total),
+    ['1.84', '19.47', '1.84', '19.47'],
+  );
+  assert.deepEqual(
+    lines.map((l) => [l.product_key, l.store_key, l.customer_key]),
+    [
+      ['100', '100', '100'],
+      ['101', '100', '100'],
+      ['100', '100', '100'],
+      ['101', '100', '100'],
+    ],
+  );
   assert.deepEqual(rows.products.sku, ['P000001', 'P000900']);
   assert.deepEqual(rows.paymentMethods, { method: ['cash'], cardBrand: [null] });
   assert.deepEqual(rows.customers.customerId, ['C0000042']);
+});
+
+test('free text is escaped for COPY; a missing customer and source are nulls; the hash is bytea hex', () => {
+  const sale = { ...validSale(), register_id: 'R\t1\\2', customer: null };
+  const rows = toWarehouseRows([accepted(sale, { topic: 'PointOfSale', partition: 3, offset: 42n })]);
+  const [transaction] = copied(rows).transactions;
+  assert.equal(transaction?.register_id, 'R\\t1\\\\2');
+  assert.equal(transaction?.customer_key, '\\N');
+  assert.deepEqual(
+    [transaction?.source_topic, transaction?.source_partition, transaction?.source_offset],
+    ['PointOfSale', '3', '42'],
+  );
+  assert.equal(transaction?.payload_hash, `\\\\x${payloadHash(sale).toString('hex')}`);
+  const [unsourced] = copied(toWarehouseRows([accepted(validSale())])).transactions;
+  assert.deepEqual([unsourced?.source_topic, unsourced?.source_partition, unsourced?.source_offset], ['\\N', '\\N', '\\N']);
 });

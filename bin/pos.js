@@ -18,6 +18,8 @@ if (major < 22 || (major === 22 && minor < 18)) {
 // 300 MB with a small young generation; the simulator makes millions of short-lived objects and
 // runs faster with a large one. Node takes these flags only at start, so the process replaces
 // itself once with them set (same pid, same signals); where it cannot (Windows), it runs as it is.
+// Two malloc arenas instead of glibc's eight per core: the threads' freed buffers are reused
+// rather than kept in arenas of their own (some 20 MB of the consumer's peak).
 const HEAP_FLAGS =
   commandName(process.argv.slice(2)) === 'simulate'
     ? ['--max-semi-space-size=32']
@@ -27,7 +29,7 @@ if (typeof process.execve === 'function' && !process.execArgv.some((arg) => arg.
   process.execve(
     process.execPath,
     [process.execPath, ...process.execArgv, ...HEAP_FLAGS, self, ...process.argv.slice(2)],
-    process.env,
+    { MALLOC_ARENA_MAX: '2', ...process.env },
   );
 }
 

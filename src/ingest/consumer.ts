@@ -212,7 +212,7 @@ async function runMember(
           }
           const prepared = await preparer.prepare(messages);
           await written();
-          logger.debug({ batch: describeBatch(messages) }, 'Writing a batch');
+          if (logger.isLevelEnabled('debug')) logger.debug({ batch: describeBatch(messages) }, 'Writing a batch');
           scope.topicId = session.topicId;
           const current = session;
           writing = writeWithRetries(options, prepared, scope, status).then(async ({ result, timing }) => {

@@ -165,30 +165,33 @@ async function writeBatch(warehouse: Warehouse, batch: PreparedBatch, scope?: Of
       if (storedHex === hash) result.duplicates++;
       else reject(index, 'conflict', `transaction ${id} is already stored with different content`, id);
     };
-    const stored = await storedPayloadHashes(tx, [...candidates.keys()]);
-    const novel: number[] = [];
-    for (const [id, index] of candidates) {
-      const storedHex = stored.get(id);
-      if (storedHex === undefined) {
-        novel.push(index);
-        continue;
+    let novel: number[];
+    let written: { inserted: Set<string>; raced: Map<string, string> };
+    if (fresh.length === records.length && (await writtenAsPrepared(tx, batch.rows))) {
+      novel = [...candidates.values()];
+      written = { inserted: new Set(candidates.keys()), raced: new Map() };
+    } else {
+      // A redelivery, a replay or a conflict: only what is not stored yet is written, with rows of its own.
+      const stored = await storedPayloadHashes(tx, [...candidates.keys()]);
+      novel = [];
+      for (const [id, index] of candidates) {
+        const storedHex = stored.get(id);
+        if (storedHex === undefined) {
+          novel.push(index);
+          continue;
+        }
+        storedAs.set(id, storedHex);
+        compareWithStored(index, storedHex);
       }
-      storedAs.set(id, storedHex);
-      compareWithStored(index, storedHex);
-    }
-
-    // The prepared rows hold when every candidate is new; a redelivery or a replay needs its own.
-    const asPrepared = fresh.length === records.length && novel.length === candidates.size;
-    const { inserted, raced } = await writeRows(
-      tx,
-      asPrepared ? batch.rows : rowsFor(batch, novel),
-      novel.map((index) => accepted(index).id),
-      (ids) =>
+      const idsOf = (indexes: number[]) => indexes.map((index) => accepted(index).id);
+      written = await writeRows(tx, rowsFor(batch, novel), idsOf(novel), (ids) =>
         rowsFor(
           batch,
           novel.filter((index) => ids.has(accepted(index).id)),
         ),
-    );
+      );
+    }
+    const { inserted, raced } = written;
     result.landed = inserted.size;
     for (const index of novel) {
       const { id, hash, lines } = accepted(index);
@@ -210,6 +213,22 @@ async function writeBatch(warehouse: Warehouse, batch: PreparedBatch, scope?: Of
 }
 
 /**
+ * Fresh messages, the common case: none of them is stored yet, so the prepared rows are written
+ * without looking first. A copy that meets a stored id is undone, dimensions included (a
+ * conflicting message must not change them), and returns false.
+ */
+async function writtenAsPrepared(tx: TransactionRunner, rows: WarehouseRows): Promise<boolean> {
+  await tx.query('savepoint as_prepared');
+  await upsertDimensions(tx, rows);
+  if (await copyFacts(tx, rows)) {
+    await tx.query('release savepoint as_prepared');
+    return true;
+  }
+  await tx.query('rollback to savepoint as_prepared');
+  return false;
+}
+
+/**
  * Upserts the dimensions and copies the facts of these rows. A transaction that another writer
  * stored after this batch looked makes the copy fail: it is left out (with its stored hash, to
  * compare) and the rest copied again, with rows remade by `rowsOf` for the ids still to insert.
@@ -220,11 +239,7 @@ async function writeRows(
   transactionIds: string[],
   rowsOf: (ids: Set<string>) => WarehouseRows,
 ): Promise<{ inserted: Set<string>; raced: Map<string, string> }> {
-  await upsertDates(tx, rows.dates);
-  await upsertStores(tx, rows.stores);
-  await upsertProducts(tx, rows.products);
-  await upsertCustomers(tx, rows.customers);
-  await upsertPaymentMethods(tx, rows.paymentMethods);
+  await upsertDimensions(tx, rows);
   let facts = rows;
   const ids = new Set(transactionIds);
   const raced = new Map<string, string>();
@@ -238,6 +253,14 @@ async function writeRows(
     facts = rowsOf(ids);
   }
   return { inserted: ids, raced };
+}
+
+async function upsertDimensions(tx: SqlRunner, rows: WarehouseRows): Promise<void> {
+  await upsertDates(tx, rows.dates);
+  await upsertStores(tx, rows.stores);
+  await upsertProducts(tx, rows.products);
+  await upsertCustomers(tx, rows.customers);
+  await upsertPaymentMethods(tx, rows.paymentMethods);
 }
 
 /** Locks the group's offsets and returns the indexes of the records at or above them: not yet ingested by this group. */

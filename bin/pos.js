@@ -26,11 +26,10 @@ const HEAP_FLAGS =
     : ['--max-semi-space-size=8', '--max-old-space-size=512'];
 if (typeof process.execve === 'function' && !process.execArgv.some((arg) => arg.startsWith('--max-semi-space-size'))) {
   const self = fileURLToPath(import.meta.url);
-  process.execve(
-    process.execPath,
-    [process.execPath, ...process.execArgv, ...HEAP_FLAGS, self, ...process.argv.slice(2)],
-    { MALLOC_ARENA_MAX: '2', ...process.env },
-  );
+  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...HEAP_FLAGS, self, ...process.argv.slice(2)], {
+    MALLOC_ARENA_MAX: '2',
+    ...process.env,
+  });
 }
 
 /** The command, after any global option (`pos --log-level debug simulate …`). */

@@ -219,8 +219,9 @@ async function writeBatch(warehouse: Warehouse, batch: PreparedBatch, scope?: Of
  */
 async function writtenAsPrepared(tx: TransactionRunner, rows: WarehouseRows): Promise<boolean> {
   await tx.query('savepoint as_prepared');
-  await upsertDimensions(tx, rows);
+  await addNewMembers(tx, rows);
   if (await copyFacts(tx, rows)) {
+    await refreshMembers(tx, rows);
     await tx.query('release savepoint as_prepared');
     return true;
   }
@@ -239,7 +240,7 @@ async function writeRows(
   transactionIds: string[],
   rowsOf: (ids: Set<string>) => WarehouseRows,
 ): Promise<{ inserted: Set<string>; raced: Map<string, string> }> {
-  await upsertDimensions(tx, rows);
+  await addNewMembers(tx, rows);
   let facts = rows;
   const ids = new Set(transactionIds);
   const raced = new Map<string, string>();
@@ -252,15 +253,28 @@ async function writeRows(
     }
     facts = rowsOf(ids);
   }
+  await refreshMembers(tx, rows);
   return { inserted: ids, raced };
 }
 
-async function upsertDimensions(tx: SqlRunner, rows: WarehouseRows): Promise<void> {
+/**
+ * The dimension members the facts need keys for, inserted if new. Stored members are left
+ * unlocked: members of a group that write at the same time do not wait on each other's rows
+ * while they copy.
+ */
+async function addNewMembers(tx: SqlRunner, rows: WarehouseRows): Promise<void> {
   await upsertDates(tx, rows.dates);
+  await upsertStores(tx, rows.stores, 'new');
+  await upsertProducts(tx, rows.products, 'new');
+  await upsertCustomers(tx, rows.customers, 'new');
+  await upsertPaymentMethods(tx, rows.paymentMethods);
+}
+
+/** Newer attributes for stored members: last, so that their row locks are held only until the commit. */
+async function refreshMembers(tx: SqlRunner, rows: WarehouseRows): Promise<void> {
   await upsertStores(tx, rows.stores);
   await upsertProducts(tx, rows.products);
   await upsertCustomers(tx, rows.customers);
-  await upsertPaymentMethods(tx, rows.paymentMethods);
 }
 
 /** Locks the group's offsets and returns the indexes of the records at or above them: not yet ingested by this group. */

@@ -1,6 +1,12 @@
 import type { SqlRunner } from '../database.ts';
 import type { WarehouseRows } from '../rows.ts';
 
+/**
+ * Which members an upsert writes: `new` inserts those not stored yet and leaves the stored ones
+ * alone (not even locked); `all` also brings the stored ones up to newer attributes.
+ */
+export type DimensionMembers = 'new' | 'all';
+
 /** Surrogate keys by natural key, for the members of one batch. */
 export interface DimensionKeys {
   store: Map<string, number>;

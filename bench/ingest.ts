@@ -1,10 +1,11 @@
 /**
- * npm run bench:ingest [-- --count 200000 --naive 5000 --members 1 --batch-size 3000 --prefill 0]
+ * npm run bench:ingest [-- --count 200000 --naive 5000 --members 1 --batch-size 2000 --prefill 0]
  *
  * A backlog of simulated transactions on a fresh topic, ingested three ways into fresh tables of
  * throwaway databases, in one run (the machine is shared: compare the ratios, which hold when the
  * absolute rates wobble):
- *   - `pos consume` (its own process): transactions/s, lines/s, the consumer's peak RSS;
+ *   - `pos consume` (its own process): transactions/s, lines/s, the consumer's peak RSS; with
+ *     `--members 1,2`, once per member count, each into a database of its own;
  *   - the raw COPY reference: the same rows, made from the same backlog by this benchmark
  *     (untimed), COPYed into the same tables in transactions of the same size (timed): what
  *     PostgreSQL takes at best;
@@ -36,6 +37,7 @@ const { values } = parseArgs({
   },
 });
 const count = Number(values.count);
+const memberCounts = values.members.split(',').map(Number);
 const naiveCount = Math.min(count, Number(values.naive));
 const batchSize = Number(values['batch-size']);
 const prefillCount = Number(values.prefill);
@@ -79,15 +81,19 @@ try {
     console.log(`Prefilled ${number(prefillCount)} transactions, ${number(lines)} lines of history.`);
   }
 
-  // Both databases made before either is measured, then a checkpoint: neither run pays for the
-  // other's copy of the history.
-  const batched = await throwawayDatabase('pos_bench_batched', template);
+  // Every database made before any is measured, then a checkpoint: no run pays for another's
+  // copy of the history.
+  const batched = [];
+  for (const members of memberCounts) batched.push({ members, database: await throwawayDatabase('pos_bench_batched', template) });
   const copied = await throwawayDatabase('pos_bench_copy', template);
   if (template) await adminQuery('checkpoint').catch(() => {});
-  console.log(
-    `Ingesting with \`pos consume\` (${values.members} member${values.members === '1' ? '' : 's'}, batches of ${number(batchSize)}) into ${batched.database}…`,
-  );
-  const { landed, lines, activeSeconds: seconds, peakRssMB, observedPeakRssMB } = await runConsumer(batched);
+  const consumed = [];
+  for (const { members, database } of batched) {
+    console.log(
+      `Ingesting with \`pos consume\` (${members} member${members === 1 ? '' : 's'}, batches of ${number(batchSize)}) into ${database.database}…`,
+    );
+    consumed.push({ members, ...(await runConsumer(database, members)) });
+  }
 
   console.log(`COPYing the same rows into ${copied.database}, ${number(batchSize)} transactions per database transaction…`);
   const copyWarehouse = await openWarehouse(copied);
@@ -107,22 +113,25 @@ try {
   const naiveSeconds = (performance.now() - started) / 1000;
   await warehouse.close();
 
-  const rate = landed / seconds;
   const copyRate = reference.transactions / reference.seconds;
   const naiveRate = naiveCount / naiveSeconds;
-  console.table({
-    'history before the run (transactions)': prefillCount,
-    'transactions ingested': landed,
-    'lines ingested': lines,
-    'seconds (first message to last commit)': Number(seconds.toFixed(2)),
-    'pos consume transactions/s': Math.round(rate),
-    'pos consume lines/s': Math.round(lines / seconds),
-    'consumer peak RSS MB': observedPeakRssMB ?? peakRssMB,
-    'raw COPY transactions/s': Math.round(copyRate),
-    'naive loop transactions/s': Math.round(naiveRate),
-    'pos ÷ raw COPY': Number((rate / copyRate).toFixed(2)),
-    'pos ÷ naive': Number((rate / naiveRate).toFixed(1)),
-  });
+  const table: Record<string, Record<string, number>> = {};
+  for (const { members, landed, lines, activeSeconds: seconds, peakRssMB, observedPeakRssMB } of consumed) {
+    const rate = landed / seconds;
+    table[`pos consume, ${members} member${members === 1 ? '' : 's'}`] = {
+      'history (transactions)': prefillCount,
+      'transactions ingested': landed,
+      'lines ingested': lines,
+      'seconds (first message to last commit)': Number(seconds.toFixed(2)),
+      'transactions/s': Math.round(rate),
+      'lines/s': Math.round(lines / seconds),
+      'peak RSS MB': observedPeakRssMB ?? peakRssMB,
+      '÷ raw COPY': Number((rate / copyRate).toFixed(2)),
+      '÷ naive': Number((rate / naiveRate).toFixed(1)),
+    };
+  }
+  console.table(table);
+  console.log(`raw COPY: ${number(copyRate)} transactions/s; naive loop: ${number(naiveRate)} transactions/s`);
 } finally {
   for (const name of databases.reverse()) await adminQuery(`drop database if exists ${name} with (force)`);
   await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }));
@@ -149,7 +158,7 @@ interface ConsumerResult {
 }
 
 /** `pos consume` in its own process, until the topic is drained; its final log line has the figures. */
-function runConsumer(database: ServerDatabaseConfig): ReturnType<typeof runPos<ConsumerResult>> {
+function runConsumer(database: ServerDatabaseConfig, members: number): ReturnType<typeof runPos<ConsumerResult>> {
   return runPos<ConsumerResult>(
     [
       'consume',
@@ -161,7 +170,7 @@ function runConsumer(database: ServerDatabaseConfig): ReturnType<typeof runPos<C
       '--until-idle',
       '5s',
       '--members',
-      values.members,
+      String(members),
       '--batch-size',
       String(batchSize),
     ],

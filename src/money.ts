@@ -48,17 +48,34 @@ export function formatFixed(units: number, places: number): string {
   return `${sign}0.${digits.padStart(places, '0')}`;
 }
 
-const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
-
-/** A decimal string as an integer of `places` implied decimals; undefined if it has more places or is not a decimal. */
+/**
+ * A decimal string (`-?digits(.digits)?`) as an integer of `places` implied decimals; undefined
+ * if it has more places, is not such a decimal, or is beyond the safe integers. Read character by
+ * character: the consumer reads a dozen of these per message.
+ */
 export function parseFixed(text: string, places: number): number | undefined {
-  const match = DECIMAL.exec(text);
-  if (!match) return undefined;
-  const fraction = match[3] ?? '';
-  if (fraction.length > places) return undefined;
-  const units = Number(`${match[2]}${fraction.padEnd(places, '0')}`);
+  const length = text.length;
+  let i = text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  const negative = i === 1;
+  let units = 0;
+  let integerDigits = 0;
+  let fractionDigits = -1; // −1: no decimal point yet
+  for (; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 46 /* . */) {
+      if (fractionDigits >= 0 || integerDigits === 0) return undefined;
+      fractionDigits = 0;
+      continue;
+    }
+    if (code < 48 || code > 57) return undefined;
+    units = units * 10 + (code - 48);
+    if (fractionDigits >= 0) fractionDigits++;
+    else integerDigits++;
+  }
+  if (integerDigits === 0 || fractionDigits === 0 || fractionDigits > places) return undefined;
+  units *= 10 ** (places - Math.max(fractionDigits, 0));
   if (!Number.isSafeInteger(units)) return undefined;
-  return match[1] === '-' && units !== 0 ? -units : units;
+  return negative && units !== 0 ? -units : units;
 }
 
 export const formatMoney = (cents: number): string => formatFixed(cents, MONEY_PLACES);

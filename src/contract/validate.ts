@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -32,19 +33,16 @@ export const MAX_DETAIL_LENGTH = 1000;
 const ajv = new Ajv2020({ allErrors: false, strict: true, verbose: true });
 (addFormats as unknown as (instance: Ajv2020) => void)(ajv);
 const schemaValidator = ajv.compile<TransactionMessage>(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** Raw bytes from the topic → a valid message, or the dead-letter code and a detail that says what is wrong. */
 export function decodeTransaction(value: Uint8Array | null | undefined): Verdict {
   if (!value || value.length === 0) return rejected('invalid_json', 'the message has no value');
   if (value.length > MAX_MESSAGE_BYTES)
     return rejected('too_large', `${value.length} bytes, over the limit of ${MAX_MESSAGE_BYTES}`);
-  let text: string;
-  try {
-    text = utf8.decode(value);
-  } catch {
-    return rejected('invalid_utf8', 'the value is not valid UTF-8');
-  }
+  // Checked first, then decoded without checks: several times faster than a fatal TextDecoder.
+  if (!isUtf8(value)) return rejected('invalid_utf8', 'the value is not valid UTF-8');
+  let text = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte order mark, as TextDecoder would drop it
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -11,6 +11,7 @@ import type { SqlRunner, TransactionRunner, Warehouse } from '../warehouse/datab
 import { classifyDatabaseError } from '../warehouse/failures.ts';
 import type { DeadLetterRow, WarehouseRows } from '../warehouse/rows.ts';
 import { copyFacts } from '../warehouse/sql/copy-facts.ts';
+import { addKeys, type DimensionKeys, dimensionKeys, membersWithoutKeys } from '../warehouse/sql/dimension-keys.ts';
 import { advanceOffsets, claimOffsets } from '../warehouse/sql/ingest-offsets.ts';
 import { insertDeadLetters } from '../warehouse/sql/insert-dead-letters.ts';
 import { storedPayloadHashes } from '../warehouse/sql/stored-payload-hashes.ts';
@@ -126,10 +127,11 @@ function slicePrepared(batch: PreparedBatch, start: number, end: number): Prepar
 
 /**
  * The write path, in one database transaction: claim the group's offsets for the batch's
- * partitions (skipping anything already ingested), upsert the dimensions, insert the facts (a
+ * partitions (skipping anything already ingested), add new dimension members, copy the facts (a
  * transaction id already stored is a replay if its payload hash is equal, a `conflict` dead
- * letter if not), store the dead letters, and advance the offsets. Either all of it commits or
- * none of it does, so a crash at any moment changes nothing that a retry would not redo.
+ * letter if not), bring the dimensions up to newer attributes, store the dead letters, and
+ * advance the offsets. Either all of it commits or none of it does, so a crash at any moment
+ * changes nothing that a retry would not redo.
  */
 async function writeBatch(warehouse: Warehouse, batch: PreparedBatch, scope?: OffsetScope): Promise<BatchResult> {
   const { records, outcomes } = batch;
@@ -183,8 +185,8 @@ async function writeBatch(warehouse: Warehouse, batch: PreparedBatch, scope?: Of
         storedAs.set(id, storedHex);
         compareWithStored(index, storedHex);
       }
-      const idsOf = (indexes: number[]) => indexes.map((index) => accepted(index).id);
-      written = await writeRows(tx, rowsFor(batch, novel), idsOf(novel), (ids) =>
+      const novelIds = novel.map((index) => accepted(index).id);
+      written = await writeRows(tx, rowsFor(batch, novel), novelIds, (ids) =>
         rowsFor(
           batch,
           novel.filter((index) => ids.has(accepted(index).id)),
@@ -219,8 +221,7 @@ async function writeBatch(warehouse: Warehouse, batch: PreparedBatch, scope?: Of
  */
 async function writtenAsPrepared(tx: TransactionRunner, rows: WarehouseRows): Promise<boolean> {
   await tx.query('savepoint as_prepared');
-  await addNewMembers(tx, rows);
-  if (await copyFacts(tx, rows)) {
+  if (await copyFacts(tx, rows, await addNewMembers(tx, rows))) {
     await refreshMembers(tx, rows);
     await tx.query('release savepoint as_prepared');
     return true;
@@ -240,11 +241,11 @@ async function writeRows(
   transactionIds: string[],
   rowsOf: (ids: Set<string>) => WarehouseRows,
 ): Promise<{ inserted: Set<string>; raced: Map<string, string> }> {
-  await addNewMembers(tx, rows);
+  const keys = await addNewMembers(tx, rows);
   let facts = rows;
   const ids = new Set(transactionIds);
   const raced = new Map<string, string>();
-  while (!(await copyFacts(tx, facts))) {
+  while (!(await copyFacts(tx, facts, keys))) {
     const stored = await storedPayloadHashes(tx, [...ids]);
     if (stored.size === 0) throw new Error('COPY into the fact tables found a duplicate key that no stored transaction explains');
     for (const [id, hash] of stored) {
@@ -258,16 +259,22 @@ async function writeRows(
 }
 
 /**
- * The dimension members the facts need keys for, inserted if new. Stored members are left
- * unlocked: members of a group that write at the same time do not wait on each other's rows
+ * The keys of the batch's dimension members, the members not stored yet inserted first. Stored
+ * members are only read, not locked: writers at the same time do not wait on each other's rows
  * while they copy.
  */
-async function addNewMembers(tx: SqlRunner, rows: WarehouseRows): Promise<void> {
+async function addNewMembers(tx: SqlRunner, rows: WarehouseRows): Promise<DimensionKeys> {
   await upsertDates(tx, rows.dates);
-  await upsertStores(tx, rows.stores, 'new');
-  await upsertProducts(tx, rows.products, 'new');
-  await upsertCustomers(tx, rows.customers, 'new');
   await upsertPaymentMethods(tx, rows.paymentMethods);
+  const keys = await dimensionKeys(tx, rows);
+  const missing = membersWithoutKeys(rows, keys);
+  if (missing) {
+    await upsertStores(tx, missing.stores);
+    await upsertProducts(tx, missing.products);
+    await upsertCustomers(tx, missing.customers);
+    addKeys(keys, await dimensionKeys(tx, missing));
+  }
+  return keys;
 }
 
 /** Newer attributes for stored members: last, so that their row locks are held only until the commit. */

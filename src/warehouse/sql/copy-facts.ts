@@ -1,7 +1,7 @@
 import type { TransactionRunner } from '../connection.ts';
 import { copyField } from '../copy.ts';
 import type { FactText, WarehouseRows } from '../rows.ts';
-import { type DimensionKeys, dimensionKeys, paymentMethodName } from './dimension-keys.ts';
+import { type DimensionKeys, paymentMethodName } from './dimension-keys.ts';
 
 /** The COPY targets: the key columns last, so that a row's text is its fixed part and then its keys. */
 export const FACT_TRANSACTION_COLUMNS =
@@ -155,13 +155,12 @@ class TextBuffer {
 
 /**
  * Copies the batch's transactions and their lines straight into the fact tables, with the
- * dimension keys looked up in this transaction (after the upserts). Returns false, having written
- * nothing, when one of the transaction ids is already stored: another writer stored it after
- * this batch looked, and the caller leaves it out and copies the rest.
+ * dimension keys of its members (looked up in this transaction, once every member has its row).
+ * Returns false, having written nothing, when one of the transaction ids is already stored.
  */
-export async function copyFacts(db: TransactionRunner, rows: WarehouseRows): Promise<boolean> {
+export async function copyFacts(db: TransactionRunner, rows: WarehouseRows, keys: DimensionKeys): Promise<boolean> {
   if (rows.facts.count === 0) return true;
-  const { transactions, lines } = factCopyText(rows, await dimensionKeys(db, rows));
+  const { transactions, lines } = factCopyText(rows, keys);
   await db.query('savepoint copy_facts');
   try {
     await db.copyFrom(FACT_TRANSACTION_COLUMNS, transactions);

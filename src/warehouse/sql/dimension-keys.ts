@@ -1,11 +1,5 @@
 import type { SqlRunner } from '../database.ts';
-import type { WarehouseRows } from '../rows.ts';
-
-/**
- * Which members an upsert writes: `new` inserts those not stored yet and leaves the stored ones
- * alone (not even locked); `all` also brings the stored ones up to newer attributes.
- */
-export type DimensionMembers = 'new' | 'all';
+import type { DimensionRows } from '../rows.ts';
 
 /** Surrogate keys by natural key, for the members of one batch. */
 export interface DimensionKeys {
@@ -27,7 +21,7 @@ export function paymentMethodName(method: string, cardBrand: string | null): str
  */
 export async function dimensionKeys(
   db: SqlRunner,
-  rows: Pick<WarehouseRows, 'stores' | 'products' | 'customers'>,
+  rows: Pick<DimensionRows, 'stores' | 'products' | 'customers'>,
 ): Promise<DimensionKeys> {
   const found = await db.query<{ kind: number; natural_key: string; key: number }>(
     `select 0 as kind, store_id as natural_key, store_key as key from pos.dim_store where store_id = any($1::text[])
@@ -43,4 +37,44 @@ export async function dimensionKeys(
   const byKind = [keys.store, keys.product, keys.customer, keys.paymentMethod];
   for (const { kind, natural_key: naturalKey, key } of found) byKind[kind]?.set(naturalKey, key);
   return keys;
+}
+
+/** The members of these rows that have no key yet (not stored), or undefined when every one has. */
+export function membersWithoutKeys(
+  rows: Pick<DimensionRows, 'stores' | 'products' | 'customers'>,
+  keys: DimensionKeys,
+): Pick<DimensionRows, 'stores' | 'products' | 'customers'> | undefined {
+  const stores = withoutKeys(rows.stores, rows.stores.storeId, keys.store);
+  const products = withoutKeys(rows.products, rows.products.sku, keys.product);
+  const customers = withoutKeys(rows.customers, rows.customers.customerId, keys.customer);
+  return stores || products || customers
+    ? {
+        stores: stores ?? pick(rows.stores, []),
+        products: products ?? pick(rows.products, []),
+        customers: customers ?? pick(rows.customers, []),
+      }
+    : undefined;
+}
+
+/** Adds the keys of `more` to `keys`. */
+export function addKeys(keys: DimensionKeys, more: DimensionKeys): void {
+  for (const [naturalKey, key] of more.store) keys.store.set(naturalKey, key);
+  for (const [naturalKey, key] of more.product) keys.product.set(naturalKey, key);
+  for (const [naturalKey, key] of more.customer) keys.customer.set(naturalKey, key);
+}
+
+function withoutKeys<Columns extends Record<string, unknown[]>>(
+  columns: Columns,
+  naturalKeys: string[],
+  keys: Map<string, number>,
+): Columns | undefined {
+  const missing = naturalKeys.flatMap((naturalKey, index) => (keys.has(naturalKey) ? [] : [index]));
+  return missing.length > 0 ? pick(columns, missing) : undefined;
+}
+
+/** The rows at these positions, column by column. */
+function pick<Columns extends Record<string, unknown[]>>(columns: Columns, indexes: number[]): Columns {
+  return Object.fromEntries(
+    Object.entries(columns).map(([name, values]) => [name, indexes.map((index) => values[index])]),
+  ) as Columns;
 }

@@ -1,13 +1,8 @@
 import type { SqlRunner } from '../database.ts';
 import type { WarehouseRows } from '../rows.ts';
-import type { DimensionMembers } from './dimension-keys.ts';
 
-/** Inserts new customers and, unless only `new` members are asked for, updates known ones from newer events only (type 1, newest wins). */
-export async function upsertCustomers(
-  db: SqlRunner,
-  customers: WarehouseRows['customers'],
-  members: DimensionMembers = 'all',
-): Promise<void> {
+/** Inserts new customers and updates known ones from newer events only (type 1, newest wins). */
+export async function upsertCustomers(db: SqlRunner, customers: WarehouseRows['customers']): Promise<void> {
   if (customers.customerId.length === 0) return;
   await db.query(
     `insert into pos.dim_customer as current (customer_id, name, email, loyalty_tier, attributes_as_of)
@@ -16,14 +11,10 @@ export async function upsertCustomers(
             as incoming (customer_id, name, email, loyalty_tier, as_of)
       where not exists (select 1 from pos.dim_customer known
                          where known.customer_id = incoming.customer_id and known.attributes_as_of >= incoming.as_of)
-     on conflict (customer_id) ${
-       members === 'new'
-         ? 'do nothing'
-         : `do update
+     on conflict (customer_id) do update
         set name = excluded.name, email = excluded.email, loyalty_tier = excluded.loyalty_tier,
             attributes_as_of = excluded.attributes_as_of
-      where current.attributes_as_of < excluded.attributes_as_of`
-     }`,
+      where current.attributes_as_of < excluded.attributes_as_of`,
     [customers.customerId, customers.name, customers.email, customers.loyaltyTier, customers.asOf],
   );
 }

@@ -1,13 +1,8 @@
 import type { SqlRunner } from '../database.ts';
 import type { WarehouseRows } from '../rows.ts';
-import type { DimensionMembers } from './dimension-keys.ts';
 
-/** Inserts new products and, unless only `new` members are asked for, updates known ones from newer events only (type 1, newest wins). */
-export async function upsertProducts(
-  db: SqlRunner,
-  products: WarehouseRows['products'],
-  members: DimensionMembers = 'all',
-): Promise<void> {
+/** Inserts new products and updates known ones from newer events only (type 1, newest wins). */
+export async function upsertProducts(db: SqlRunner, products: WarehouseRows['products']): Promise<void> {
   if (products.sku.length === 0) return;
   await db.query(
     `insert into pos.dim_product as current (sku, name, category, brand, unit, attributes_as_of)
@@ -16,14 +11,10 @@ export async function upsertProducts(
             as incoming (sku, name, category, brand, unit, as_of)
       where not exists (select 1 from pos.dim_product known
                          where known.sku = incoming.sku and known.attributes_as_of >= incoming.as_of)
-     on conflict (sku) ${
-       members === 'new'
-         ? 'do nothing'
-         : `do update
+     on conflict (sku) do update
         set name = excluded.name, category = excluded.category, brand = excluded.brand, unit = excluded.unit,
             attributes_as_of = excluded.attributes_as_of
-      where current.attributes_as_of < excluded.attributes_as_of`
-     }`,
+      where current.attributes_as_of < excluded.attributes_as_of`,
     [products.sku, products.name, products.category, products.brand, products.unit, products.asOf],
   );
 }

@@ -1,17 +1,11 @@
 import type { SqlRunner } from '../database.ts';
 import type { WarehouseRows } from '../rows.ts';
-import type { DimensionMembers } from './dimension-keys.ts';
 
 /**
- * Inserts new stores and, unless only `new` members are asked for, updates known ones from newer
- * events only (type 1, newest wins).
+ * Inserts new stores and updates known ones from newer events only (type 1, newest wins).
  * Members already as new as the batch are filtered out first, so they are not even locked.
  */
-export async function upsertStores(
-  db: SqlRunner,
-  stores: WarehouseRows['stores'],
-  members: DimensionMembers = 'all',
-): Promise<void> {
+export async function upsertStores(db: SqlRunner, stores: WarehouseRows['stores']): Promise<void> {
   if (stores.storeId.length === 0) return;
   await db.query(
     `insert into pos.dim_store as current (store_id, name, city, region, country, timezone, attributes_as_of)
@@ -20,14 +14,10 @@ export async function upsertStores(
             as incoming (store_id, name, city, region, country, timezone, as_of)
       where not exists (select 1 from pos.dim_store known
                          where known.store_id = incoming.store_id and known.attributes_as_of >= incoming.as_of)
-     on conflict (store_id) ${
-       members === 'new'
-         ? 'do nothing'
-         : `do update
+     on conflict (store_id) do update
         set name = excluded.name, city = excluded.city, region = excluded.region, country = excluded.country,
             timezone = excluded.timezone, attributes_as_of = excluded.attributes_as_of
-      where current.attributes_as_of < excluded.attributes_as_of`
-     }`,
+      where current.attributes_as_of < excluded.attributes_as_of`,
     [stores.storeId, stores.name, stores.city, stores.region, stores.country, stores.timezone, stores.asOf],
   );
 }

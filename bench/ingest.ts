@@ -115,23 +115,27 @@ try {
 
   const copyRate = reference.transactions / reference.seconds;
   const naiveRate = naiveCount / naiveSeconds;
+  // One column per member count, one row per figure.
   const table: Record<string, Record<string, number>> = {};
+  const put = (figure: string, column: string, value: number) => {
+    table[figure] = { ...table[figure], [column]: value };
+  };
   for (const { members, landed, lines, activeSeconds: seconds, peakRssMB, observedPeakRssMB } of consumed) {
+    const column = `${members} member${members === 1 ? '' : 's'}`;
     const rate = landed / seconds;
-    table[`pos consume, ${members} member${members === 1 ? '' : 's'}`] = {
-      'history (transactions)': prefillCount,
-      'transactions ingested': landed,
-      'lines ingested': lines,
-      'seconds (first message to last commit)': Number(seconds.toFixed(2)),
-      'transactions/s': Math.round(rate),
-      'lines/s': Math.round(lines / seconds),
-      'peak RSS MB': observedPeakRssMB ?? peakRssMB,
-      '÷ raw COPY': Number((rate / copyRate).toFixed(2)),
-      '÷ naive': Number((rate / naiveRate).toFixed(1)),
-    };
+    put('history before the run (transactions)', column, prefillCount);
+    put('transactions ingested', column, landed);
+    put('lines ingested', column, lines);
+    put('seconds (first message to last commit)', column, Number(seconds.toFixed(2)));
+    put('pos consume transactions/s', column, Math.round(rate));
+    put('pos consume lines/s', column, Math.round(lines / seconds));
+    put('consumer peak RSS MB', column, observedPeakRssMB ?? peakRssMB);
+    put('raw COPY transactions/s', column, Math.round(copyRate));
+    put('naive loop transactions/s', column, Math.round(naiveRate));
+    put('pos ÷ raw COPY', column, Number((rate / copyRate).toFixed(2)));
+    put('pos ÷ naive', column, Number((rate / naiveRate).toFixed(1)));
   }
   console.table(table);
-  console.log(`raw COPY: ${number(copyRate)} transactions/s; naive loop: ${number(naiveRate)} transactions/s`);
 } finally {
   for (const name of databases.reverse()) await adminQuery(`drop database if exists ${name} with (force)`);
   await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }));

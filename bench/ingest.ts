@@ -81,14 +81,15 @@ try {
     console.log(`Prefilled ${number(prefillCount)} transactions, ${number(lines)} lines of history.`);
   }
 
-  // Every database made before any is measured, then a checkpoint: no run pays for another's
-  // copy of the history.
+  // Every database made before any is measured, and a checkpoint before each run: no run pays
+  // for another's copy of the history, or for the WAL of the run before it.
+  const checkpoint = () => adminQuery('checkpoint').catch(() => {});
   const batched = [];
   for (const members of memberCounts) batched.push({ members, database: await throwawayDatabase('pos_bench_batched', template) });
   const copied = await throwawayDatabase('pos_bench_copy', template);
-  if (template) await adminQuery('checkpoint').catch(() => {});
   const consumed = [];
   for (const { members, database } of batched) {
+    await checkpoint();
     console.log(
       `Ingesting with \`pos consume\` (${members} member${members === 1 ? '' : 's'}, batches of ${number(batchSize)}) into ${database.database}…`,
     );
@@ -98,6 +99,7 @@ try {
   console.log(`COPYing the same rows into ${copied.database}, ${number(batchSize)} transactions per database transaction…`);
   const copyWarehouse = await openWarehouse(copied);
   await migrateWarehouse(copyWarehouse);
+  await checkpoint();
   const reference = await copyReference(copyWarehouse, backlog, batchSize);
   await copyWarehouse.close();
 

@@ -15,7 +15,8 @@ import { UserError } from '../errors.ts';
 import { withAdmin } from '../kafka/admin.ts';
 import { kafkaClientOptions } from '../kafka/clients.ts';
 import type { KafkaConnection } from '../kafka/security.ts';
-import { findProgram, runProgram } from '../programs.ts';
+import { findProgram } from '../programs.ts';
+import { makeAuthority, openSsl, signCertificate } from '../tls/certificates.ts';
 
 /**
  * `pos kafka up --secure`: the local broker as a managed cluster would be. Clients connect over
@@ -62,59 +63,24 @@ export async function ensureCertificates(dataDir: string, env: Environment): Pro
   }
   await rm(paths.tls, { recursive: true, force: true });
   await mkdir(paths.tls, { recursive: true, mode: 0o700 });
-  const run = (args: string[]) => runProgram(openssl, args, { env, timeoutMs: 60_000 });
-  await run([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-noenc',
-    '-keyout',
-    paths.caKey,
-    '-out',
-    paths.caCert,
-    '-days',
-    '3650',
-    '-subj',
-    '/CN=pos local Kafka CA',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
-  const sign = async (name: string, key: string, cert: string, extensions: string) => {
-    const request = join(paths.tls, `${name}.csr`);
-    const extensionFile = join(paths.tls, `${name}.ext`);
-    await writeFile(extensionFile, extensions);
-    await run(['req', '-newkey', 'rsa:2048', '-noenc', '-keyout', key, '-out', request, '-subj', `/CN=${name}`]);
-    await run([
-      'x509',
-      '-req',
-      '-in',
-      request,
-      '-CA',
-      paths.caCert,
-      '-CAkey',
-      paths.caKey,
-      '-set_serial',
-      `0x${randomBytes(8).toString('hex')}`,
-      '-days',
-      '825',
-      '-out',
-      cert,
-      '-extfile',
-      extensionFile,
-    ]);
-    await rm(request, { force: true });
-    await rm(extensionFile, { force: true });
-  };
-  await sign(
-    SUPER_USER,
-    paths.brokerKey,
-    paths.brokerCert,
-    'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n',
-  );
-  await sign(PIPELINE_USER, paths.clientKey, paths.clientCert, 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n');
+  const run = openSsl(openssl, env);
+  const authority = { key: paths.caKey, cert: paths.caCert };
+  await makeAuthority(run, { ...authority, subject: 'pos local Kafka CA', days: 3650 });
+  await signCertificate(run, authority, {
+    name: SUPER_USER,
+    key: paths.brokerKey,
+    cert: paths.brokerCert,
+    days: 825,
+    extensions:
+      'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n',
+  });
+  await signCertificate(run, authority, {
+    name: PIPELINE_USER,
+    key: paths.clientKey,
+    cert: paths.clientCert,
+    days: 825,
+    extensions: 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n',
+  });
   const keystore = `${await readFile(paths.brokerKey, 'utf8')}${await readFile(paths.brokerCert, 'utf8')}`;
   await writeFile(paths.brokerKeystore, keystore, { mode: 0o600 });
   for (const key of [paths.caKey, paths.brokerKey, paths.clientKey]) await chmod(key, 0o600);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import { findFreePort } from '../../src/broker/local-broker.ts';
 import type { TransactionMessage } from '../../src/contract/message.ts';
 import { withAdmin } from '../../src/kafka/admin.ts';
 import { PLAINTEXT } from '../../src/kafka/security.ts';
+import { makeAuthority, openSsl } from '../../src/tls/certificates.ts';
 import { openWarehouse } from '../../src/warehouse/database.ts';
 import { type CliOptions, type CliResult, createTestDatabase, runCli, type TestDatabase } from './support/environment.ts';
 import { expectedFigures, warehouseFigures } from './support/ingest.ts';
@@ -131,25 +131,12 @@ describe('a secure local broker: SASL_SSL with SCRAM-SHA-512, TLS, ACLs', () => 
 
   test('an untrusted CA: exit 1 at once, saying so and naming the CA file', async () => {
     const otherCa = join(dataDir, 'other-ca.crt');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-noenc',
-        '-keyout',
-        join(dataDir, 'other-ca.key'),
-        '-out',
-        otherCa,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=another CA',
-      ],
-      { stdio: 'ignore' },
-    );
+    await makeAuthority(openSsl('openssl'), {
+      key: join(dataDir, 'other-ca.key'),
+      cert: otherCa,
+      subject: 'another CA',
+      days: 1,
+    });
     const result = await pos(['--kafka-config', clientProperties, 'simulate', '--count', '10'], {
       env: env({ KAFKA_SSL_CA_FILE: otherCa }),
     });

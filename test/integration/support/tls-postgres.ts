@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../../../src/broker/local-broker.ts';
 import { runProgram } from '../../../src/programs.ts';
+import { makeAuthority, openSsl, signCertificate } from '../../../src/tls/certificates.ts';
 
 /**
  * A PostgreSQL server of the test's own, with TLS on: its own data directory and port, a CA and a
@@ -62,7 +63,7 @@ export async function startTlsPostgres(): Promise<TlsPostgres> {
       timeoutMs: 120_000,
     });
 
-  makeCertificates(folder);
+  await makeCertificates(folder);
   const user = 'pos_tls';
   const password = `tls-${randomBytes(12).toString('hex')}`;
   const passwordFile = join(folder, 'password');
@@ -124,31 +125,23 @@ export async function startTlsPostgres(): Promise<TlsPostgres> {
 }
 
 /** A CA, a server certificate it signs for 127.0.0.1 and localhost, and a second CA that signed nothing here. */
-function makeCertificates(folder: string): void {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: folder, stdio: 'pipe' });
-  const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  for (const ca of ['ca', 'wrong-ca']) {
-    openssl('req', '-x509', ...newKey, '-keyout', `${ca}.key`, '-out', `${ca}.crt`, '-days', '2', '-subj', `/CN=pos test ${ca}`);
-  }
-  openssl('req', ...newKey, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  writeFileSync(join(folder, 'server.ext'), 'subjectAltName = IP:127.0.0.1, DNS:localhost\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    'server.ext',
-    '-out',
-    'server.crt',
-  );
+async function makeCertificates(folder: string): Promise<void> {
+  const openssl = openSsl('openssl');
+  const authority = { key: join(folder, 'ca.key'), cert: join(folder, 'ca.crt') };
+  await makeAuthority(openssl, { ...authority, subject: 'pos test ca', days: 2 });
+  await makeAuthority(openssl, {
+    key: join(folder, 'wrong-ca.key'),
+    cert: join(folder, 'wrong-ca.crt'),
+    subject: 'pos test wrong-ca',
+    days: 2,
+  });
+  await signCertificate(openssl, authority, {
+    name: '127.0.0.1',
+    key: join(folder, 'server.key'),
+    cert: join(folder, 'server.crt'),
+    days: 2,
+    extensions: 'subjectAltName = IP:127.0.0.1, DNS:localhost\n',
+  });
 }
 
 function osUser(name: string): { uid: number; gid: number } {

@@ -12,38 +12,12 @@ export interface VerifyCheck {
  * construction; these checks say so after a crash, an outage or a manual change.
  */
 const CHECKS: { name: string; sql: string }[] = [
-  {
-    name: 'transactions whose date_key is not in dim_date',
-    sql: `select count(*) from pos.fact_transaction f
-           where not exists (select 1 from pos.dim_date d where d.date_key = f.date_key)`,
-  },
-  {
-    name: 'transactions whose store_key is not in dim_store',
-    sql: `select count(*) from pos.fact_transaction f
-           where not exists (select 1 from pos.dim_store s where s.store_key = f.store_key)`,
-  },
-  {
-    name: 'transactions whose customer_key is not in dim_customer',
-    sql: `select count(*) from pos.fact_transaction f
-           where f.customer_key is not null
-             and not exists (select 1 from pos.dim_customer c where c.customer_key = f.customer_key)`,
-  },
-  {
-    name: 'transactions whose payment_method_key is not in dim_payment_method',
-    sql: `select count(*) from pos.fact_transaction f
-           where not exists (select 1 from pos.dim_payment_method m where m.payment_method_key = f.payment_method_key)`,
-  },
-  {
-    name: 'lines whose product_key is not in dim_product',
-    sql: `select count(*) from pos.fact_sales_line l
-           where not exists (select 1 from pos.dim_product p where p.product_key = l.product_key)`,
-  },
-  {
-    name: 'lines whose customer_key is not in dim_customer',
-    sql: `select count(*) from pos.fact_sales_line l
-           where l.customer_key is not null
-             and not exists (select 1 from pos.dim_customer c where c.customer_key = l.customer_key)`,
-  },
+  keyInDimension('transaction', 'date_key', 'dim_date'),
+  keyInDimension('transaction', 'store_key', 'dim_store'),
+  keyInDimension('transaction', 'customer_key', 'dim_customer'),
+  keyInDimension('transaction', 'payment_method_key', 'dim_payment_method'),
+  keyInDimension('line', 'product_key', 'dim_product'),
+  keyInDimension('line', 'customer_key', 'dim_customer'),
   {
     name: 'lines without their transaction',
     sql: `select count(*) from pos.fact_sales_line l
@@ -65,6 +39,17 @@ const CHECKS: { name: string; sql: string }[] = [
               or l.last is distinct from f.line_count`,
   },
 ];
+
+/** The check that every fact's `key` has its row in `dimension` (a null customer is no one, not a broken key). */
+function keyInDimension(fact: 'transaction' | 'line', key: string, dimension: string): { name: string; sql: string } {
+  const table = fact === 'transaction' ? 'pos.fact_transaction' : 'pos.fact_sales_line';
+  return {
+    name: `${fact}s whose ${key} is not in ${dimension}`,
+    sql: `select count(*) from ${table} f
+           where f.${key} is not null
+             and not exists (select 1 from pos.${dimension} d where d.${key} = f.${key})`,
+  };
+}
 
 /** Runs every check; the warehouse is sound when each one counts 0. */
 export async function verifyWarehouse(db: SqlRunner): Promise<VerifyCheck[]> {

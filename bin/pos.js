@@ -15,9 +15,9 @@ if (major < 22 || (major === 22 && minor < 18)) {
 
 // Heap settings sized for the work rather than for the machine (V8 otherwise lets the heap grow
 // to hundreds of megabytes before collecting): the consumer holds whole batches and stays under
-// 300 MB with a small young generation, and one group member collects on the thread that
-// allocates (V8's helper threads cost it 6% more CPU in all, on two cores that the other threads
-// and PostgreSQL need; with several members the main thread has no time to spare, and they help);
+// 300 MB with a small young generation (collecting on the allocating thread alone,
+// --single-threaded-gc, saved 6% of CPU under a backlog but raised the p99 latency at 1,000
+// messages/s from 142 to 163 – 239 ms);
 // the simulator makes millions of short-lived objects and runs faster with a large one. Node
 // takes these flags only at start, so the process replaces itself once with them set (same pid,
 // same signals); where it cannot (Windows), it runs as it is.
@@ -25,28 +25,13 @@ if (major < 22 || (major === 22 && minor < 18)) {
 // rather than kept in arenas of their own (some 20 MB of the consumer's peak).
 const args = process.argv.slice(2);
 const HEAP_FLAGS =
-  commandName(args) === 'simulate'
-    ? ['--max-semi-space-size=32']
-    : [
-        '--max-semi-space-size=8',
-        '--max-old-space-size=512',
-        ...(Number(optionValue(args, '--members') ?? 1) > 1 ? [] : ['--single-threaded-gc']),
-      ];
+  commandName(args) === 'simulate' ? ['--max-semi-space-size=32'] : ['--max-semi-space-size=8', '--max-old-space-size=512'];
 if (typeof process.execve === 'function' && !process.execArgv.some((arg) => arg.startsWith('--max-semi-space-size'))) {
   const self = fileURLToPath(import.meta.url);
   process.execve(process.execPath, [process.execPath, ...process.execArgv, ...HEAP_FLAGS, self, ...args], {
     MALLOC_ARENA_MAX: '2',
     ...process.env,
   });
-}
-
-/** The value of `--name value` or `--name=value`, if given. */
-function optionValue(args, name) {
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === name) return args[i + 1];
-    if (args[i].startsWith(`${name}=`)) return args[i].slice(name.length + 1);
-  }
-  return undefined;
 }
 
 /** The command, after any global option (`pos --log-level debug simulate …`). */

@@ -147,6 +147,11 @@ function writtenOffsetMinutes(time: string): number {
   return time.charCodeAt(length - 6) === 45 /* - */ ? -minutes : minutes;
 }
 
+/** A line's path in a problem's text (made only when there is a problem to tell). */
+function itemPath(index: number): string {
+  return `items[${index}]`;
+}
+
 function hex4(code: number): string {
   return code.toString(16).toUpperCase().padStart(4, '0');
 }
@@ -162,24 +167,26 @@ function arithmeticProblem(message: TransactionMessage): string | undefined {
   let subtotal = 0;
   let discountTotal = 0;
   let taxTotal = 0;
-  for (const [i, line] of message.items.entries()) {
-    const at = `items[${i}]`;
-    if (line.line_no !== i + 1) return `${at}.line_no is ${line.line_no}; lines are numbered 1, 2, 3… in order`;
+  const { items } = message;
+  for (let i = 0; i < items.length; i++) {
+    const line = items[i] as (typeof items)[number];
+    if (line.line_no !== i + 1) return `${itemPath(i)}.line_no is ${line.line_no}; lines are numbered 1, 2, 3… in order`;
     const quantity = parseFixed(line.quantity, QUANTITY_PLACES) as number;
     const unitPrice = money(line.unit_price);
     const discount = money(line.discount);
     const rate = parseFixed(line.tax_rate, RATE_PLACES) as number;
     if (quantity * sign <= 0)
-      return `${at}.quantity ${line.quantity} must be ${sign > 0 ? 'positive in a sale' : 'negative in a return'}`;
-    if (unitPrice < 0) return `${at}.unit_price ${line.unit_price} is negative`;
-    if (discount * sign < 0) return `${at}.discount ${line.discount} has the wrong sign for a ${message.type}`;
+      return `${itemPath(i)}.quantity ${line.quantity} must be ${sign > 0 ? 'positive in a sale' : 'negative in a return'}`;
+    if (unitPrice < 0) return `${itemPath(i)}.unit_price ${line.unit_price} is negative`;
+    if (discount * sign < 0) return `${itemPath(i)}.discount ${line.discount} has the wrong sign for a ${message.type}`;
     const expected = lineAmounts(quantity, unitPrice, discount, rate);
-    if (Math.abs(discount) > Math.abs(expected.gross)) return `${at}.discount ${line.discount} exceeds the line's amount`;
+    if (Math.abs(discount) > Math.abs(expected.gross))
+      return `${itemPath(i)}.discount ${line.discount} exceeds the line's amount`;
     if (money(line.line_total) !== expected.lineTotal) {
-      return `${at}.line_total is ${line.line_total}; round(quantity × unit_price, 2) − discount is ${formatMoney(expected.lineTotal)}`;
+      return `${itemPath(i)}.line_total is ${line.line_total}; round(quantity × unit_price, 2) − discount is ${formatMoney(expected.lineTotal)}`;
     }
     if (money(line.tax) !== expected.tax) {
-      return `${at}.tax is ${line.tax}; round(line_total × tax_rate, 2) is ${formatMoney(expected.tax)}`;
+      return `${itemPath(i)}.tax is ${line.tax}; round(line_total × tax_rate, 2) is ${formatMoney(expected.tax)}`;
     }
     subtotal += expected.lineTotal;
     discountTotal += discount;

@@ -1,4 +1,3 @@
-import type { Message } from '@platformatic/kafka';
 import { deadLetterTopic } from '../broker/lifecycle.ts';
 import type { DeadLetterCode } from '../contract/validate.ts';
 import { errorMessage } from '../errors.ts';
@@ -8,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { countUnpublishedDeadLetters } from '../warehouse/sql/count-unpublished-dead-letters.ts';
 import { DeadLetterOutbox } from './dead-letter-outbox.ts';
+import type { FetchedBatch } from './fetched-batch.ts';
 import { consumerMetrics, type LagSource } from './metrics.ts';
 import type { PositionPlan } from './positions.ts';
 import type { BatchResult } from './write.ts';
@@ -130,12 +130,12 @@ export class Acknowledger {
   }
 
   /** A batch is committed to the database. */
-  async batchWritten(messages: Message[], result: BatchResult, timing: BatchTiming): Promise<void> {
+  async batchWritten(batch: FetchedBatch, result: BatchResult, timing: BatchTiming): Promise<void> {
     const { totals } = this;
-    countBatch(messages, result, timing);
+    countBatch(batch, result, timing);
     this.#firstBatchAt ??= performance.now();
     totals.batches++;
-    totals.messages += messages.length;
+    totals.messages += batch.length;
     totals.landed += result.landed;
     totals.lines += result.lines;
     totals.duplicates += result.duplicates;
@@ -143,7 +143,7 @@ export class Acknowledger {
     totals.deadLetters += result.rejected.length;
     for (const { code } of result.rejected) totals.deadLettersByCode[code] = (totals.deadLettersByCode[code] ?? 0) + 1;
     totals.activeMs = performance.now() - this.#firstBatchAt;
-    commitToKafka(messages, this.#options.logger);
+    commitToKafka(batch, this.#options.logger);
     if (result.rejected.length > 0) void this.publishDeadLetters();
     this.#options.onBatch?.(totals);
     // Not awaited: asking Kafka for the lag must not hold up the next batch.
@@ -238,7 +238,7 @@ export class Acknowledger {
 }
 
 /** The batch in the metrics: outcomes, dead letters by code, lines, write time, and each message's end-to-end latency. */
-function countBatch(messages: Message[], result: BatchResult, timing: BatchTiming): void {
+function countBatch(batch: FetchedBatch, result: BatchResult, timing: BatchTiming): void {
   const { messages: outcomes } = consumerMetrics;
   outcomes.inc({ outcome: 'landed' }, result.landed);
   outcomes.inc({ outcome: 'duplicate' }, result.duplicates);
@@ -248,16 +248,14 @@ function countBatch(messages: Message[], result: BatchResult, timing: BatchTimin
   consumerMetrics.lines.inc(result.lines);
   consumerMetrics.batches.inc();
   consumerMetrics.batchWrite.observe(timing.writeSeconds);
-  for (const message of messages) {
-    consumerMetrics.endToEnd.observe(Math.max(0, timing.committedAt - Number(message.timestamp)) / 1000);
+  for (const timestamp of batch.timestamps) {
+    consumerMetrics.endToEnd.observe(Math.max(0, timing.committedAt - timestamp) / 1000);
   }
 }
 
 /** Commits the batch's last offset per partition to Kafka, for lag tools only: failures are logged, not fatal. */
-function commitToKafka(batch: Message[], logger: Logger): void {
-  const last = new Map<number, Message>();
-  for (const message of batch) last.set(message.partition, message);
-  for (const message of last.values()) {
+function commitToKafka(batch: FetchedBatch, logger: Logger): void {
+  for (const message of batch.lastOfPartition.values()) {
     Promise.resolve(message.commit()).catch((error: unknown) =>
       logger.debug(
         { err: errorMessage(error), partition: message.partition },

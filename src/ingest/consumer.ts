@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Message } from '@platformatic/kafka';
 import { errorMessage, UserError } from '../errors.ts';
 import { withAdmin } from '../kafka/admin.ts';
 import { classifyKafkaError, explainKafkaError } from '../kafka/failures.ts';
@@ -10,6 +9,7 @@ import type { Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
 import { Acknowledger, type BatchTiming, type IngestTotals } from './acknowledge.ts';
 import { DEFAULT_BATCH_SIZE, defaultBatchBytes } from './batch-size.ts';
+import type { FetchedBatch } from './fetched-batch.ts';
 import { consumerMetrics } from './metrics.ts';
 import type { StartPolicy } from './positions.ts';
 import { BatchPreparer } from './preparer.ts';
@@ -192,12 +192,12 @@ async function runMember(
       try {
         const scope: OffsetScope = { consumerGroup: options.group, topic: options.topic, topicId: session.topicId };
         for (;;) {
-          const messages = await nextOrFailure(session.next(idleSince), writing);
-          if (messages === 'stopped') {
+          const fetched = await nextOrFailure(session.next(idleSince), writing);
+          if (fetched === 'stopped') {
             await written();
             return;
           }
-          if (messages === 'idle') {
+          if (fetched === 'idle') {
             await written();
             const behind = await partitionsBehind(options.warehouse, options.kafka, options.group, options.topic);
             if (behind.length === 0) {
@@ -210,17 +210,17 @@ async function runMember(
             idleSince = Date.now();
             continue;
           }
-          const prepared = await preparer.prepare(messages);
+          const { batch, prepared } = await preparer.prepare(fetched);
           await written();
-          if (logger.isLevelEnabled('debug')) logger.debug({ batch: describeBatch(messages) }, 'Writing a batch');
+          if (logger.isLevelEnabled('debug')) logger.debug({ batch: describeBatch(batch) }, 'Writing a batch');
           scope.topicId = session.topicId;
           const current = session;
           writing = writeWithRetries(options, prepared, scope, status).then(async ({ result, timing }) => {
             status.set('running');
-            logger.debug({ messages: messages.length, landed: result.landed }, 'Batch committed');
+            logger.debug({ messages: batch.length, landed: result.landed }, 'Batch committed');
             failures.reset();
-            current.processed(messages);
-            await acknowledger.batchWritten(messages, result, timing);
+            current.processed(batch);
+            await acknowledger.batchWritten(batch, result, timing);
             idleSince = Date.now();
           });
           // Observed by written(); this only keeps a failure from counting as unhandled meanwhile.
@@ -322,11 +322,12 @@ function throwIfFatal(error: unknown, options: ConsumeOptions): void {
 }
 
 /** partition: first–last offset, for debug logs. */
-function describeBatch(messages: Message[]): Record<number, string> {
+function describeBatch(batch: FetchedBatch): Record<number, string> {
   const ranges: Record<number, string> = {};
-  for (const message of messages) {
-    const [first] = (ranges[message.partition] ?? `${message.offset}`).split('–');
-    ranges[message.partition] = `${first}–${message.offset}`;
+  for (let index = 0; index < batch.length; index++) {
+    const [partition, offset] = [batch.partitions[index] as number, batch.offsets[index] as bigint];
+    const [first] = (ranges[partition] ?? `${offset}`).split('–');
+    ranges[partition] = `${first}–${offset}`;
   }
   return ranges;
 }

@@ -1,18 +1,13 @@
 import { Worker } from 'node:worker_threads';
-import type { Message } from '@platformatic/kafka';
+import { type FetchedBatch, type FetchedMessages, fetchedBuffers, fetchedRecords } from './fetched-batch.ts';
 import type { Preparation } from './prepare.ts';
 import type { PreparedBatch } from './write.ts';
 
-/** A batch's message bytes, as they travel to the worker: one buffer, and where each message ends. */
-export interface PrepareRequest {
+/** What the worker answers: the preparation, and the batch's messages moved back. */
+export interface PrepareResponse {
   id: number;
-  topic: string;
-  bytes: Uint8Array<ArrayBuffer>;
-  ends: Uint32Array<ArrayBuffer>;
-  /** 1 where a message has no value at all. */
-  absent: Uint8Array<ArrayBuffer>;
-  partitions: Int32Array<ArrayBuffer>;
-  offsets: BigInt64Array<ArrayBuffer>;
+  preparation: Preparation;
+  messages: FetchedMessages;
 }
 
 /**
@@ -24,28 +19,26 @@ export interface PrepareRequest {
 export class BatchPreparer {
   #worker: Worker | undefined;
   #nextId = 0;
-  readonly #pending = new Map<number, { resolve: (preparation: Preparation) => void; reject: (error: unknown) => void }>();
+  readonly #pending = new Map<number, { resolve: (response: PrepareResponse) => void; reject: (error: unknown) => void }>();
 
   constructor() {
     // Started at once, so that it loads (the JSON Schema compiles) while the consumer joins its group.
     this.#started();
   }
 
-  /** The batch, prepared; its messages stay here (the dead letters need their bytes). */
-  async prepare(messages: Message[]): Promise<PreparedBatch> {
-    const request = toRequest(++this.#nextId, messages);
-    const preparation = await new Promise<Preparation>((resolve, reject) => {
-      this.#pending.set(request.id, { resolve, reject });
-      this.#started().postMessage(request, [request.bytes.buffer, request.ends.buffer, request.absent.buffer]);
+  /**
+   * The batch, prepared. Its arrays travel to the worker and back (moved, not copied): use the
+   * batch returned, whose records the dead letters read their bytes from.
+   */
+  async prepare(batch: FetchedBatch): Promise<{ batch: FetchedBatch; prepared: PreparedBatch }> {
+    const { lastOfPartition, ...messages } = batch;
+    const id = ++this.#nextId;
+    const response = await new Promise<PrepareResponse>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#started().postMessage({ id, messages }, fetchedBuffers(messages));
     });
-    return {
-      ...preparation,
-      records: messages.map((message) => ({
-        key: message.key ?? null,
-        value: message.value ?? null,
-        source: { topic: message.topic, partition: message.partition, offset: message.offset },
-      })),
-    };
+    const returned = { ...response.messages, lastOfPartition };
+    return { batch: returned, prepared: { ...response.preparation, records: fetchedRecords(returned) } };
   }
 
   async close(): Promise<void> {
@@ -59,9 +52,9 @@ export class BatchPreparer {
     const entry = new URL(import.meta.url.endsWith('.ts') ? './prepare-worker.ts' : './prepare-worker.js', import.meta.url);
     const worker = new Worker(entry);
     worker.unref();
-    worker.on('message', ({ id, preparation }: { id: number; preparation: Preparation }) => {
-      this.#pending.get(id)?.resolve(preparation);
-      this.#pending.delete(id);
+    worker.on('message', (response: PrepareResponse) => {
+      this.#pending.get(response.id)?.resolve(response);
+      this.#pending.delete(response.id);
     });
     // A worker that fails takes its pending batches with it; the next batch starts a new one.
     const fail = (error: unknown) => {
@@ -74,31 +67,4 @@ export class BatchPreparer {
     this.#worker = worker;
     return worker;
   }
-}
-
-function toRequest(id: number, messages: Message[]): PrepareRequest {
-  let size = 0;
-  for (const message of messages) size += message.value?.length ?? 0;
-  const request: PrepareRequest = {
-    id,
-    topic: messages[0]?.topic ?? '',
-    bytes: new Uint8Array(size),
-    ends: new Uint32Array(messages.length),
-    absent: new Uint8Array(messages.length),
-    partitions: new Int32Array(messages.length),
-    offsets: new BigInt64Array(messages.length),
-  };
-  let end = 0;
-  for (const [index, message] of messages.entries()) {
-    if (message.value) {
-      request.bytes.set(message.value, end);
-      end += message.value.length;
-    } else {
-      request.absent[index] = 1;
-    }
-    request.ends[index] = end;
-    request.partitions[index] = message.partition;
-    request.offsets[index] = message.offset;
-  }
-  return request;
 }

@@ -146,7 +146,11 @@ class Newest<T> {
       this.#members.set(key, { index, at, asOf, value });
       return index;
     }
-    if (at > current.at) Object.assign(current, { at, asOf, value });
+    if (at > current.at) {
+      current.at = at;
+      current.asOf = asOf;
+      current.value = value;
+    }
     return current.index;
   }
 

@@ -14,6 +14,7 @@ import type { Logger } from '../logger.ts';
 import { kafkaClientMetrics } from '../metrics/registry.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { recordGaps, recordPositionEvent, storedPositions, storePositions } from '../warehouse/sql/read-positions.ts';
+import { BatchCollector, type FetchedBatch } from './fetched-batch.ts';
 import type { PartitionLag } from './metrics.ts';
 import { type PartitionBounds, type PositionPlan, partitionsNotCaughtUp, planPositions, type StartPolicy } from './positions.ts';
 
@@ -55,9 +56,9 @@ export interface Session {
   /** The topic's id in Kafka when the positions were placed. */
   readonly topicId: string;
   /** The next batch; 'idle' after `untilIdleMs` without messages, 'stopped' when the signal aborts. */
-  next(idleSince: number): Promise<Message[] | 'idle' | 'stopped'>;
+  next(idleSince: number): Promise<FetchedBatch | 'idle' | 'stopped'>;
   /** Notes how far a written batch got, for the lag. */
-  processed(batch: Message[]): void;
+  processed(batch: FetchedBatch): void;
   /** Messages in each assigned partition after what was processed; undefined when Kafka does not answer. */
   lag(): Promise<PartitionLag[] | undefined>;
   close(): Promise<void>;
@@ -79,13 +80,15 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     rebalanceTimeout: 30_000,
     heartbeatInterval: 1000,
     maxWaitTime: 500,
-    // Bounded read-ahead (memory stays flat): at most one batch buffered while the previous one is
-    // written, so that a backlog still makes full batches without waiting (see lingerMs); fetched
-    // 2 MB at a time with at most 512 KB per partition, so that a partition with a large backlog
-    // does not starve the others.
-    highWaterMark: options.batchSize,
-    maxBytes: 2 * 1024 * 1024,
-    maxBytesPerPartition: 512 * 1024,
+    // Bounded read-ahead (memory stays flat): messages are collected into the next batch as they
+    // arrive (see `collect` below), at most one batch while the previous one is written, so that
+    // a backlog still makes full batches without waiting (see lingerMs). The client's own buffer
+    // only holds what came while that batch is full: a fetch or two. Fetched 2 MB at a time
+    // with at most 512 KB per partition, so that a partition with a large backlog does not
+    // starve the others.
+    highWaterMark: 256,
+    maxBytes: 512 * 1024,
+    maxBytesPerPartition: 128 * 1024,
     metrics: kafkaClientMetrics('pos-consumer'),
   });
   let stream: Stream;
@@ -109,9 +112,17 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   stream.on('error', (error) => {
     failure = error;
   });
-  // The stream fetches only while someone listens: batches are pulled with read(), so a
-  // 'readable' listener stays attached for the whole session (without it, fetching stops).
-  stream.on('readable', () => {});
+  // Messages are read as they arrive, into the next batch, until it is full: the stream fetches
+  // only while someone reads, so this listener stays attached for the whole session.
+  let collector = new BatchCollector(topic, options.batchSize, options.batchBytes);
+  const collect = () => {
+    while (!collector.full) {
+      const message = stream.read() as Message | null;
+      if (message === null) return;
+      collector.add(message);
+    }
+  };
+  stream.on('readable', collect);
 
   let topicId = '';
   /** The partitions placed in the current assignment. */
@@ -208,24 +219,17 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       // Idle time counts only while a member of the group: joining, or waiting out a rebalance
       // (a killed member holds its partitions until its session times out), is not idleness.
       let idleSince = since;
-      const batch: Message[] = [];
-      let bytes = 0;
       let deadline: number | undefined;
       for (;;) {
         if (failure) throw failure;
         if (options.signal?.aborted) return 'stopped';
-        while (batch.length < options.batchSize && bytes < options.batchBytes) {
-          const message = stream.read() as Message | null;
-          if (message === null) break;
-          batch.push(message);
-          bytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
-        }
-        if (batch.length >= options.batchSize || bytes >= options.batchBytes) break;
-        if (batch.length > 0) deadline ??= Date.now() + options.lingerMs;
+        collect();
+        if (collector.full) break;
+        if (collector.length > 0) deadline ??= Date.now() + options.lingerMs;
         const now = Date.now();
         if (!consumer.isActive()) idleSince = now;
         if (deadline !== undefined && now >= deadline) break;
-        if (batch.length === 0 && options.untilIdleMs !== undefined && now - idleSince >= options.untilIdleMs) return 'idle';
+        if (collector.length === 0 && options.untilIdleMs !== undefined && now - idleSince >= options.untilIdleMs) return 'idle';
         const waitMs =
           deadline !== undefined
             ? deadline - now
@@ -234,11 +238,16 @@ export async function openSession(options: SessionOptions): Promise<Session> {
               : 1000;
         await waitForData(stream, Math.max(1, Math.min(waitMs, 1000)), options.signal);
       }
+      const batch = collector.finish();
+      collector = new BatchCollector(topic, options.batchSize, options.batchBytes, batch.values.length);
+      collect();
       await assertSameTopic(consumer, topic, topicId);
       return batch;
     },
     processed(batch) {
-      for (const message of batch) processedUpTo.set(message.partition, message.offset + 1n);
+      for (let index = 0; index < batch.length; index++) {
+        processedUpTo.set(batch.partitions[index] as number, (batch.offsets[index] as bigint) + 1n);
+      }
     },
     async lag() {
       try {

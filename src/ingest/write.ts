@@ -73,11 +73,41 @@ export interface BatchResult {
 export type RawRecord = Pick<IncomingRecord, 'key' | 'value' | 'source'>;
 
 /**
+ * A batch's messages as the write path reads them, one at a time: a batch from Kafka keeps them
+ * in flat arrays (fetched-batch.ts), and makes a record only for the few that need one (a dead
+ * letter, a message parsed again).
+ */
+export interface BatchRecords {
+  readonly length: number;
+  /** Where message `index` was read; undefined when it came without Kafka. */
+  source(index: number): SourcePosition | undefined;
+  record(index: number): RawRecord;
+}
+
+/** Records in an array, as BatchRecords. */
+export function arrayRecords(records: readonly RawRecord[]): BatchRecords {
+  return {
+    length: records.length,
+    source: (index) => records[index]?.source,
+    record: (index) => records[index] as RawRecord,
+  };
+}
+
+/** Records `start` to `end`, as BatchRecords of their own. */
+function sliceRecords(records: BatchRecords, start: number, end: number): BatchRecords {
+  return {
+    length: end - start,
+    source: (index) => records.source(start + index),
+    record: (index) => records.record(start + index),
+  };
+}
+
+/**
  * A batch ready to be written: its records and their preparation (prepare.ts: outcomes, rows),
  * made on this thread or on a worker thread while the previous batch was written.
  */
 export interface PreparedBatch extends Preparation {
-  records: RawRecord[];
+  records: BatchRecords;
   /** The parsed messages, when the preparation was made on this thread; otherwise parsed again if ever needed. */
   messages?: (TransactionMessage | undefined)[];
 }
@@ -85,7 +115,7 @@ export interface PreparedBatch extends Preparation {
 /** Prepares a batch of decoded records on this thread. */
 export function prepareBatch(records: IncomingRecord[]): PreparedBatch {
   return {
-    records,
+    records: arrayRecords(records),
     ...prepare(records),
     messages: records.map(({ verdict }) => (verdict.ok ? verdict.message : undefined)),
   };
@@ -95,7 +125,7 @@ export function prepareBatch(records: IncomingRecord[]): PreparedBatch {
 function messageAt(batch: PreparedBatch, index: number): TransactionMessage {
   const kept = batch.messages?.[index];
   if (kept) return kept;
-  const verdict = decodeTransaction((batch.records[index] as RawRecord).value);
+  const verdict = decodeTransaction(batch.records.record(index).value);
   if (!verdict.ok) throw new Error(`A message accepted once was refused when parsed again: ${verdict.detail}`);
   return verdict.message;
 }
@@ -105,7 +135,7 @@ function rowsFor(batch: PreparedBatch, indexes: readonly number[]): WarehouseRow
   return toWarehouseRows(
     indexes.map((index) => {
       const outcome = batch.outcomes[index] as Outcome & { ok: true };
-      return { message: messageAt(batch, index), hash: Buffer.from(outcome.hash, 'hex'), source: batch.records[index]?.source };
+      return { message: messageAt(batch, index), hash: Buffer.from(outcome.hash, 'hex'), source: batch.records.source(index) };
     }),
   );
 }
@@ -113,15 +143,12 @@ function rowsFor(batch: PreparedBatch, indexes: readonly number[]): WarehouseRow
 /** Records `start` to `end` of a batch, as a batch of their own. */
 function slicePrepared(batch: PreparedBatch, start: number, end: number): PreparedBatch {
   const part: PreparedBatch = {
-    records: batch.records.slice(start, end),
+    records: sliceRecords(batch.records, start, end),
     outcomes: batch.outcomes.slice(start, end),
     ...(batch.messages ? { messages: batch.messages.slice(start, end) } : {}),
     rows: toWarehouseRows([]),
   };
-  const { candidates } = firstOccurrences(
-    part.records.map((_, index) => index),
-    part.outcomes,
-  );
+  const { candidates } = firstOccurrences(indexesOf(part.records), part.outcomes);
   return { ...part, rows: rowsFor(part, [...candidates.values()]) };
 }
 
@@ -137,11 +164,11 @@ async function writeBatch(warehouse: Warehouse, batch: PreparedBatch, scope?: Of
   const { records, outcomes } = batch;
   return warehouse.transaction(async (tx) => {
     const result: BatchResult = { landed: 0, lines: 0, duplicates: 0, alreadyIngested: 0, rejected: [] };
-    const fresh = scope ? await skipIngested(tx, records, scope, result) : records.map((_, index) => index);
+    const fresh = scope ? await skipIngested(tx, records, scope, result) : indexesOf(records);
 
     const deadLetters: DeadLetterRow[] = [];
     const reject = (index: number, code: DeadLetterCode, detail: string, transactionId?: string) => {
-      const record = records[index] as RawRecord;
+      const record = records.record(index);
       result.rejected.push({ code, detail, source: record.source, transactionId });
       deadLetters.push({
         topic: record.source?.topic ?? null,
@@ -285,26 +312,37 @@ async function refreshMembers(tx: SqlRunner, rows: WarehouseRows): Promise<void>
 }
 
 /** Locks the group's offsets and returns the indexes of the records at or above them: not yet ingested by this group. */
-async function skipIngested(tx: SqlRunner, records: RawRecord[], scope: OffsetScope, result: BatchResult): Promise<number[]> {
-  const partitions = [...new Set(records.flatMap((record) => (record.source ? [record.source.partition] : [])))];
-  const next = await claimOffsets(tx, scope.consumerGroup, scope.topic, partitions);
+async function skipIngested(tx: SqlRunner, records: BatchRecords, scope: OffsetScope, result: BatchResult): Promise<number[]> {
+  const partitions = new Set<number>();
+  for (let index = 0; index < records.length; index++) {
+    const source = records.source(index);
+    if (source) partitions.add(source.partition);
+  }
+  const next = await claimOffsets(tx, scope.consumerGroup, scope.topic, [...partitions]);
   for (const { topicId } of next.values()) {
     if (scope.topicId && topicId && topicId !== scope.topicId) throw new StoredTopicChanged(scope, topicId);
   }
   const fresh: number[] = [];
-  for (const [index, { source }] of records.entries()) {
+  for (let index = 0; index < records.length; index++) {
+    const source = records.source(index);
     if (!source || source.offset >= (next.get(source.partition)?.offset ?? 0n)) fresh.push(index);
     else result.alreadyIngested++;
   }
   return fresh;
 }
 
-function nextOffsets(records: RawRecord[]): { partition: number; offset: bigint }[] {
+function nextOffsets(records: BatchRecords): { partition: number; offset: bigint }[] {
   const next = new Map<number, bigint>();
-  for (const { source } of records) {
+  for (let index = 0; index < records.length; index++) {
+    const source = records.source(index);
     if (source && source.offset + 1n > (next.get(source.partition) ?? -1n)) next.set(source.partition, source.offset + 1n);
   }
   return [...next].map(([partition, offset]) => ({ partition, offset }));
+}
+
+/** 0, 1, … for each record. */
+function indexesOf(records: BatchRecords): number[] {
+  return Array.from({ length: records.length }, (_, index) => index);
 }
 
 /**

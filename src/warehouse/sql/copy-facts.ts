@@ -98,7 +98,11 @@ export class FactTextBuilder {
   finish(renumber: MemberRenumbering): FactText {
     const transactions = this.#transactions.finish();
     const lines = this.#lines.finish();
-    const renumbered = (indexes: number[], final: Uint32Array) => Uint32Array.from(indexes, (index) => final[index] as number);
+    const renumbered = (indexes: number[], final: Uint32Array) => {
+      const keys = new Uint32Array(indexes.length);
+      for (let i = 0; i < indexes.length; i++) keys[i] = final[indexes[i] as number] as number;
+      return keys;
+    };
     return {
       count: this.#lineCounts.length,
       transactions: transactions.bytes,
@@ -107,11 +111,21 @@ export class FactTextBuilder {
       lineEnds: lines.ends,
       lineCounts: Uint32Array.from(this.#lineCounts),
       store: renumbered(this.#store, renumber.store),
-      customer: Int32Array.from(this.#customer, (index) => (index < 0 ? -1 : (renumber.customer[index] as number))),
+      customer: renumberedCustomers(this.#customer, renumber.customer),
       paymentMethod: renumbered(this.#paymentMethod, renumber.paymentMethod),
       product: renumbered(this.#product, renumber.product),
     };
   }
+}
+
+/** Each row's customer index, after sorting; −1 (no customer) stays −1. */
+function renumberedCustomers(indexes: number[], final: Uint32Array): Int32Array {
+  const keys = new Int32Array(indexes.length);
+  for (let i = 0; i < indexes.length; i++) {
+    const index = indexes[i] as number;
+    keys[i] = index < 0 ? -1 : (final[index] as number);
+  }
+  return keys;
 }
 
 /** The buffers of a FactText, to move it to another thread rather than copy it. */

@@ -1,0 +1,171 @@
+import type { Message } from '@platformatic/kafka';
+import type { SourcePosition } from './rows.ts';
+import type { BatchRecords, RawRecord } from './write.ts';
+
+/**
+ * A batch's messages as plain data, in a few flat arrays: their values end to end, their keys
+ * end to end, and each one's partition, offset and timestamp. It crosses to the preparer's
+ * thread and back with its buffers moved, not copied.
+ */
+export interface FetchedMessages {
+  topic: string;
+  length: number;
+  values: Uint8Array<ArrayBuffer>;
+  /** Where each message's value ends in `values` (it starts where the one before ends). */
+  valueEnds: Uint32Array<ArrayBuffer>;
+  keys: Uint8Array<ArrayBuffer>;
+  keyEnds: Uint32Array<ArrayBuffer>;
+  /** NO_VALUE and NO_KEY flags, a byte a message. */
+  absent: Uint8Array<ArrayBuffer>;
+  partitions: Int32Array<ArrayBuffer>;
+  offsets: BigInt64Array<ArrayBuffer>;
+  /** Kafka's timestamps, in milliseconds. */
+  timestamps: Float64Array<ArrayBuffer>;
+}
+
+/** A batch read from Kafka: its messages, and the last message of each partition (its commit() commits up to it). */
+export interface FetchedBatch extends FetchedMessages {
+  lastOfPartition: Map<number, Message>;
+}
+
+export const NO_VALUE = 1;
+export const NO_KEY = 2;
+
+/**
+ * Collects messages as the Kafka client hands them over, copying each one's bytes at once. The
+ * client makes several objects a message; kept until their batch is written (a backlog keeps a
+ * whole batch waiting), they outlived the young generation and were most of what the main
+ * thread's garbage collector moved and marked. Copied out as they arrive, they die young.
+ */
+export class BatchCollector {
+  readonly #topic: string;
+  readonly #maxMessages: number;
+  readonly #maxBytes: number;
+  #values: Uint8Array<ArrayBuffer>;
+  #valueBytes = 0;
+  #keys = new Uint8Array(16 * 1024);
+  #keyBytes = 0;
+  #length = 0;
+  readonly #valueEnds: Uint32Array<ArrayBuffer>;
+  readonly #keyEnds: Uint32Array<ArrayBuffer>;
+  readonly #absent: Uint8Array<ArrayBuffer>;
+  readonly #partitions: Int32Array<ArrayBuffer>;
+  readonly #offsets: BigInt64Array<ArrayBuffer>;
+  readonly #timestamps: Float64Array<ArrayBuffer>;
+  #lastOfPartition = new Map<number, Message>();
+
+  /** `expectedBytes`: what the batch before held, so that the buffer seldom has to grow. */
+  constructor(topic: string, maxMessages: number, maxBytes: number, expectedBytes = 64 * 1024) {
+    this.#topic = topic;
+    this.#maxMessages = maxMessages;
+    this.#maxBytes = maxBytes;
+    this.#values = new Uint8Array(Math.max(expectedBytes, 1024));
+    this.#valueEnds = new Uint32Array(maxMessages);
+    this.#keyEnds = new Uint32Array(maxMessages);
+    this.#absent = new Uint8Array(maxMessages);
+    this.#partitions = new Int32Array(maxMessages);
+    this.#offsets = new BigInt64Array(maxMessages);
+    this.#timestamps = new Float64Array(maxMessages);
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Keys and values so far. */
+  get bytes(): number {
+    return this.#valueBytes + this.#keyBytes;
+  }
+
+  /** Full: the next message would not fit (one message always fits an empty batch). */
+  get full(): boolean {
+    return this.#length >= this.#maxMessages || this.bytes >= this.#maxBytes;
+  }
+
+  add(message: Message): void {
+    const i = this.#length++;
+    const { key, value } = message;
+    if (value) {
+      this.#values = fitted(this.#values, this.#valueBytes + value.length);
+      this.#values.set(value, this.#valueBytes);
+      this.#valueBytes += value.length;
+    }
+    if (key) {
+      this.#keys = fitted(this.#keys, this.#keyBytes + key.length);
+      this.#keys.set(key, this.#keyBytes);
+      this.#keyBytes += key.length;
+    }
+    this.#valueEnds[i] = this.#valueBytes;
+    this.#keyEnds[i] = this.#keyBytes;
+    this.#absent[i] = (value ? 0 : NO_VALUE) | (key ? 0 : NO_KEY);
+    this.#partitions[i] = message.partition;
+    this.#offsets[i] = message.offset;
+    this.#timestamps[i] = Number(message.timestamp);
+    this.#lastOfPartition.set(message.partition, message);
+  }
+
+  /** The batch collected (the collector is not used after this). */
+  finish(): FetchedBatch {
+    const n = this.#length;
+    return {
+      topic: this.#topic,
+      length: n,
+      values: this.#values.subarray(0, this.#valueBytes),
+      valueEnds: this.#valueEnds.subarray(0, n),
+      keys: this.#keys.subarray(0, this.#keyBytes),
+      keyEnds: this.#keyEnds.subarray(0, n),
+      absent: this.#absent.subarray(0, n),
+      partitions: this.#partitions.subarray(0, n),
+      offsets: this.#offsets.subarray(0, n),
+      timestamps: this.#timestamps.subarray(0, n),
+      lastOfPartition: this.#lastOfPartition,
+    };
+  }
+}
+
+/** `bytes`, or a copy at least twice as large when `needed` bytes do not fit. */
+function fitted(bytes: Uint8Array<ArrayBuffer>, needed: number): Uint8Array<ArrayBuffer> {
+  if (needed <= bytes.length) return bytes;
+  const larger = new Uint8Array(Math.max(needed, bytes.length * 2));
+  larger.set(bytes);
+  return larger;
+}
+
+/** The buffers of a batch's messages, to move them to another thread. */
+export function fetchedBuffers(messages: FetchedMessages): ArrayBuffer[] {
+  const { values, valueEnds, keys, keyEnds, absent, partitions, offsets, timestamps } = messages;
+  return [values, valueEnds, keys, keyEnds, absent, partitions, offsets, timestamps].map((view) => view.buffer);
+}
+
+/** Message `index`'s value: a view of the batch's bytes; null when it had none. */
+export function valueAt(messages: FetchedMessages, index: number): Buffer | null {
+  if ((messages.absent[index] as number) & NO_VALUE) return null;
+  return slice(messages.values, index === 0 ? 0 : (messages.valueEnds[index - 1] as number), messages.valueEnds[index] as number);
+}
+
+function keyAt(messages: FetchedMessages, index: number): Buffer | null {
+  if ((messages.absent[index] as number) & NO_KEY) return null;
+  return slice(messages.keys, index === 0 ? 0 : (messages.keyEnds[index - 1] as number), messages.keyEnds[index] as number);
+}
+
+function slice(bytes: Uint8Array, start: number, end: number): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start);
+}
+
+/** The batch's messages as the write path reads them, made one at a time when asked for. */
+export function fetchedRecords(messages: FetchedMessages): BatchRecords {
+  const source = (index: number): SourcePosition => ({
+    topic: messages.topic,
+    partition: messages.partitions[index] as number,
+    offset: messages.offsets[index] as bigint,
+  });
+  return {
+    length: messages.length,
+    source,
+    record: (index: number): RawRecord => ({
+      key: keyAt(messages, index),
+      value: valueAt(messages, index),
+      source: source(index),
+    }),
+  };
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Message } from '@platformatic/kafka';
+import { BatchCollector, fetchedBuffers, fetchedRecords, valueAt } from '../../../src/ingest/fetched-batch.ts';
+
+/** The fields of a Kafka message that the collector reads. */
+function message(partition: number, offset: bigint, value: string | null, key: string | null = `key-${offset}`): Message {
+  return {
+    partition,
+    offset,
+    timestamp: 1_700_000_000_000n + offset,
+    key: key === null ? undefined : Buffer.from(key),
+    value: value === null ? undefined : Buffer.from(value),
+  } as unknown as Message;
+}
+
+test('a collected batch gives back every message as it came: bytes, key, position, timestamp', () => {
+  // A small first buffer, so that the values have to move to larger ones on the way.
+  const collector = new BatchCollector('orders', 10, 1024 * 1024, 4);
+  const values = ['{"a":1}', 'ünïcödé ✓', '', 'x'.repeat(5000)];
+  values.forEach((value, i) => collector.add(message(i % 2, BigInt(100 + i), value)));
+  collector.add(message(1, 104n, null, null));
+  const batch = collector.finish();
+
+  assert.equal(batch.length, 5);
+  assert.equal(batch.topic, 'orders');
+  const records = fetchedRecords(batch);
+  for (const [i, value] of values.entries()) {
+    const record = records.record(i);
+    assert.equal(record.value?.toString(), value);
+    assert.equal(record.key?.toString(), `key-${100 + i}`);
+    assert.deepEqual(records.source(i), { topic: 'orders', partition: i % 2, offset: BigInt(100 + i) });
+    assert.equal(batch.timestamps[i], 1_700_000_000_100 + i);
+  }
+  // No value and no key are told apart from empty ones.
+  assert.equal(valueAt(batch, 2)?.length, 0);
+  assert.deepEqual(records.record(4), { key: null, value: null, source: { topic: 'orders', partition: 1, offset: 104n } });
+  // The last message of each partition, whose commit() commits up to it.
+  assert.deepEqual(
+    [...batch.lastOfPartition].map(([partition, last]) => [partition, last.offset]),
+    [
+      [0, 102n],
+      [1, 104n],
+    ],
+  );
+  // Every buffer is its own, so that all of them can be moved to another thread.
+  assert.equal(new Set(fetchedBuffers(batch)).size, 8);
+});
+
+test('a batch is full at its message count, or once its bytes reach the limit (one message always fits)', () => {
+  const byCount = new BatchCollector('t', 2, 1024 * 1024);
+  byCount.add(message(0, 0n, 'a'));
+  assert.equal(byCount.full, false);
+  byCount.add(message(0, 1n, 'b'));
+  assert.equal(byCount.full, true);
+
+  const byBytes = new BatchCollector('t', 100, 10);
+  byBytes.add(message(0, 0n, 'x'.repeat(50), null));
+  assert.equal(byBytes.full, true, 'one message larger than the limit fills the batch alone');
+  assert.equal(byBytes.bytes, 50);
+
+  const keysCount = new BatchCollector('t', 100, 10);
+  keysCount.add(message(0, 0n, 'abc', 'defg'));
+  assert.equal(keysCount.bytes, 7);
+  assert.equal(keysCount.full, false);
+  keysCount.add(message(0, 1n, 'abc', null));
+  assert.equal(keysCount.full, true);
+});

@@ -18,7 +18,7 @@ test('a collected batch gives back every message as it came: bytes, key, positio
   // A small first buffer, so that the values have to move to larger ones on the way.
   const collector = new BatchCollector('orders', 10, 1024 * 1024, 4);
   const values = ['{"a":1}', 'ünïcödé ✓', '', 'x'.repeat(5000)];
-  values.forEach((value, i) => collector.add(message(i % 2, BigInt(100 + i), value)));
+  for (const [i, value] of values.entries()) collector.add(message(i % 2, BigInt(100 + i), value));
   collector.add(message(1, 104n, null, null));
   const batch = collector.finish();
 

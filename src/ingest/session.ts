@@ -83,9 +83,9 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     // Bounded read-ahead (memory stays flat): messages are collected into the next batch as they
     // arrive (see `collect` below), at most one batch while the previous one is written, so that
     // a backlog still makes full batches without waiting (see lingerMs). The client's own buffer
-    // only holds what came while that batch is full: a fetch or two. Fetched 2 MB at a time
-    // with at most 512 KB per partition, so that a partition with a large backlog does not
-    // starve the others.
+    // holds only what came while that batch is full: one fetch, as objects that outlive the young
+    // generation, hence small fetches: 512 KB at a time with at most 128 KB per partition, so
+    // that a partition with a large backlog does not starve the others either.
     highWaterMark: 256,
     maxBytes: 512 * 1024,
     maxBytesPerPartition: 128 * 1024,

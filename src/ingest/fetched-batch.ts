@@ -28,8 +28,8 @@ export interface FetchedBatch extends FetchedMessages {
   lastOfPartition: Map<number, Message>;
 }
 
-export const NO_VALUE = 1;
-export const NO_KEY = 2;
+const NO_VALUE = 1;
+const NO_KEY = 2;
 
 /**
  * Collects messages as the Kafka client hands them over, copying each one's bytes at once. The

@@ -85,7 +85,7 @@ export interface BatchRecords {
 }
 
 /** Records in an array, as BatchRecords. */
-export function arrayRecords(records: readonly RawRecord[]): BatchRecords {
+function arrayRecords(records: readonly RawRecord[]): BatchRecords {
   return {
     length: records.length,
     source: (index) => records[index]?.source,

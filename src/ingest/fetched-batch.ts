@@ -139,17 +139,17 @@ export function fetchedBuffers(messages: FetchedMessages): ArrayBuffer[] {
 
 /** Message `index`'s value: a view of the batch's bytes; null when it had none. */
 export function valueAt(messages: FetchedMessages, index: number): Buffer | null {
-  if ((messages.absent[index] as number) & NO_VALUE) return null;
-  return slice(messages.values, index === 0 ? 0 : (messages.valueEnds[index - 1] as number), messages.valueEnds[index] as number);
+  return (messages.absent[index] as number) & NO_VALUE ? null : pieceAt(messages.values, messages.valueEnds, index);
 }
 
 function keyAt(messages: FetchedMessages, index: number): Buffer | null {
-  if ((messages.absent[index] as number) & NO_KEY) return null;
-  return slice(messages.keys, index === 0 ? 0 : (messages.keyEnds[index - 1] as number), messages.keyEnds[index] as number);
+  return (messages.absent[index] as number) & NO_KEY ? null : pieceAt(messages.keys, messages.keyEnds, index);
 }
 
-function slice(bytes: Uint8Array, start: number, end: number): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start);
+/** Piece `index` of bytes laid end to end (it starts where the one before ends), as a view. */
+function pieceAt(bytes: Uint8Array, ends: Uint32Array, index: number): Buffer {
+  const start = index === 0 ? 0 : (ends[index - 1] as number);
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, (ends[index] as number) - start);
 }
 
 /** The batch's messages as the write path reads them, made one at a time when asked for. */

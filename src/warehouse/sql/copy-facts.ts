@@ -98,11 +98,6 @@ export class FactTextBuilder {
   finish(renumber: MemberRenumbering): FactText {
     const transactions = this.#transactions.finish();
     const lines = this.#lines.finish();
-    const renumbered = (indexes: number[], final: Uint32Array) => {
-      const keys = new Uint32Array(indexes.length);
-      for (let i = 0; i < indexes.length; i++) keys[i] = final[indexes[i] as number] as number;
-      return keys;
-    };
     return {
       count: this.#lineCounts.length,
       transactions: transactions.bytes,
@@ -110,17 +105,16 @@ export class FactTextBuilder {
       lines: lines.bytes,
       lineEnds: lines.ends,
       lineCounts: Uint32Array.from(this.#lineCounts),
-      store: renumbered(this.#store, renumber.store),
-      customer: renumberedCustomers(this.#customer, renumber.customer),
-      paymentMethod: renumbered(this.#paymentMethod, renumber.paymentMethod),
-      product: renumbered(this.#product, renumber.product),
+      store: renumbered(this.#store, renumber.store, new Uint32Array(this.#store.length)),
+      customer: renumbered(this.#customer, renumber.customer, new Int32Array(this.#customer.length)),
+      paymentMethod: renumbered(this.#paymentMethod, renumber.paymentMethod, new Uint32Array(this.#paymentMethod.length)),
+      product: renumbered(this.#product, renumber.product, new Uint32Array(this.#product.length)),
     };
   }
 }
 
-/** Each row's customer index, after sorting; −1 (no customer) stays −1. */
-function renumberedCustomers(indexes: number[], final: Uint32Array): Int32Array {
-  const keys = new Int32Array(indexes.length);
+/** Each row's member index, after sorting, into `keys`; −1 (no customer) stays −1. */
+function renumbered<Keys extends Uint32Array | Int32Array>(indexes: number[], final: Uint32Array, keys: Keys): Keys {
   for (let i = 0; i < indexes.length; i++) {
     const index = indexes[i] as number;
     keys[i] = index < 0 ? -1 : (final[index] as number);

@@ -4,11 +4,9 @@ import { type AcceptedMessage, type SourcePosition, toWarehouseRows } from '../s
 import type { Warehouse } from '../src/warehouse/database.ts';
 import { FACT_SALES_LINE_COLUMNS, FACT_TRANSACTION_COLUMNS, factCopyText } from '../src/warehouse/sql/copy-facts.ts';
 import { dimensionKeys } from '../src/warehouse/sql/dimension-keys.ts';
-import { upsertCustomers } from '../src/warehouse/sql/upsert-customers.ts';
 import { upsertDates } from '../src/warehouse/sql/upsert-dates.ts';
+import { upsertMembers } from '../src/warehouse/sql/upsert-members.ts';
 import { upsertPaymentMethods } from '../src/warehouse/sql/upsert-payment-methods.ts';
-import { upsertProducts } from '../src/warehouse/sql/upsert-products.ts';
-import { upsertStores } from '../src/warehouse/sql/upsert-stores.ts';
 
 /** A batch's facts in COPY's text format, keys included. */
 type FactCopyText = ReturnType<typeof factCopyText>;
@@ -32,9 +30,7 @@ export async function loadDimensions(warehouse: Warehouse, accepted: readonly Ac
   const rows = toWarehouseRows(accepted);
   await warehouse.transaction(async (tx) => {
     await upsertDates(tx, rows.dates);
-    await upsertStores(tx, rows.stores);
-    await upsertProducts(tx, rows.products);
-    await upsertCustomers(tx, rows.customers);
+    await upsertMembers(tx, rows);
     await upsertPaymentMethods(tx, rows.paymentMethods);
   });
 }

@@ -21,7 +21,13 @@ export type DeadLetterCode =
   /** Valid by the contract, refused by PostgreSQL all the same: a safety net (the contract's bounds fit the columns). */
   | 'database';
 
-export type Verdict = { ok: true; message: TransactionMessage } | { ok: false; code: DeadLetterCode; detail: string };
+export type Verdict =
+  | {
+      ok: true;
+      message: TransactionMessage /** As it arrived, when it came as bytes (payloadHash may hash it). */;
+      text?: string;
+    }
+  | { ok: false; code: DeadLetterCode; detail: string };
 
 /** A POS transaction of 200 lines is about 60 KB; anything over this is not one. */
 export const MAX_MESSAGE_BYTES = 512 * 1024;
@@ -50,7 +56,9 @@ export function decodeTransaction(value: Uint8Array | null | undefined): Verdict
     // V8's message quotes a piece of the text, which may hold anything: rejected() bounds and escapes it.
     return rejected('invalid_json', (error as Error).message);
   }
-  return validateTransaction(parsed);
+  const verdict = validateTransaction(parsed);
+  if (verdict.ok) verdict.text = text;
+  return verdict;
 }
 
 /** An already parsed message → valid, or why not (version, schema, time zone, then arithmetic). */

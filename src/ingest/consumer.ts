@@ -10,6 +10,7 @@ import { classifyDatabaseError } from '../warehouse/failures.ts';
 import { Acknowledger, type BatchTiming, type IngestTotals } from './acknowledge.ts';
 import { DEFAULT_BATCH_SIZE, defaultBatchBytes } from './batch-size.ts';
 import type { FetchedBatch } from './fetched-batch.ts';
+import { KnownMembers } from './known-members.ts';
 import { consumerMetrics } from './metrics.ts';
 import type { StartPolicy } from './positions.ts';
 import { BatchPreparer } from './preparer.ts';
@@ -191,6 +192,7 @@ async function runMember(
       };
       try {
         const scope: OffsetScope = { consumerGroup: options.group, topic: options.topic, topicId: session.topicId };
+        const known = new KnownMembers();
         for (;;) {
           const fetched = await nextOrFailure(session.next(idleSince), writing);
           if (fetched === 'stopped') {
@@ -215,7 +217,7 @@ async function runMember(
           if (logger.isLevelEnabled('debug')) logger.debug({ batch: describeBatch(batch) }, 'Writing a batch');
           scope.topicId = session.topicId;
           const current = session;
-          writing = writeWithRetries(options, prepared, scope, status).then(async ({ result, timing }) => {
+          writing = writeWithRetries(options, prepared, scope, known, status).then(async ({ result, timing }) => {
             status.set('running');
             logger.debug({ messages: batch.length, landed: result.landed }, 'Batch committed');
             failures.reset();
@@ -350,12 +352,13 @@ async function writeWithRetries(
   options: ConsumeOptions,
   batch: PreparedBatch,
   scope: OffsetScope,
+  known: KnownMembers,
   status: MemberStatus,
 ): Promise<{ result: BatchResult; timing: BatchTiming }> {
   return retryTransient(
     async () => {
       const started = performance.now();
-      const result = await writeBatchIsolatingRefusals(options.warehouse, batch, scope);
+      const result = await writeBatchIsolatingRefusals(options.warehouse, batch, scope, known);
       return { result, timing: { committedAt: Date.now(), writeSeconds: (performance.now() - started) / 1000 } };
     },
     {

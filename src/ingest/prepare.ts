@@ -33,7 +33,7 @@ export function prepare(messages: Iterable<{ verdict: Verdict; source: SourcePos
       continue;
     }
     const { message } = verdict;
-    const hash = payloadHash(message);
+    const hash = payloadHash(message, verdict.text);
     const id = message.transaction_id.toLowerCase();
     outcomes.push({ ok: true, id, hash: hash.toString('hex'), lines: message.items.length });
     if (seen.has(id)) continue;

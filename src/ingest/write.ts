@@ -15,11 +15,10 @@ import { addKeys, type DimensionKeys, dimensionKeys, membersWithoutKeys } from '
 import { advanceOffsets, claimOffsets } from '../warehouse/sql/ingest-offsets.ts';
 import { insertDeadLetters } from '../warehouse/sql/insert-dead-letters.ts';
 import { storedPayloadHashes } from '../warehouse/sql/stored-payload-hashes.ts';
-import { upsertCustomers } from '../warehouse/sql/upsert-customers.ts';
 import { upsertDates } from '../warehouse/sql/upsert-dates.ts';
+import { upsertMembers } from '../warehouse/sql/upsert-members.ts';
 import { upsertPaymentMethods } from '../warehouse/sql/upsert-payment-methods.ts';
-import { upsertProducts } from '../warehouse/sql/upsert-products.ts';
-import { upsertStores } from '../warehouse/sql/upsert-stores.ts';
+import type { KnownMembers } from './known-members.ts';
 import { firstOccurrences, type Outcome, type Preparation, prepare } from './prepare.ts';
 import { type SourcePosition, toWarehouseRows } from './rows.ts';
 
@@ -160,9 +159,16 @@ function slicePrepared(batch: PreparedBatch, start: number, end: number): Prepar
  * advance the offsets. Either all of it commits or none of it does, so a crash at any moment
  * changes nothing that a retry would not redo.
  */
-async function writeBatch(warehouse: Warehouse, batch: PreparedBatch, scope?: OffsetScope): Promise<BatchResult> {
+async function writeBatch(
+  warehouse: Warehouse,
+  batch: PreparedBatch,
+  scope?: OffsetScope,
+  known?: KnownMembers,
+): Promise<BatchResult> {
   const { records, outcomes } = batch;
-  return warehouse.transaction(async (tx) => {
+  // The members and dates of what this batch stores, for `known` once it has committed.
+  let members: StoredMembers | undefined;
+  const result = await warehouse.transaction(async (tx) => {
     const result: BatchResult = { landed: 0, lines: 0, duplicates: 0, alreadyIngested: 0, rejected: [] };
     const fresh = scope ? await skipIngested(tx, records, scope, result) : indexesOf(records);
 
@@ -196,7 +202,8 @@ async function writeBatch(warehouse: Warehouse, batch: PreparedBatch, scope?: Of
     };
     let novel: number[];
     let written: { inserted: Set<string>; raced: Map<string, string> };
-    if (fresh.length === records.length && (await writtenAsPrepared(tx, batch.rows))) {
+    members = fresh.length === records.length ? await writtenAsPrepared(tx, batch.rows, known) : undefined;
+    if (members) {
       novel = [...candidates.values()];
       written = { inserted: new Set(candidates.keys()), raced: new Map() };
     } else {
@@ -213,12 +220,15 @@ async function writeBatch(warehouse: Warehouse, batch: PreparedBatch, scope?: Of
         compareWithStored(index, storedHex);
       }
       const novelIds = novel.map((index) => accepted(index).id);
-      written = await writeRows(tx, rowsFor(batch, novel), novelIds, (ids) =>
+      const rows = rowsFor(batch, novel);
+      const keys = await addNewMembers(tx, rows, known);
+      written = await writeRows(tx, rows, keys, novelIds, (ids) =>
         rowsFor(
           batch,
           novel.filter((index) => ids.has(accepted(index).id)),
         ),
       );
+      members = { keys, dates: rows.dates };
     }
     const { inserted, raced } = written;
     result.landed = inserted.size;
@@ -239,36 +249,47 @@ async function writeBatch(warehouse: Warehouse, batch: PreparedBatch, scope?: Of
     if (scope) await advanceOffsets(tx, scope.consumerGroup, scope.topic, nextOffsets(records));
     return result;
   });
+  if (members) known?.learn(members.keys, members.dates);
+  return result;
+}
+
+/** The dimension keys a batch used and the dates it added. */
+interface StoredMembers {
+  keys: DimensionKeys;
+  dates: number[];
 }
 
 /**
  * Fresh messages, the common case: none of them is stored yet, so the prepared rows are written
- * without looking first. A copy that meets a stored id is undone, dimensions included (a
- * conflicting message must not change them), and returns false.
+ * without looking first, and their members and dates are returned. A copy that meets a stored id
+ * is undone, dimensions included (a conflicting message must not change them), and returns
+ * undefined. (The savepoint needs no release: the commit ends it.)
  */
-async function writtenAsPrepared(tx: TransactionRunner, rows: WarehouseRows): Promise<boolean> {
+async function writtenAsPrepared(
+  tx: TransactionRunner,
+  rows: WarehouseRows,
+  known: KnownMembers | undefined,
+): Promise<StoredMembers | undefined> {
   await tx.query('savepoint as_prepared');
-  if (await copyFacts(tx, rows, await addNewMembers(tx, rows))) {
-    await refreshMembers(tx, rows);
-    await tx.query('release savepoint as_prepared');
-    return true;
-  }
-  await tx.query('rollback to savepoint as_prepared');
-  return false;
+  const keys = await addNewMembers(tx, rows, known);
+  if (!(await copyFacts(tx, rows, keys, 'as_prepared'))) return undefined;
+  await refreshMembers(tx, rows);
+  return { keys, dates: rows.dates };
 }
 
 /**
- * Upserts the dimensions and copies the facts of these rows. A transaction that another writer
- * stored after this batch looked makes the copy fail: it is left out (with its stored hash, to
- * compare) and the rest copied again, with rows remade by `rowsOf` for the ids still to insert.
+ * Copies the facts of these rows, their members added (`keys`), and refreshes the members. A
+ * transaction that another writer stored after this batch looked makes the copy fail: it is left
+ * out (with its stored hash, to compare) and the rest copied again, with rows remade by `rowsOf`
+ * for the ids still to insert.
  */
 async function writeRows(
   tx: TransactionRunner,
   rows: WarehouseRows,
+  keys: DimensionKeys,
   transactionIds: string[],
   rowsOf: (ids: Set<string>) => WarehouseRows,
 ): Promise<{ inserted: Set<string>; raced: Map<string, string> }> {
-  const keys = await addNewMembers(tx, rows);
   let facts = rows;
   const ids = new Set(transactionIds);
   const raced = new Map<string, string>();
@@ -286,19 +307,28 @@ async function writeRows(
 }
 
 /**
- * The keys of the batch's dimension members, the members not stored yet inserted first. Stored
- * members are only read, not locked: writers at the same time do not wait on each other's rows
- * while they copy.
+ * The keys of the batch's dimension members, the members not stored yet inserted first; what
+ * `known` has is neither looked up nor added again. Stored members are only read, not locked:
+ * writers at the same time do not wait on each other's rows while they copy.
  */
-async function addNewMembers(tx: SqlRunner, rows: WarehouseRows): Promise<DimensionKeys> {
-  await upsertDates(tx, rows.dates);
-  await upsertPaymentMethods(tx, rows.paymentMethods);
-  const keys = await dimensionKeys(tx, rows);
+async function addNewMembers(tx: SqlRunner, rows: WarehouseRows, known: KnownMembers | undefined): Promise<DimensionKeys> {
+  const knownDatesAndMethods = known?.hasDatesAndPaymentMethodsOf(rows) ?? false;
+  if (!knownDatesAndMethods) {
+    await upsertDates(tx, rows.dates);
+    await upsertPaymentMethods(tx, rows.paymentMethods);
+  }
+  let keys: DimensionKeys;
+  if (known) {
+    const knownKeys = known.keysOf(rows);
+    const unknown = membersWithoutKeys(rows, knownKeys);
+    if (unknown || !knownDatesAndMethods) {
+      keys = await dimensionKeys(tx, unknown ?? toWarehouseRows([]));
+      addKeys(keys, knownKeys);
+    } else keys = knownKeys;
+  } else keys = await dimensionKeys(tx, rows);
   const missing = membersWithoutKeys(rows, keys);
   if (missing) {
-    await upsertStores(tx, missing.stores);
-    await upsertProducts(tx, missing.products);
-    await upsertCustomers(tx, missing.customers);
+    await upsertMembers(tx, missing);
     addKeys(keys, await dimensionKeys(tx, missing));
   }
   return keys;
@@ -306,9 +336,7 @@ async function addNewMembers(tx: SqlRunner, rows: WarehouseRows): Promise<Dimens
 
 /** Newer attributes for stored members: last, so that their row locks are held only until the commit. */
 async function refreshMembers(tx: SqlRunner, rows: WarehouseRows): Promise<void> {
-  await upsertStores(tx, rows.stores);
-  await upsertProducts(tx, rows.products);
-  await upsertCustomers(tx, rows.customers);
+  await upsertMembers(tx, rows);
 }
 
 /** Locks the group's offsets and returns the indexes of the records at or above them: not yet ingested by this group. */
@@ -355,11 +383,12 @@ export async function writeBatchIsolatingRefusals(
   warehouse: Warehouse,
   batch: IncomingRecord[] | PreparedBatch,
   scope?: OffsetScope,
+  known?: KnownMembers,
 ): Promise<BatchResult> {
   const prepared = Array.isArray(batch) ? prepareBatch(batch) : batch;
   const { records } = prepared;
   try {
-    return await writeBatch(warehouse, prepared, scope);
+    return await writeBatch(warehouse, prepared, scope, known);
   } catch (error) {
     if (classifyDatabaseError(error) !== 'data' || records.length === 0) throw error;
     if (records.length === 1) {
@@ -369,11 +398,11 @@ export async function writeBatchIsolatingRefusals(
         outcomes: [{ ok: false, code: 'database', detail: boundedDetail(`PostgreSQL refused it: ${errorMessage(error)}`) }],
         rows: toWarehouseRows([]),
       };
-      return writeBatch(warehouse, refused, scope);
+      return writeBatch(warehouse, refused, scope, known);
     }
     const middle = Math.ceil(records.length / 2);
-    const first = await writeBatchIsolatingRefusals(warehouse, slicePrepared(prepared, 0, middle), scope);
-    const second = await writeBatchIsolatingRefusals(warehouse, slicePrepared(prepared, middle, records.length), scope);
+    const first = await writeBatchIsolatingRefusals(warehouse, slicePrepared(prepared, 0, middle), scope, known);
+    const second = await writeBatchIsolatingRefusals(warehouse, slicePrepared(prepared, middle, records.length), scope, known);
     return {
       landed: first.landed + second.landed,
       lines: first.lines + second.lines,

@@ -164,21 +164,28 @@ class TextBuffer {
 /**
  * Copies the batch's transactions and their lines straight into the fact tables, with the
  * dimension keys of its members (looked up in this transaction, once every member has its row).
- * Returns false, having written nothing, when one of the transaction ids is already stored.
+ * When one of the transaction ids is already stored, returns false, having undone what was
+ * written since the savepoint `undoTo` (the caller's, made before), or else only the copy.
  */
-export async function copyFacts(db: TransactionRunner, rows: WarehouseRows, keys: DimensionKeys): Promise<boolean> {
+export async function copyFacts(
+  db: TransactionRunner,
+  rows: WarehouseRows,
+  keys: DimensionKeys,
+  undoTo?: string,
+): Promise<boolean> {
   if (rows.facts.count === 0) return true;
   const { transactions, lines } = factCopyText(rows, keys);
-  await db.query('savepoint copy_facts');
+  const savepoint = undoTo ?? 'copy_facts';
+  if (!undoTo) await db.query(`savepoint ${savepoint}`);
   try {
     await db.copyFrom(FACT_TRANSACTION_COLUMNS, transactions);
     await db.copyFrom(FACT_SALES_LINE_COLUMNS, lines);
   } catch (error) {
     if ((error as { code?: string }).code !== '23505') throw error;
-    await db.query('rollback to savepoint copy_facts');
+    await db.query(`rollback to savepoint ${savepoint}`);
     return false;
   }
-  await db.query('release savepoint copy_facts');
+  if (!undoTo) await db.query(`release savepoint ${savepoint}`);
   return true;
 }
 

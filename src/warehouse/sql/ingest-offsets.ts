@@ -22,19 +22,25 @@ export async function claimOffsets(
   topic: string,
   partitions: number[],
 ): Promise<Map<number, ClaimedOffset>> {
-  await db.query(
-    `insert into pos.ingest_offset (consumer_group, topic, partition, next_offset)
-     select $1, $2, partition, 0 from unnest($3::int[]) as partition
-     on conflict do nothing`,
-    [group, topic, partitions],
-  );
-  const rows = await db.query<{ partition: number; next_offset: string; topic_id: string | null }>(
-    `select partition, next_offset::text, topic_id::text from pos.ingest_offset
-      where consumer_group = $1 and topic = $2 and partition = any($3::int[])
-      order by partition
-      for update`,
-    [group, topic, partitions],
-  );
+  const locked = () =>
+    db.query<{ partition: number; next_offset: string; topic_id: string | null }>(
+      `select partition, next_offset::text, topic_id::text from pos.ingest_offset
+        where consumer_group = $1 and topic = $2 and partition = any($3::int[])
+        order by partition
+        for update`,
+      [group, topic, partitions],
+    );
+  // Every partition has its row after the group's first batch: it is added only when missing.
+  let rows = await locked();
+  if (rows.length < new Set(partitions).size) {
+    await db.query(
+      `insert into pos.ingest_offset (consumer_group, topic, partition, next_offset)
+       select $1, $2, partition, 0 from unnest($3::int[]) as partition
+       on conflict do nothing`,
+      [group, topic, partitions],
+    );
+    rows = await locked();
+  }
   return new Map(rows.map((row) => [row.partition, { offset: BigInt(row.next_offset), topicId: row.topic_id }]));
 }
 

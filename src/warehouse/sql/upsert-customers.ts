@@ -1,10 +1,10 @@
-import type { SqlRunner } from '../database.ts';
 import type { WarehouseRows } from '../rows.ts';
+import { type Statement, statement } from './statement.ts';
 
-/** Inserts new customers and updates known ones from newer events only (type 1, newest wins). */
-export async function upsertCustomers(db: SqlRunner, customers: WarehouseRows['customers']): Promise<void> {
-  if (customers.customerId.length === 0) return;
-  await db.query(
+/** The statement that inserts new customers and updates known ones from newer events only (type 1, newest wins). */
+export function customersUpsert(customers: WarehouseRows['customers']): Statement | undefined {
+  if (customers.customerId.length === 0) return undefined;
+  return statement(
     `insert into pos.dim_customer as current (customer_id, name, email, loyalty_tier, attributes_as_of)
      select incoming.*
        from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])

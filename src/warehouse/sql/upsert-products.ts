@@ -1,10 +1,10 @@
-import type { SqlRunner } from '../database.ts';
 import type { WarehouseRows } from '../rows.ts';
+import { type Statement, statement } from './statement.ts';
 
-/** Inserts new products and updates known ones from newer events only (type 1, newest wins). */
-export async function upsertProducts(db: SqlRunner, products: WarehouseRows['products']): Promise<void> {
-  if (products.sku.length === 0) return;
-  await db.query(
+/** The statement that inserts new products and updates known ones from newer events only (type 1, newest wins). */
+export function productsUpsert(products: WarehouseRows['products']): Statement | undefined {
+  if (products.sku.length === 0) return undefined;
+  return statement(
     `insert into pos.dim_product as current (sku, name, category, brand, unit, attributes_as_of)
      select incoming.*
        from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])

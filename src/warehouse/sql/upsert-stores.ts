@@ -1,13 +1,13 @@
-import type { SqlRunner } from '../database.ts';
 import type { WarehouseRows } from '../rows.ts';
+import { type Statement, statement } from './statement.ts';
 
 /**
- * Inserts new stores and updates known ones from newer events only (type 1, newest wins).
+ * The statement that inserts new stores and updates known ones from newer events only (type 1, newest wins).
  * Members already as new as the batch are filtered out first, so they are not even locked.
  */
-export async function upsertStores(db: SqlRunner, stores: WarehouseRows['stores']): Promise<void> {
-  if (stores.storeId.length === 0) return;
-  await db.query(
+export function storesUpsert(stores: WarehouseRows['stores']): Statement | undefined {
+  if (stores.storeId.length === 0) return undefined;
+  return statement(
     `insert into pos.dim_store as current (store_id, name, city, region, country, timezone, attributes_as_of)
      select incoming.*
        from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])

@@ -40,3 +40,35 @@ test('the payload hash is the SHA-256 of the canonical JSON, whether the keys ca
   const extra = { ...validSale(), note: 'x' } as TransactionMessage;
   assert.deepEqual(payloadHash(extra), payloadHash(validSale()));
 });
+
+test('the text a message arrived as is hashed only when it is the canonical JSON: other spellings of it hash as the canonical form', () => {
+  const message = validSale();
+  const canonical = canonicalJson(message);
+  const expected = payloadHash(message);
+  const lineNo = `"line_no":${message.items[0]?.line_no}`;
+  const spellings = [
+    canonical,
+    JSON.stringify(message, null, 2),
+    `${canonical} `,
+    canonical.replace('{"schema_version":1', '{"schema_version":1.0'),
+    canonical.replace(lineNo, '"line_no":1e0'),
+    canonical.replace(`"currency":"${message.currency}"`, `"currency":"${escaped(message.currency)}"`),
+    canonical.replace('"type":"sale"', '"type":"sale","type":"sale"'),
+    canonical.replace('"type":"sale"', '"type" : "sale"'),
+  ];
+  for (const text of spellings) {
+    const parsed = JSON.parse(text) as TransactionMessage;
+    assert.deepEqual(parsed, message, text);
+    assert.deepEqual(payloadHash(parsed, text), expected, text);
+  }
+  // A number written otherwise at the same length (1e2 for 100) is not canonical either.
+  const hundred = { ...message, items: message.items.map((item, i) => (i === 0 ? { ...item, line_no: 100 } : item)) };
+  const hundredText = canonicalJson(hundred).replace('"line_no":100', '"line_no":1e2');
+  assert.equal(hundredText.length, canonicalJson(hundred).length);
+  assert.deepEqual(payloadHash(JSON.parse(hundredText) as TransactionMessage, hundredText), payloadHash(hundred));
+});
+
+/** Every character as a \\u escape. */
+function escaped(text: string): string {
+  return [...text].map((character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+}

@@ -10,13 +10,14 @@ import { errorMessage } from '../errors.ts';
 import type { SqlRunner, TransactionRunner, Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
 import type { DeadLetterRow, WarehouseRows } from '../warehouse/rows.ts';
-import { copyFacts } from '../warehouse/sql/copy-facts.ts';
+import { copyFacts, copyFreshFacts, StoredIdMet } from '../warehouse/sql/copy-facts.ts';
 import { addKeys, type DimensionKeys, dimensionKeys, membersWithoutKeys } from '../warehouse/sql/dimension-keys.ts';
-import { advanceOffsets, claimOffsets } from '../warehouse/sql/ingest-offsets.ts';
+import { claimOffsets, offsetsAdvance } from '../warehouse/sql/ingest-offsets.ts';
 import { insertDeadLetters } from '../warehouse/sql/insert-dead-letters.ts';
+import { runTogether } from '../warehouse/sql/statement.ts';
 import { storedPayloadHashes } from '../warehouse/sql/stored-payload-hashes.ts';
 import { upsertDates } from '../warehouse/sql/upsert-dates.ts';
-import { upsertMembers } from '../warehouse/sql/upsert-members.ts';
+import { memberUpserts, upsertMembers } from '../warehouse/sql/upsert-members.ts';
 import { upsertPaymentMethods } from '../warehouse/sql/upsert-payment-methods.ts';
 import type { KnownMembers } from './known-members.ts';
 import { firstOccurrences, type Outcome, type Preparation, prepare } from './prepare.ts';
@@ -165,6 +166,23 @@ async function writeBatch(
   scope?: OffsetScope,
   known?: KnownMembers,
 ): Promise<BatchResult> {
+  try {
+    return await writeBatchOnce(warehouse, batch, scope, known, true);
+  } catch (error) {
+    // A fresh batch met a stored id: written again the long way, in a transaction of its own.
+    if (!(error instanceof StoredIdMet)) throw error;
+    return writeBatchOnce(warehouse, batch, scope, known, false);
+  }
+}
+
+/** writeBatch, in one database transaction; `asPrepared`: a batch of fresh messages is copied without looking first. */
+async function writeBatchOnce(
+  warehouse: Warehouse,
+  batch: PreparedBatch,
+  scope: OffsetScope | undefined,
+  known: KnownMembers | undefined,
+  asPrepared: boolean,
+): Promise<BatchResult> {
   const { records, outcomes } = batch;
   // The members and dates of what this batch stores, for `known` once it has committed.
   let members: StoredMembers | undefined;
@@ -201,11 +219,11 @@ async function writeBatch(
       else reject(index, 'conflict', `transaction ${id} is already stored with different content`, id);
     };
     let novel: number[];
-    let written: { inserted: Set<string>; raced: Map<string, string> };
-    members = fresh.length === records.length ? await writtenAsPrepared(tx, batch.rows, known) : undefined;
-    if (members) {
+    let written: { inserted: Set<string>; raced: Map<string, string>; rows: WarehouseRows };
+    if (asPrepared && fresh.length === records.length) {
+      members = await writtenAsPrepared(tx, batch.rows, known);
       novel = [...candidates.values()];
-      written = { inserted: new Set(candidates.keys()), raced: new Map() };
+      written = { inserted: new Set(candidates.keys()), raced: new Map(), rows: batch.rows };
     } else {
       // A redelivery, a replay or a conflict: only what is not stored yet is written, with rows of its own.
       const stored = await storedPayloadHashes(tx, [...candidates.keys()]);
@@ -246,7 +264,13 @@ async function writeBatch(
     for (const index of repeats) compareWithStored(index, storedAs.get(accepted(index).id));
 
     await insertDeadLetters(tx, deadLetters);
-    if (scope) await advanceOffsets(tx, scope.consumerGroup, scope.topic, nextOffsets(records));
+    // Newer attributes for the stored members of what was written, and the offsets, in one
+    // statement; last, so that writers at the same time hold each other's member rows only until
+    // their commit, not while they copy.
+    await runTogether(tx, [
+      ...memberUpserts(written.rows),
+      scope ? offsetsAdvance(scope.consumerGroup, scope.topic, nextOffsets(records)) : undefined,
+    ]);
     return result;
   });
   if (members) known?.learn(members.keys, members.dates);
@@ -262,26 +286,25 @@ interface StoredMembers {
 /**
  * Fresh messages, the common case: none of them is stored yet, so the prepared rows are written
  * without looking first, and their members and dates are returned. A copy that meets a stored id
- * is undone, dimensions included (a conflicting message must not change them), and returns
- * undefined. (The savepoint needs no release: the commit ends it.)
+ * fails the whole database transaction (StoredIdMet), dimensions included: a conflicting message
+ * must not change them. No savepoint: it cost a round trip on every batch for the rare batch
+ * that needs it, which is written again.
  */
 async function writtenAsPrepared(
   tx: TransactionRunner,
   rows: WarehouseRows,
   known: KnownMembers | undefined,
-): Promise<StoredMembers | undefined> {
-  await tx.query('savepoint as_prepared');
+): Promise<StoredMembers> {
   const keys = await addNewMembers(tx, rows, known);
-  if (!(await copyFacts(tx, rows, keys, 'as_prepared'))) return undefined;
-  await refreshMembers(tx, rows);
+  await copyFreshFacts(tx, rows, keys);
   return { keys, dates: rows.dates };
 }
 
 /**
- * Copies the facts of these rows, their members added (`keys`), and refreshes the members. A
- * transaction that another writer stored after this batch looked makes the copy fail: it is left
- * out (with its stored hash, to compare) and the rest copied again, with rows remade by `rowsOf`
- * for the ids still to insert.
+ * Copies the facts of these rows, their members added (`keys`). A transaction that another writer
+ * stored after this batch looked makes the copy fail: it is left out (with its stored hash, to
+ * compare) and the rest copied again, with rows remade by `rowsOf` for the ids still to insert.
+ * Returns the rows written in the end.
  */
 async function writeRows(
   tx: TransactionRunner,
@@ -289,7 +312,7 @@ async function writeRows(
   keys: DimensionKeys,
   transactionIds: string[],
   rowsOf: (ids: Set<string>) => WarehouseRows,
-): Promise<{ inserted: Set<string>; raced: Map<string, string> }> {
+): Promise<{ inserted: Set<string>; raced: Map<string, string>; rows: WarehouseRows }> {
   let facts = rows;
   const ids = new Set(transactionIds);
   const raced = new Map<string, string>();
@@ -302,8 +325,7 @@ async function writeRows(
     }
     facts = rowsOf(ids);
   }
-  await refreshMembers(tx, rows);
-  return { inserted: ids, raced };
+  return { inserted: ids, raced, rows: facts };
 }
 
 /**
@@ -332,11 +354,6 @@ async function addNewMembers(tx: SqlRunner, rows: WarehouseRows, known: KnownMem
     addKeys(keys, await dimensionKeys(tx, missing));
   }
   return keys;
-}
-
-/** Newer attributes for stored members: last, so that their row locks are held only until the commit. */
-async function refreshMembers(tx: SqlRunner, rows: WarehouseRows): Promise<void> {
-  await upsertMembers(tx, rows);
 }
 
 /** Locks the group's offsets and returns the indexes of the records at or above them: not yet ingested by this group. */

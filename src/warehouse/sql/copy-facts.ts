@@ -164,29 +164,40 @@ class TextBuffer {
 /**
  * Copies the batch's transactions and their lines straight into the fact tables, with the
  * dimension keys of its members (looked up in this transaction, once every member has its row).
- * When one of the transaction ids is already stored, returns false, having undone what was
- * written since the savepoint `undoTo` (the caller's, made before), or else only the copy.
+ * Returns false, having written nothing, when one of the transaction ids is already stored.
  */
-export async function copyFacts(
-  db: TransactionRunner,
-  rows: WarehouseRows,
-  keys: DimensionKeys,
-  undoTo?: string,
-): Promise<boolean> {
+export async function copyFacts(db: TransactionRunner, rows: WarehouseRows, keys: DimensionKeys): Promise<boolean> {
   if (rows.facts.count === 0) return true;
+  await db.query('savepoint copy_facts');
+  try {
+    await copyFreshFacts(db, rows, keys);
+  } catch (error) {
+    if (!(error instanceof StoredIdMet)) throw error;
+    await db.query('rollback to savepoint copy_facts');
+    return false;
+  }
+  await db.query('release savepoint copy_facts');
+  return true;
+}
+
+/** A copy met a transaction id already stored: the database transaction has failed, and is to be rolled back. */
+export class StoredIdMet extends Error {
+  constructor(cause: unknown) {
+    super('a transaction id in the batch is already stored', { cause });
+    this.name = 'StoredIdMet';
+  }
+}
+
+/** copyFacts without a savepoint of its own: a stored id fails the database transaction (StoredIdMet). */
+export async function copyFreshFacts(db: TransactionRunner, rows: WarehouseRows, keys: DimensionKeys): Promise<void> {
+  if (rows.facts.count === 0) return;
   const { transactions, lines } = factCopyText(rows, keys);
-  const savepoint = undoTo ?? 'copy_facts';
-  if (!undoTo) await db.query(`savepoint ${savepoint}`);
   try {
     await db.copyFrom(FACT_TRANSACTION_COLUMNS, transactions);
     await db.copyFrom(FACT_SALES_LINE_COLUMNS, lines);
   } catch (error) {
-    if ((error as { code?: string }).code !== '23505') throw error;
-    await db.query(`rollback to savepoint ${savepoint}`);
-    return false;
+    throw (error as { code?: string }).code === '23505' ? new StoredIdMet(error) : error;
   }
-  if (!undoTo) await db.query(`release savepoint ${savepoint}`);
-  return true;
 }
 
 /** Each key's text is at most 11 characters and a separator; a row has three keys. */

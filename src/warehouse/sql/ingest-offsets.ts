@@ -1,4 +1,5 @@
 import type { SqlRunner } from '../database.ts';
+import { type Statement, statement } from './statement.ts';
 
 export interface PartitionOffset {
   partition: number;
@@ -44,10 +45,10 @@ export async function claimOffsets(
   return new Map(rows.map((row) => [row.partition, { offset: BigInt(row.next_offset), topicId: row.topic_id }]));
 }
 
-/** Moves this group's offsets forward (never back) to the next offset after what the batch held. */
-export async function advanceOffsets(db: SqlRunner, group: string, topic: string, next: PartitionOffset[]): Promise<void> {
-  if (next.length === 0) return;
-  await db.query(
+/** The statement that moves this group's offsets forward (never back) to the next offset after what the batch held. */
+export function offsetsAdvance(group: string, topic: string, next: PartitionOffset[]): Statement | undefined {
+  if (next.length === 0) return undefined;
+  return statement(
     `update pos.ingest_offset o
         set next_offset = greatest(o.next_offset, n.next_offset), updated_at = now()
        from unnest($3::int[], $4::bigint[]) as n (partition, next_offset)

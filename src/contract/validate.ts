@@ -24,7 +24,8 @@ export type DeadLetterCode =
 export type Verdict =
   | {
       ok: true;
-      message: TransactionMessage /** As it arrived, when it came as bytes (payloadHash may hash it). */;
+      message: TransactionMessage;
+      /** The message as it arrived, when it came as bytes (payloadHash may hash it). */
       text?: string;
     }
   | { ok: false; code: DeadLetterCode; detail: string };

@@ -8,8 +8,9 @@ import { type DimensionKeys, paymentMethodName } from '../warehouse/sql/dimensio
  * tenth of the write's time, on the path that bounds the rate.) Sound because dimension rows are
  * never deleted and their keys never change, and because it learns only from committed batches:
  * keys read in a transaction that was rolled back may name rows that were never kept. A session
- * starts with none, so a warehouse restored under a consumer is seen again after its next
- * rebalance or outage.
+ * starts knowing none. (A warehouse replaced under a running consumer, by a forced restore, wants
+ * the consumer restarted anyway: a session places its read positions from the database when it
+ * starts.)
  */
 export class KnownMembers {
   readonly #keys: DimensionKeys = { store: new Map(), product: new Map(), customer: new Map(), paymentMethod: new Map() };

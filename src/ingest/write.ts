@@ -156,7 +156,7 @@ function slicePrepared(batch: PreparedBatch, start: number, end: number): Prepar
  * The write path, in one database transaction: claim the group's offsets for the batch's
  * partitions (skipping anything already ingested), add new dimension members, copy the facts (a
  * transaction id already stored is a replay if its payload hash is equal, a `conflict` dead
- * letter if not), bring the dimensions up to newer attributes, store the dead letters, and
+ * letter if not), store the dead letters, bring the dimensions up to newer attributes and
  * advance the offsets. Either all of it commits or none of it does, so a crash at any moment
  * changes nothing that a retry would not redo.
  */

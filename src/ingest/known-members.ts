@@ -16,13 +16,13 @@ export class KnownMembers {
   readonly #keys: DimensionKeys = { store: new Map(), product: new Map(), customer: new Map(), paymentMethod: new Map() };
   readonly #dates = new Set<number>();
 
-  /** The keys of these members that are known; the rest are the caller's to look up. */
+  /** The keys of these members that are known, and of every known payment method; the rest are the caller's to look up. */
   keysOf(rows: Pick<DimensionRows, 'stores' | 'products' | 'customers'>): DimensionKeys {
     return {
       store: known(rows.stores.storeId, this.#keys.store),
       product: known(rows.products.sku, this.#keys.product),
       customer: known(rows.customers.customerId, this.#keys.customer),
-      paymentMethod: this.#keys.paymentMethod,
+      paymentMethod: new Map(this.#keys.paymentMethod),
     };
   }
 
@@ -35,9 +35,8 @@ export class KnownMembers {
 
   /** What a committed batch stored or found: its members' keys and its dates. */
   learn(keys: DimensionKeys, dates: readonly number[]): void {
-    for (const [kind, learned] of Object.entries(keys) as [keyof DimensionKeys, Map<string, number>][]) {
-      const map = this.#keys[kind];
-      if (learned !== map) for (const [naturalKey, key] of learned) map.set(naturalKey, key);
+    for (const kind of ['store', 'product', 'customer', 'paymentMethod'] as const) {
+      for (const [naturalKey, key] of keys[kind]) this.#keys[kind].set(naturalKey, key);
     }
     for (const date of dates) this.#dates.add(date);
   }

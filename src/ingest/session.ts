@@ -126,6 +126,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   // full; what a fetch under way brings is still copied. The stream fetches only while someone
   // reads, so this listener stays attached for the whole session.
   const collected = [new BatchCollector(topic, options.batchSize, options.batchBytes)];
+  const fullBatches = () => collected.length - ((collected.at(-1) as BatchCollector).full ? 0 : 1);
   const collect = () => {
     for (let message = stream.read() as Message | null; message !== null; message = stream.read() as Message | null) {
       let last = collected.at(-1) as BatchCollector;
@@ -137,7 +138,6 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     }
     if (fullBatches() >= READ_AHEAD_BATCHES) fetching.hold('ahead');
   };
-  const fullBatches = () => collected.length - ((collected.at(-1) as BatchCollector).full ? 0 : 1);
   stream.on('readable', collect);
 
   let topicId = '';

@@ -19,7 +19,7 @@ import { storedPayloadHashes } from '../warehouse/sql/stored-payload-hashes.ts';
 import { upsertDates } from '../warehouse/sql/upsert-dates.ts';
 import { memberUpserts, upsertMembers } from '../warehouse/sql/upsert-members.ts';
 import { upsertPaymentMethods } from '../warehouse/sql/upsert-payment-methods.ts';
-import type { KnownMembers } from './known-members.ts';
+import { KnownMembers } from './known-members.ts';
 import { firstOccurrences, type Outcome, type Preparation, prepare } from './prepare.ts';
 import { type SourcePosition, toWarehouseRows } from './rows.ts';
 
@@ -163,8 +163,8 @@ function slicePrepared(batch: PreparedBatch, start: number, end: number): Prepar
 async function writeBatch(
   warehouse: Warehouse,
   batch: PreparedBatch,
-  scope?: OffsetScope,
-  known?: KnownMembers,
+  scope: OffsetScope | undefined,
+  known: KnownMembers,
 ): Promise<BatchResult> {
   try {
     return await writeBatchOnce(warehouse, batch, scope, known, true);
@@ -180,7 +180,7 @@ async function writeBatchOnce(
   warehouse: Warehouse,
   batch: PreparedBatch,
   scope: OffsetScope | undefined,
-  known: KnownMembers | undefined,
+  known: KnownMembers,
   asPrepared: boolean,
 ): Promise<BatchResult> {
   const { records, outcomes } = batch;
@@ -273,7 +273,7 @@ async function writeBatchOnce(
     ]);
     return result;
   });
-  if (members) known?.learn(members.keys, members.dates);
+  if (members) known.learn(members.keys, members.dates);
   return result;
 }
 
@@ -290,11 +290,7 @@ interface StoredMembers {
  * must not change them. No savepoint: it cost a round trip on every batch for the rare batch
  * that needs it, which is written again.
  */
-async function writtenAsPrepared(
-  tx: TransactionRunner,
-  rows: WarehouseRows,
-  known: KnownMembers | undefined,
-): Promise<StoredMembers> {
+async function writtenAsPrepared(tx: TransactionRunner, rows: WarehouseRows, known: KnownMembers): Promise<StoredMembers> {
   const keys = await addNewMembers(tx, rows, known);
   await copyFreshFacts(tx, rows, keys);
   return { keys, dates: rows.dates };
@@ -333,21 +329,20 @@ async function writeRows(
  * `known` has is neither looked up nor added again. Stored members are only read, not locked:
  * writers at the same time do not wait on each other's rows while they copy.
  */
-async function addNewMembers(tx: SqlRunner, rows: WarehouseRows, known: KnownMembers | undefined): Promise<DimensionKeys> {
-  const knownDatesAndMethods = known?.hasDatesAndPaymentMethodsOf(rows) ?? false;
-  if (!knownDatesAndMethods) {
+async function addNewMembers(tx: SqlRunner, rows: WarehouseRows, known: KnownMembers): Promise<DimensionKeys> {
+  const datesAndMethodsKnown = known.hasDatesAndPaymentMethodsOf(rows);
+  if (!datesAndMethodsKnown) {
     await upsertDates(tx, rows.dates);
     await upsertPaymentMethods(tx, rows.paymentMethods);
   }
-  let keys: DimensionKeys;
-  if (known) {
-    const knownKeys = known.keysOf(rows);
-    const unknown = membersWithoutKeys(rows, knownKeys);
-    if (unknown || !knownDatesAndMethods) {
-      keys = await dimensionKeys(tx, unknown ?? toWarehouseRows([]));
-      addKeys(keys, knownKeys);
-    } else keys = knownKeys;
-  } else keys = await dimensionKeys(tx, rows);
+  let keys = known.keysOf(rows);
+  const unknown = membersWithoutKeys(rows, keys);
+  if (unknown || !datesAndMethodsKnown) {
+    // The lookup also reads every payment method's key.
+    const found = await dimensionKeys(tx, unknown ?? toWarehouseRows([]));
+    addKeys(found, keys);
+    keys = found;
+  }
   const missing = membersWithoutKeys(rows, keys);
   if (missing) {
     await upsertMembers(tx, missing);
@@ -400,7 +395,7 @@ export async function writeBatchIsolatingRefusals(
   warehouse: Warehouse,
   batch: IncomingRecord[] | PreparedBatch,
   scope?: OffsetScope,
-  known?: KnownMembers,
+  known = new KnownMembers(),
 ): Promise<BatchResult> {
   const prepared = Array.isArray(batch) ? prepareBatch(batch) : batch;
   const { records } = prepared;

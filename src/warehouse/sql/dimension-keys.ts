@@ -1,5 +1,6 @@
 import type { SqlRunner } from '../database.ts';
 import type { DimensionRows } from '../rows.ts';
+import { textArray } from './array-literal.ts';
 
 /** Surrogate keys by natural key, for the members of one batch. */
 export interface DimensionKeys {
@@ -31,7 +32,7 @@ export async function dimensionKeys(
      select 2, customer_id, customer_key from pos.dim_customer where customer_id = any($3::text[])
      union all
      select 3, method || '/' || coalesce(card_brand, ''), payment_method_key from pos.dim_payment_method`,
-    [rows.stores.storeId, rows.products.sku, rows.customers.customerId],
+    [textArray(rows.stores.storeId), textArray(rows.products.sku), textArray(rows.customers.customerId)],
   );
   const keys: DimensionKeys = { store: new Map(), product: new Map(), customer: new Map(), paymentMethod: new Map() };
   const byKind = [keys.store, keys.product, keys.customer, keys.paymentMethod];

@@ -1,4 +1,5 @@
 import type { WarehouseRows } from '../rows.ts';
+import { textArray } from './array-literal.ts';
 import { type Statement, statement } from './statement.ts';
 
 /** The statement that inserts new customers and updates known ones from newer events only (type 1, newest wins). */
@@ -15,6 +16,12 @@ export function customersUpsert(customers: WarehouseRows['customers']): Statemen
         set name = excluded.name, email = excluded.email, loyalty_tier = excluded.loyalty_tier,
             attributes_as_of = excluded.attributes_as_of
       where current.attributes_as_of < excluded.attributes_as_of`,
-    [customers.customerId, customers.name, customers.email, customers.loyaltyTier, customers.asOf],
+    [
+      textArray(customers.customerId),
+      textArray(customers.name),
+      textArray(customers.email),
+      textArray(customers.loyaltyTier),
+      textArray(customers.asOf),
+    ],
   );
 }

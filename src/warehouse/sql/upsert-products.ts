@@ -1,4 +1,5 @@
 import type { WarehouseRows } from '../rows.ts';
+import { textArray } from './array-literal.ts';
 import { type Statement, statement } from './statement.ts';
 
 /** The statement that inserts new products and updates known ones from newer events only (type 1, newest wins). */
@@ -15,6 +16,13 @@ export function productsUpsert(products: WarehouseRows['products']): Statement |
         set name = excluded.name, category = excluded.category, brand = excluded.brand, unit = excluded.unit,
             attributes_as_of = excluded.attributes_as_of
       where current.attributes_as_of < excluded.attributes_as_of`,
-    [products.sku, products.name, products.category, products.brand, products.unit, products.asOf],
+    [
+      textArray(products.sku),
+      textArray(products.name),
+      textArray(products.category),
+      textArray(products.brand),
+      textArray(products.unit),
+      textArray(products.asOf),
+    ],
   );
 }

@@ -1,4 +1,5 @@
 import type { WarehouseRows } from '../rows.ts';
+import { textArray } from './array-literal.ts';
 import { type Statement, statement } from './statement.ts';
 
 /**
@@ -18,6 +19,14 @@ export function storesUpsert(stores: WarehouseRows['stores']): Statement | undef
         set name = excluded.name, city = excluded.city, region = excluded.region, country = excluded.country,
             timezone = excluded.timezone, attributes_as_of = excluded.attributes_as_of
       where current.attributes_as_of < excluded.attributes_as_of`,
-    [stores.storeId, stores.name, stores.city, stores.region, stores.country, stores.timezone, stores.asOf],
+    [
+      textArray(stores.storeId),
+      textArray(stores.name),
+      textArray(stores.city),
+      textArray(stores.region),
+      textArray(stores.country),
+      textArray(stores.timezone),
+      textArray(stores.asOf),
+    ],
   );
 }

@@ -9,7 +9,20 @@ import { validSale } from '../fixtures/messages.ts';
 import { migratedEmbeddedWarehouse, migratedWarehouse } from './support/warehouse.ts';
 
 /** Elements that mean something in an array literal, or look as if they did. */
-const AWKWARD = ['plain', '', 'NULL', 'null', 'a "quoted" word', 'back\\slash', '\\', '"', 'a,b', '{braces}', ' spaced ', 'Zoë 東京 🛒'];
+const AWKWARD = [
+  'plain',
+  '',
+  'NULL',
+  'null',
+  'a "quoted" word',
+  'back\\slash',
+  '\\',
+  '"',
+  'a,b',
+  '{braces}',
+  ' spaced ',
+  'Zoë 東京 🛒',
+];
 
 for (const kind of ['server', 'embedded'] as const)
   describe(`text arrays as literals, on the ${kind} database`, () => {

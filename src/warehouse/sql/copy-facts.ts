@@ -1,3 +1,4 @@
+import { ByteWriter } from '../../byte-writer.ts';
 import type { TransactionRunner } from '../connection.ts';
 import { copyField } from '../copy.ts';
 import type { FactText, WarehouseRows } from '../rows.ts';
@@ -64,11 +65,14 @@ export interface MemberRenumbering {
 /**
  * Writes a batch's facts as COPY text, row by row as the transactions are mapped, so that
  * nothing of a message needs to outlive its turn (the batch's parsed messages would otherwise all
- * survive to the end of the batch, which costs more garbage collection than anything else).
+ * survive to the end of the batch, which costs more garbage collection than anything else). The
+ * text goes straight into bytes, field by field.
  */
 export class FactTextBuilder {
-  readonly #transactions = new TextBuffer();
-  readonly #lines = new TextBuffer();
+  readonly #transactions = new ByteWriter();
+  readonly #transactionEnds: number[] = [];
+  readonly #lines = new ByteWriter();
+  readonly #lineEnds: number[] = [];
   readonly #lineCounts: number[] = [];
   readonly #store: number[] = [];
   readonly #customer: number[] = [];
@@ -76,34 +80,57 @@ export class FactTextBuilder {
   readonly #product: number[] = [];
 
   add(t: TransactionFacts, members: TransactionMembers, lines: readonly (LineFacts & { product: number })[]): void {
-    const id = t.transactionId;
-    this.#transactions.push(
-      `${id}\t${t.type}\t${t.originalTransactionId ?? '\\N'}\t${t.occurredAt}\t${t.dateKey}\t${t.localHour}\t` +
-        `${copyField(t.registerId)}\t${copyField(t.cashierId)}\t${t.currency}\t${t.subtotal}\t${t.discountTotal}\t` +
-        `${t.taxTotal}\t${t.total}\t${lines.length}\t${copyField(t.sourceTopic)}\t${t.sourcePartition ?? '\\N'}\t` +
-        `${t.sourceOffset ?? '\\N'}\t\\\\x${t.payloadHash}\t`,
-    );
+    const w = this.#transactions;
+    field(w, t.transactionId);
+    field(w, t.type);
+    field(w, t.originalTransactionId ?? NULL);
+    field(w, t.occurredAt);
+    field(w, String(t.dateKey));
+    field(w, String(t.localHour));
+    field(w, copyField(t.registerId));
+    field(w, copyField(t.cashierId));
+    field(w, t.currency);
+    field(w, t.subtotal);
+    field(w, t.discountTotal);
+    field(w, t.taxTotal);
+    field(w, t.total);
+    field(w, String(lines.length));
+    field(w, copyField(t.sourceTopic));
+    field(w, t.sourcePartition === null ? NULL : String(t.sourcePartition));
+    field(w, t.sourceOffset === null ? NULL : String(t.sourceOffset));
+    w.ascii(BYTEA_HEX);
+    w.ascii(t.payloadHash);
+    w.byte(TAB);
+    this.#transactionEnds.push(w.position);
     this.#lineCounts.push(lines.length);
     this.#store.push(members.store);
     this.#customer.push(members.customer);
     this.#paymentMethod.push(members.paymentMethod);
-    for (const l of lines) {
-      this.#lines.push(
-        `${id}\t${l.lineNo}\t${l.quantity}\t${l.unitPrice}\t${l.discount}\t${l.taxRate}\t${l.tax}\t${l.lineTotal}\t${t.dateKey}\t`,
-      );
-      this.#product.push(l.product);
+
+    const l = this.#lines;
+    const dateKey = String(t.dateKey);
+    for (const line of lines) {
+      field(l, t.transactionId);
+      field(l, String(line.lineNo));
+      field(l, line.quantity);
+      field(l, line.unitPrice);
+      field(l, line.discount);
+      field(l, line.taxRate);
+      field(l, line.tax);
+      field(l, line.lineTotal);
+      field(l, dateKey);
+      this.#lineEnds.push(l.position);
+      this.#product.push(line.product);
     }
   }
 
   finish(renumber: MemberRenumbering): FactText {
-    const transactions = this.#transactions.finish();
-    const lines = this.#lines.finish();
     return {
       count: this.#lineCounts.length,
-      transactions: transactions.bytes,
-      transactionEnds: transactions.ends,
-      lines: lines.bytes,
-      lineEnds: lines.ends,
+      transactions: this.#transactions.written(),
+      transactionEnds: Uint32Array.from(this.#transactionEnds),
+      lines: this.#lines.written(),
+      lineEnds: Uint32Array.from(this.#lineEnds),
       lineCounts: Uint32Array.from(this.#lineCounts),
       store: renumbered(this.#store, renumber.store, new Uint32Array(this.#store.length)),
       customer: renumbered(this.#customer, renumber.customer, new Int32Array(this.#customer.length)),
@@ -112,6 +139,18 @@ export class FactTextBuilder {
     };
   }
 }
+
+/** A text field and the tab after it. */
+function field(writer: ByteWriter, text: string): void {
+  writer.utf8(text);
+  writer.byte(TAB);
+}
+
+const TAB = 0x09;
+/** COPY's null. */
+const NULL = '\\N';
+/** A bytea in COPY's text format: `\\x` and hex digits (the backslash itself escaped). */
+const BYTEA_HEX = '\\\\x';
 
 /** Each row's member index, after sorting, into `keys`; −1 (no customer) stays −1. */
 function renumbered<Keys extends Uint32Array | Int32Array>(indexes: number[], final: Uint32Array, keys: Keys): Keys {
@@ -136,29 +175,6 @@ export function factTextBuffers(facts: FactText): ArrayBuffer[] {
     facts.product,
   ];
   return [...new Set(views.map((view) => view.buffer as ArrayBuffer))];
-}
-
-/** UTF-8 text, appended piece by piece, with where each piece ends. */
-class TextBuffer {
-  // Never from Node's shared pool: the whole ArrayBuffer is moved to another thread.
-  #bytes = Buffer.allocUnsafeSlow(64 * 1024);
-  #length = 0;
-  readonly #ends: number[] = [];
-
-  push(text: string): void {
-    const needed = this.#length + text.length * 3;
-    if (needed > this.#bytes.length) {
-      const larger = Buffer.allocUnsafeSlow(Math.max(needed, this.#bytes.length * 2));
-      this.#bytes.copy(larger, 0, 0, this.#length);
-      this.#bytes = larger;
-    }
-    this.#length += this.#bytes.write(text, this.#length);
-    this.#ends.push(this.#length);
-  }
-
-  finish(): { bytes: Uint8Array; ends: Uint32Array } {
-    return { bytes: new Uint8Array(this.#bytes.buffer, 0, this.#length), ends: Uint32Array.from(this.#ends) };
-  }
 }
 
 /**

@@ -117,3 +117,12 @@ test('free text is escaped for COPY; a missing customer and source are nulls; th
   const [unsourced] = copied(toWarehouseRows([accepted(validSale())])).transactions;
   assert.deepEqual([unsourced?.source_topic, unsourced?.source_partition, unsourced?.source_offset], ['\\N', '\\N', '\\N']);
 });
+
+test('text beyond ASCII is written as UTF-8, and the fields after it stay in place', () => {
+  const sale = { ...validSale(), register_id: 'Kasse-Zoë-東京-🛒', cashier_id: 'E\\ñ' };
+  const [transaction] = copied(toWarehouseRows([accepted(sale)])).transactions;
+  assert.equal(transaction?.register_id, 'Kasse-Zoë-東京-🛒');
+  assert.equal(transaction?.cashier_id, 'E\\\\ñ');
+  assert.equal(transaction?.currency, sale.currency);
+  assert.equal(transaction?.subtotal, sale.subtotal);
+});

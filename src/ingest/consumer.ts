@@ -223,6 +223,7 @@ async function runMember(
             failures.reset();
             current.processed(batch);
             await acknowledger.batchWritten(batch, result, timing);
+            current.recycle(batch);
             idleSince = Date.now();
           });
           // Observed by written(); this only keeps a failure from counting as unhandled meanwhile.

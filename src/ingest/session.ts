@@ -14,7 +14,7 @@ import type { Logger } from '../logger.ts';
 import { kafkaClientMetrics } from '../metrics/registry.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { recordGaps, recordPositionEvent, storedPositions, storePositions } from '../warehouse/sql/read-positions.ts';
-import { BatchCollector, type FetchedBatch } from './fetched-batch.ts';
+import { BatchCollector, type FetchedBatch, ValueBuffers } from './fetched-batch.ts';
 import type { PartitionLag } from './metrics.ts';
 import { type PartitionBounds, type PositionPlan, partitionsNotCaughtUp, planPositions, type StartPolicy } from './positions.ts';
 
@@ -57,6 +57,8 @@ export interface Session {
   readonly topicId: string;
   /** The next batch; 'idle' after `untilIdleMs` without messages, 'stopped' when the signal aborts. */
   next(idleSince: number): Promise<FetchedBatch | 'idle' | 'stopped'>;
+  /** The batch is written and acknowledged, and not read again: its buffer takes a batch to come. */
+  recycle(batch: FetchedBatch): void;
   /** Notes how far a written batch got, for the lag. */
   processed(batch: FetchedBatch): void;
   /** Messages in each assigned partition after what was processed; undefined when Kafka does not answer. */
@@ -125,13 +127,14 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   // cost the main thread more than anything else it does. Fetching stops while the next batch is
   // full; what a fetch under way brings is still copied. The stream fetches only while someone
   // reads, so this listener stays attached for the whole session.
+  const buffers = new ValueBuffers();
   const collected = [new BatchCollector(topic, options.batchSize, options.batchBytes)];
   const fullBatches = () => collected.length - ((collected.at(-1) as BatchCollector).full ? 0 : 1);
   const collect = () => {
     for (let message = stream.read() as Message | null; message !== null; message = stream.read() as Message | null) {
       let last = collected.at(-1) as BatchCollector;
       if (last.full) {
-        last = new BatchCollector(topic, options.batchSize, options.batchBytes, last.bytes);
+        last = new BatchCollector(topic, options.batchSize, options.batchBytes, buffers.take(last.bytes));
         collected.push(last);
       }
       last.add(message);
@@ -257,11 +260,14 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       }
       const batch = (collected.shift() as BatchCollector).finish();
       if (collected.length === 0)
-        collected.push(new BatchCollector(topic, options.batchSize, options.batchBytes, batch.values.length));
+        collected.push(new BatchCollector(topic, options.batchSize, options.batchBytes, buffers.take(batch.values.length)));
       if (fullBatches() < READ_AHEAD_BATCHES) fetching.release('ahead');
       collect();
       await assertSameTopic(consumer, topic, topicId);
       return batch;
+    },
+    recycle(batch) {
+      buffers.give(batch);
     },
     processed(batch) {
       for (let index = 0; index < batch.length; index++) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Message } from '@platformatic/kafka';
-import { BatchCollector, fetchedBuffers, fetchedRecords, valueAt } from '../../../src/ingest/fetched-batch.ts';
+import { BatchCollector, fetchedBuffers, fetchedRecords, ValueBuffers, valueAt } from '../../../src/ingest/fetched-batch.ts';
 
 /** The fields of a Kafka message that the collector reads. */
 function message(partition: number, offset: bigint, value: string | null, key: string | null = `key-${offset}`): Message {
@@ -16,7 +16,7 @@ function message(partition: number, offset: bigint, value: string | null, key: s
 
 test('a collected batch gives back every message as it came: bytes, key, position, timestamp', () => {
   // A small first buffer, so that the values have to move to larger ones on the way.
-  const collector = new BatchCollector('orders', 10, 1024 * 1024, 4);
+  const collector = new BatchCollector('orders', 10, 1024 * 1024, new Uint8Array(4));
   const values = ['{"a":1}', 'ünïcödé ✓', '', 'x'.repeat(5000)];
   for (const [i, value] of values.entries()) collector.add(message(i % 2, BigInt(100 + i), value));
   collector.add(message(1, 104n, null, null));
@@ -65,4 +65,24 @@ test('a batch is full at its message count, or once its bytes reach the limit (o
   assert.equal(keysCount.full, false);
   keysCount.add(message(0, 1n, 'abc', null));
   assert.equal(keysCount.full, true);
+});
+
+test('the values of a written batch hold a later one: its buffer is reused when large enough, and the later values are its own', () => {
+  const buffers = new ValueBuffers();
+  const collect = (values: string[]) => {
+    const collector = new BatchCollector('t', 10, 1024 * 1024, buffers.take(64));
+    for (const [i, value] of values.entries()) collector.add(message(0, BigInt(i), value));
+    return collector.finish();
+  };
+  const first = collect(['first', 'batch']);
+  const buffer = first.values.buffer;
+  buffers.give(first);
+  const second = collect(['later']);
+  assert.equal(second.values.buffer, buffer, 'the written batch’s buffer');
+  assert.equal(valueAt(second, 0)?.toString(), 'later');
+  assert.equal(second.values.length, 5);
+
+  buffers.give(second);
+  assert.notEqual(buffers.take(buffer.byteLength + 1).buffer, buffer, 'too small for what is expected: a new one');
+  assert.notEqual(buffers.take(1).buffer, buffer, 'and a spare too small is let go, not kept');
 });

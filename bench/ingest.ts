@@ -8,7 +8,9 @@
  *     `--members 1,2`, once per member count, each into a database of its own;
  *   - the raw COPY reference: the same rows, made from the same backlog by this benchmark
  *     (untimed), COPYed into the same tables in transactions of the same size (timed): what
- *     PostgreSQL takes at best;
+ *     PostgreSQL takes at best. It runs before and after each `pos consume` run, each time into a
+ *     database of its own, and each run is compared with the mean of the two around it: the
+ *     machine's speed drifts within a minute, by more than the differences measured;
  *   - the prototype's approach (one message at a time, one commit each) over the first --naive.
  * --prefill N first loads N transactions of history (fast, with COPY) into the databases of pos
  * and of the COPY reference, to see how the rates hold as the warehouse grows.
@@ -86,22 +88,29 @@ try {
   const checkpoint = () => adminQuery('checkpoint').catch(() => {});
   const batched = [];
   for (const members of memberCounts) batched.push({ members, database: await throwawayDatabase('pos_bench_batched', template) });
-  const copied = await throwawayDatabase('pos_bench_copy', template);
+  const copies = [];
+  for (let i = 0; i <= memberCounts.length; i++) copies.push(await throwawayDatabase('pos_bench_copy', template));
+  /** The raw COPY reference's rate in each of its runs: before the first `pos consume` run, and after each. */
+  const copyRates: number[] = [];
+  const runReference = async (database: ServerDatabaseConfig) => {
+    console.log(`COPYing the same rows into ${database.database}, ${number(batchSize)} transactions per database transaction…`);
+    const copyWarehouse = await openWarehouse(database);
+    await migrateWarehouse(copyWarehouse);
+    await checkpoint();
+    const reference = await copyReference(copyWarehouse, backlog, batchSize);
+    await copyWarehouse.close();
+    copyRates.push(reference.transactions / reference.seconds);
+  };
+  await runReference(copies[0] as ServerDatabaseConfig);
   const consumed = [];
-  for (const { members, database } of batched) {
+  for (const [i, { members, database }] of batched.entries()) {
     await checkpoint();
     console.log(
       `Ingesting with \`pos consume\` (${members} member${members === 1 ? '' : 's'}, batches of ${number(batchSize)}) into ${database.database}…`,
     );
     consumed.push({ members, ...(await runConsumer(database, members)) });
+    await runReference(copies[i + 1] as ServerDatabaseConfig);
   }
-
-  console.log(`COPYing the same rows into ${copied.database}, ${number(batchSize)} transactions per database transaction…`);
-  const copyWarehouse = await openWarehouse(copied);
-  await migrateWarehouse(copyWarehouse);
-  await checkpoint();
-  const reference = await copyReference(copyWarehouse, backlog, batchSize);
-  await copyWarehouse.close();
 
   const naive = await throwawayDatabase('pos_bench_naive');
   console.log(`Ingesting the first ${number(naiveCount)} messages one at a time (the prototype's way)…`);
@@ -115,16 +124,17 @@ try {
   const naiveSeconds = (performance.now() - started) / 1000;
   await warehouse.close();
 
-  const copyRate = reference.transactions / reference.seconds;
   const naiveRate = naiveCount / naiveSeconds;
   // One column per member count, one row per figure.
-  const table: Record<string, Record<string, number>> = {};
-  const put = (figure: string, column: string, value: number) => {
+  const table: Record<string, Record<string, number | string>> = {};
+  const put = (figure: string, column: string, value: number | string) => {
     table[figure] = { ...table[figure], [column]: value };
   };
-  for (const { members, landed, lines, activeSeconds: seconds, peakRssMB, observedPeakRssMB } of consumed) {
+  for (const [i, { members, landed, lines, activeSeconds: seconds, peakRssMB, observedPeakRssMB }] of consumed.entries()) {
     const column = `${members} member${members === 1 ? '' : 's'}`;
     const rate = landed / seconds;
+    const [before, after] = [copyRates[i] as number, copyRates[i + 1] as number];
+    const copyRate = (before + after) / 2;
     put('history before the run (transactions)', column, prefillCount);
     put('transactions ingested', column, landed);
     put('lines ingested', column, lines);
@@ -132,7 +142,8 @@ try {
     put('pos consume transactions/s', column, Math.round(rate));
     put('pos consume lines/s', column, Math.round(lines / seconds));
     put('consumer peak RSS MB', column, observedPeakRssMB ?? peakRssMB);
-    put('raw COPY transactions/s', column, Math.round(copyRate));
+    put('raw COPY transactions/s (before / after)', column, `${Math.round(before)} / ${Math.round(after)}`);
+    put('raw COPY transactions/s (their mean)', column, Math.round(copyRate));
     put('naive loop transactions/s', column, Math.round(naiveRate));
     put('pos ÷ raw COPY', column, Number((rate / copyRate).toFixed(2)));
     put('pos ÷ naive', column, Number((rate / naiveRate).toFixed(1)));

@@ -1,6 +1,6 @@
 /**
  * A text[] parameter as PostgreSQL's array literal, made with one join. node-postgres makes it
- * by appending element after element, and for the member upserts of every batch that was a third
+ * by appending element after element, and for the member upserts of every batch that was a fifth
  * of all the garbage the main thread made (the Kafka client's included). PGlite passes a string
  * on as it is, as node-postgres does.
  */

@@ -33,11 +33,11 @@ const simulating = commandName(args) === 'simulate';
 const HEAP_FLAGS = simulating
   ? ['--max-semi-space-size=32']
   : ['--max-semi-space-size=8', '--max-old-space-size=512', '--heap-growing-percent=100'];
-const MALLOC_SETTINGS = simulating ? { MALLOC_ARENA_MAX: '2' } : { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '1048576' };
 if (typeof process.execve === 'function' && !process.execArgv.some((arg) => arg.startsWith('--max-semi-space-size'))) {
   const self = fileURLToPath(import.meta.url);
   process.execve(process.execPath, [process.execPath, ...process.execArgv, ...HEAP_FLAGS, self, ...args], {
-    ...MALLOC_SETTINGS,
+    MALLOC_ARENA_MAX: '2',
+    ...(simulating ? {} : { MALLOC_MMAP_THRESHOLD_: '1048576' }),
     ...process.env,
   });
 }

@@ -6,7 +6,7 @@ import { getHeapStatistics } from 'node:v8';
  * batches cost less CPU: 3,000 ingested 17% faster than 2,000 on this 2-core machine, where
  * every thread shares the cores (alternating runs). Ordinary messages (about 1.5 KB) reach the
  * batch's bytes first, at some 2,700 a batch. Memory bounds it: with two members a process peaked
- * at 274 – 288 MB (see the launcher's malloc settings). Its own module: the CLI reads it without
+ * at 274 – 291 MB (see the launcher's malloc settings). Its own module: the CLI reads it without
  * loading the consumer.
  */
 export const DEFAULT_BATCH_SIZE = 3000;

@@ -358,7 +358,8 @@ transaction.state.log.replication.factor=${factor}
 transaction.state.log.min.isr=${minInsync}
 share.coordinator.state.topic.replication.factor=${factor}
 share.coordinator.state.topic.min.isr=${minInsync}
-group.initial.rebalance.delay.ms=0
+# Members started together (pos consume --members N) join the first generation; Kafka's default waits 3 s.
+group.initial.rebalance.delay.ms=300
 ${cluster}`;
 }
 

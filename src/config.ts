@@ -62,9 +62,16 @@ export interface MetricsConfig {
   host: string;
 }
 
+/** The passwords `pos db grant` gives the roles it creates: POS_INGEST_PASSWORD and POS_READER_PASSWORD. */
+export interface RolePasswords {
+  ingest: string | undefined;
+  reader: string | undefined;
+}
+
 export interface Config {
   database: DatabaseConfig;
   kafka: KafkaConfig;
+  rolePasswords: RolePasswords;
   topic: string;
   /** Project-local state: the local broker's data, the embedded database. */
   dataDir: string;
@@ -87,6 +94,7 @@ export function loadConfig(options: { env?: Environment; cwd?: string } = {}): C
   return {
     database: databaseConfig(env, dataDir, cwd),
     kafka,
+    rolePasswords: { ingest: password(env.POS_INGEST_PASSWORD), reader: password(env.POS_READER_PASSWORD) },
     topic: parseTopicName(nonEmpty(env.POS_TOPIC) ?? DEFAULT_TOPIC, 'POS_TOPIC'),
     dataDir,
     logLevel: parseLogLevel(nonEmpty(env.LOG_LEVEL) ?? 'info'),
@@ -227,6 +235,11 @@ function parseLogFormat(value: string | undefined): 'pretty' | 'json' | undefine
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** A password as given (spaces may be part of it); a blank one is none. */
+function password(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
 }
 
 /** The server a tool that needs one uses: the configured one, else the local server (tests, benchmarks). */

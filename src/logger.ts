@@ -14,6 +14,16 @@ export interface LoggerOptions {
 }
 
 /**
+ * Where the config puts secrets: a database's `password` and `connectionString` (which may hold
+ * one), Kafka's `sasl` (user and password, in KafkaSecurity and the client's options) and the
+ * role passwords of `pos db grant`. A `*` in a pino path stands for exactly one level, so each is
+ * listed down to `{ config: { kafka: { security: { sasl } } } }`; every level more costs every
+ * log line some 20 µs.
+ */
+const SECRET_KEYS = ['password', 'connectionString', 'sasl.*', 'rolePasswords.*'];
+const SECRET_PATHS = SECRET_KEYS.flatMap((key) => [0, 1, 2, 3].map((depth) => `${'*.'.repeat(depth)}${key}`));
+
+/**
  * The one logger. Logs go to stderr so that stdout stays clean for command output
  * (`pos simulate --dry-run`, `pos report --format csv`).
  */
@@ -24,7 +34,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     level,
     base: { pid: process.pid },
     // Belt and braces: no code path logs credentials, and these paths are masked if one ever does.
-    redact: { paths: ['password', '*.password', 'connectionString', '*.connectionString'], censor: '***' },
+    redact: { paths: SECRET_PATHS, censor: '***' },
     hooks: {
       logMethod(args, method, level) {
         if (options.onProblem && level >= 40) {

@@ -1,14 +1,21 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Config, DEFAULT_KAFKA_PORT } from '../config.ts';
 import { errorMessage, UserError } from '../errors.ts';
 import { connectToKafka, ensureTopics, listTopics, type TopicInfo, withAdmin } from '../kafka/admin.ts';
 import { explainKafkaError, isFatalKafkaError } from '../kafka/failures.ts';
-import { describeSecurity, type KafkaConnection } from '../kafka/security.ts';
+import { describeSecurity, type KafkaConnection, type KafkaSecurity, kafkaSecurityFrom } from '../kafka/security.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import { pinnedKafkaVersion } from './distribution.ts';
-import { localBrokerStatus, nodeAdminConnection, startLocalBroker, stopLocalBroker } from './local-broker.ts';
+import {
+  type LocalBrokerState,
+  localBrokerStatus,
+  nodeAdminConnection,
+  startLocalBroker,
+  stopLocalBroker,
+} from './local-broker.ts';
 import { CLUSTER_NODES, clusterRunning, localClusterStatus, startLocalCluster, stopLocalCluster } from './local-cluster.ts';
-import { provisionPipelineUser } from './secure-broker.ts';
+import { provisionPipelineUser, secureFiles } from './secure-broker.ts';
 
 /** The sales topic's partition count: enough for a consumer group of up to six members. */
 export const TOPIC_PARTITIONS = 6;
@@ -170,8 +177,7 @@ export interface KafkaStatus {
 }
 
 export async function kafkaStatus(config: Config): Promise<KafkaStatus> {
-  const connection = kafkaConnection(config);
-  const { brokers } = connection;
+  const { brokers } = kafkaConnection(config);
   const dataDir = localBrokerDir(config);
   const cluster = config.kafka.external ? [] : localClusterStatus(dataDir);
   const nodes: KafkaNodeStatus[] = cluster.some((node) => node.status.running)
@@ -183,9 +189,11 @@ export async function kafkaStatus(config: Config): Promise<KafkaStatus> {
       }))
     : [];
   const local = config.kafka.external || nodes.length > 0 ? undefined : localBrokerStatus(dataDir);
+  const secureConfig = local?.running ? secureClientConfig(config, dataDir, local.state) : undefined;
+  const connection: KafkaConnection = { brokers, security: secureConfig?.security ?? config.kafka.security };
   const base = {
     brokers,
-    security: describeSecurity(connection.security),
+    security: `${describeSecurity(connection.security)}${secureConfig ? ` (from ${secureConfig.file})` : ''}`,
     external: config.kafka.external,
     version: local?.running ? local.state.version : config.kafka.external ? undefined : pinnedKafkaVersion(),
     pid: local?.running ? local.state.pid : undefined,
@@ -201,4 +209,19 @@ export async function kafkaStatus(config: Config): Promise<KafkaStatus> {
     if (isFatalKafkaError(error)) throw explainKafkaError(error, connection);
     return { ...base, running: false, topics: [], error: errorMessage(error) };
   }
+}
+
+/**
+ * The broker `pos kafka up --secure` started refuses plaintext clients: with no security
+ * configured (no KAFKA_CONFIG, no KAFKA_SECURITY_PROTOCOL), status connects as user pos with the
+ * client.properties that `up` wrote beside it. Configured settings always win.
+ */
+function secureClientConfig(
+  config: Config,
+  dataDir: string,
+  state: LocalBrokerState,
+): { file: string; security: KafkaSecurity } | undefined {
+  const file = secureFiles(dataDir).clientProperties;
+  if (state.internalPort === undefined || config.kafka.security.protocol !== 'PLAINTEXT' || !existsSync(file)) return undefined;
+  return { file, security: kafkaSecurityFrom({}, file, dataDir).security };
 }

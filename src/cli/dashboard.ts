@@ -23,9 +23,12 @@ export function registerDashboardCommand(program: Command): void {
       const { kafkaConnection } = await import('../broker/lifecycle.ts');
       const { openWarehouse } = await import('../warehouse/database.ts');
       const { watchWarehouse } = await import('../live/watch.ts');
+      const { requireMigrated } = await import('../warehouse/migrate.ts');
       const signal = interruptSignal(logger);
       const warehouse = await openWarehouse(config.database, { logger, applicationName: 'pos-dashboard' });
       try {
+        // Read-only, so it does not migrate: an empty database is said so before the page is served.
+        await requireMigrated(warehouse);
         const web = await startWebDashboard('pos dashboard', options.webPort, logger);
         try {
           print(`Dashboard at ${web.url}/ over ${warehouse.description} (Ctrl-C stops)`);

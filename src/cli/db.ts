@@ -53,8 +53,10 @@ export function registerDbCommands(program: Command): void {
       const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
       const { openWarehouse } = await import('../warehouse/database.ts');
       const { verifyWarehouse } = await import('../warehouse/verify.ts');
+      const { requireMigrated } = await import('../warehouse/migrate.ts');
       const warehouse = await openWarehouse(config.database, { logger });
       try {
+        await requireMigrated(warehouse);
         const checks = await verifyWarehouse(warehouse);
         const width = Math.max(...checks.map((check) => check.name.length));
         for (const { name, violations } of checks) {
@@ -127,11 +129,10 @@ function registerGrant(db: Command): void {
     .action(async (options: GrantOptions, command: Command) => {
       const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
       const { parseRoleName, grantRoles } = await import('../warehouse/roles.ts');
-      // Passwords only ever from the environment: a flag would show in `ps` and in shell histories.
-      const password = (name: string) => (process.env[name]?.trim() ? process.env[name] : undefined);
+      // Passwords only from the environment or .env (config.ts), never a flag: it would show in `ps` and shell histories.
       const request = {
-        ingest: { name: parseRoleName(options.ingestRole, '--ingest-role'), password: password('POS_INGEST_PASSWORD') },
-        reader: { name: parseRoleName(options.readerRole, '--reader-role'), password: password('POS_READER_PASSWORD') },
+        ingest: { name: parseRoleName(options.ingestRole, '--ingest-role'), password: config.rolePasswords.ingest },
+        reader: { name: parseRoleName(options.readerRole, '--reader-role'), password: config.rolePasswords.reader },
       };
       const { openWarehouse } = await import('../warehouse/database.ts');
       const { migrateWarehouse } = await import('../warehouse/migrate.ts');

@@ -1,75 +1,40 @@
 import { hash } from 'node:crypto';
-import type { LineItem, TransactionMessage } from './message.ts';
-
-const text = JSON.stringify;
+import {
+  CUSTOMER_FIELDS,
+  LINE_FIELDS,
+  PAYMENT_FIELDS,
+  STORE_FIELDS,
+  TRANSACTION_FIELDS,
+  type TransactionMessage,
+} from './message.ts';
 
 /**
- * A valid message as canonical JSON: compact, keys in the contract's order, whatever order or
- * spacing it arrived with. What the simulator produces is already canonical. (Written out field
- * by field because JSON.stringify with a key list is several times slower, on the hot path.)
+ * A valid message as canonical JSON: compact, keys in the contract's order (message.ts), whatever
+ * order or spacing it arrived with. What the simulator produces is canonical already, and
+ * payloadHash finds that without writing it out; this is for the others.
  */
 export function canonicalJson(message: TransactionMessage): string {
-  const { store, customer, payment } = message;
-  const customerJson =
-    customer === null
-      ? 'null'
-      : `{"customer_id":${text(customer.customer_id)},"name":${text(customer.name)},"email":${text(customer.email)},"loyalty_tier":${text(customer.loyalty_tier)}}`;
-  return (
-    `{"schema_version":${message.schema_version},"transaction_id":${text(message.transaction_id)},"type":${text(message.type)},` +
-    `"original_transaction_id":${text(message.original_transaction_id)},"occurred_at":${text(message.occurred_at)},` +
-    `"store":{"store_id":${text(store.store_id)},"name":${text(store.name)},"city":${text(store.city)},"region":${text(store.region)},` +
-    `"country":${text(store.country)},"timezone":${text(store.timezone)}},"register_id":${text(message.register_id)},` +
-    `"cashier_id":${text(message.cashier_id)},"customer":${customerJson},"currency":${text(message.currency)},` +
-    `"items":[${message.items.map(lineJson).join(',')}],"subtotal":${text(message.subtotal)},"discount_total":${text(message.discount_total)},` +
-    `"tax_total":${text(message.tax_total)},"total":${text(message.total)},"payment":{"method":${text(payment.method)},` +
-    `"card_brand":${text(payment.card_brand)},"amount":${text(payment.amount)},"tendered":${text(payment.tendered)},"change":${text(payment.change)}}}`
-  );
+  return canonicalObject(message, TRANSACTION_FIELDS);
 }
 
-function lineJson(item: LineItem): string {
-  return (
-    `{"line_no":${item.line_no},"sku":${text(item.sku)},"name":${text(item.name)},"category":${text(item.category)},` +
-    `"brand":${text(item.brand)},"unit":${text(item.unit)},"quantity":${text(item.quantity)},"unit_price":${text(item.unit_price)},` +
-    `"discount":${text(item.discount)},"tax_rate":${text(item.tax_rate)},"tax":${text(item.tax)},"line_total":${text(item.line_total)}}`
-  );
+/** The fields of the contract's objects that hold objects of their own, and those objects' fields. */
+const NESTED: Record<string, readonly string[]> = {
+  store: STORE_FIELDS,
+  customer: CUSTOMER_FIELDS,
+  items: LINE_FIELDS,
+  payment: PAYMENT_FIELDS,
+};
+
+function canonicalObject(object: object, fields: readonly string[]): string {
+  const values = object as Record<string, unknown>;
+  return `{${fields.map((field) => `${JSON.stringify(field)}:${canonicalValue(values[field], NESTED[field])}`).join(',')}}`;
 }
 
-/** The contract's key order, object by object (the order canonicalJson writes). */
-const MESSAGE_KEYS = [
-  'schema_version',
-  'transaction_id',
-  'type',
-  'original_transaction_id',
-  'occurred_at',
-  'store',
-  'register_id',
-  'cashier_id',
-  'customer',
-  'currency',
-  'items',
-  'subtotal',
-  'discount_total',
-  'tax_total',
-  'total',
-  'payment',
-];
-const STORE_KEYS = ['store_id', 'name', 'city', 'region', 'country', 'timezone'];
-const CUSTOMER_KEYS = ['customer_id', 'name', 'email', 'loyalty_tier'];
-const LINE_KEYS = [
-  'line_no',
-  'sku',
-  'name',
-  'category',
-  'brand',
-  'unit',
-  'quantity',
-  'unit_price',
-  'discount',
-  'tax_rate',
-  'tax',
-  'line_total',
-];
-const PAYMENT_KEYS = ['method', 'card_brand', 'amount', 'tendered', 'change'];
+function canonicalValue(value: unknown, fields: readonly string[] | undefined): string {
+  if (fields === undefined || value === null) return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((item: object) => canonicalObject(item, fields)).join(',')}]`;
+  return canonicalObject(value as object, fields);
+}
 
 /** Whether the object has exactly these keys, in this order. */
 function keysAre(object: object, keys: readonly string[]): boolean {
@@ -84,11 +49,15 @@ function keysAre(object: object, keys: readonly string[]): boolean {
  * simulator produces is.
  */
 function inContractOrder(message: TransactionMessage): boolean {
-  if (!keysAre(message, MESSAGE_KEYS) || !keysAre(message.store, STORE_KEYS) || !keysAre(message.payment, PAYMENT_KEYS)) {
+  if (
+    !keysAre(message, TRANSACTION_FIELDS) ||
+    !keysAre(message.store, STORE_FIELDS) ||
+    !keysAre(message.payment, PAYMENT_FIELDS)
+  ) {
     return false;
   }
-  if (message.customer !== null && !keysAre(message.customer, CUSTOMER_KEYS)) return false;
-  for (const item of message.items) if (!keysAre(item, LINE_KEYS)) return false;
+  if (message.customer !== null && !keysAre(message.customer, CUSTOMER_FIELDS)) return false;
+  for (const item of message.items) if (!keysAre(item, LINE_FIELDS)) return false;
   return true;
 }
 

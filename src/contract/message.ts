@@ -64,3 +64,55 @@ export interface TransactionMessage {
   total: string;
   payment: Payment;
 }
+
+// The contract's fields, object by object, in its order: the order of the canonical JSON
+// (canonical.ts) and the keys the quick path allows (conforms.ts). The JSON Schema is held to
+// these lists by a test (test/unit/contract/message.test.ts).
+export const TRANSACTION_FIELDS = [
+  'schema_version',
+  'transaction_id',
+  'type',
+  'original_transaction_id',
+  'occurred_at',
+  'store',
+  'register_id',
+  'cashier_id',
+  'customer',
+  'currency',
+  'items',
+  'subtotal',
+  'discount_total',
+  'tax_total',
+  'total',
+  'payment',
+] as const satisfies readonly (keyof TransactionMessage)[];
+export const STORE_FIELDS = [
+  'store_id',
+  'name',
+  'city',
+  'region',
+  'country',
+  'timezone',
+] as const satisfies readonly (keyof StoreRef)[];
+export const CUSTOMER_FIELDS = ['customer_id', 'name', 'email', 'loyalty_tier'] as const satisfies readonly (keyof CustomerRef)[];
+export const LINE_FIELDS = [
+  'line_no',
+  'sku',
+  'name',
+  'category',
+  'brand',
+  'unit',
+  'quantity',
+  'unit_price',
+  'discount',
+  'tax_rate',
+  'tax',
+  'line_total',
+] as const satisfies readonly (keyof LineItem)[];
+export const PAYMENT_FIELDS = [
+  'method',
+  'card_brand',
+  'amount',
+  'tendered',
+  'change',
+] as const satisfies readonly (keyof Payment)[];

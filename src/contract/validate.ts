@@ -11,16 +11,20 @@ import { SCHEMA_VERSION, type TransactionMessage } from './message.ts';
 export const SCHEMA_PATH = new URL('../../schemas/pos-transaction.v1.json', import.meta.url);
 
 /** Why a message was not accepted; stored with the message in the dead-letter table and topic. */
-export type DeadLetterCode =
-  | 'too_large'
-  | 'invalid_utf8'
-  | 'invalid_json'
-  | 'unknown_version'
-  | 'schema'
-  | 'arithmetic'
-  | 'conflict'
+export const DEAD_LETTER_CODES = [
+  'too_large',
+  'invalid_utf8',
+  'invalid_json',
+  'unknown_version',
+  'schema',
+  'arithmetic',
+  'conflict',
   /** Valid by the contract, refused by PostgreSQL all the same: a safety net (the contract's bounds fit the columns). */
-  | 'database';
+  'database',
+  /** Preparing it threw, or crashed the preparing thread: a case the checks above missed, isolated so that the rest lands. */
+  'unprocessable',
+] as const;
+export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[number];
 
 export type Verdict =
   | {
@@ -111,6 +115,9 @@ const FORBIDDEN_CHARACTERS = /[\p{Cc}\p{Cs}]/gu;
 
 function schemaProblem(error: ErrorObject | undefined): string {
   const where = error?.instancePath || '(message)';
+  if (where === '/occurred_at' && typeof error?.data === 'string' && LEAP_SECOND.test(error.data)) {
+    return `/occurred_at ${error.data} is a leap second; the contract takes seconds 00–59 (a till's clock never shows :60)`;
+  }
   if (error?.keyword === 'pattern' && typeof error.data === 'string' && TEXT_PATTERNS.has(error.schemaPath)) {
     const index = error.data.search(FORBIDDEN_CHARACTERS);
     if (index >= 0) {
@@ -135,6 +142,9 @@ function mostSpecific(errors: ErrorObject[]): ErrorObject | undefined {
   return best;
 }
 
+/** A date-time whose seconds are 60, which RFC 3339 allows and the contract does not. */
+const LEAP_SECOND = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:60/;
+
 /** The schema's patterns that forbid control characters in text. */
 const TEXT_PATTERNS = new Set(['#/$defs/text/pattern', '#/$defs/id/pattern']);
 
@@ -149,6 +159,8 @@ function timeZoneProblem(message: TransactionMessage): string | undefined {
     return `/store/timezone ${JSON.stringify(timezone)} is not a time zone of the IANA database (such as America/New_York)`;
   const at = message.occurred_at;
   const instant = Date.parse(at);
+  // The schema's pattern and format leave nothing Date.parse refuses; should that change, the message is refused, not the batch.
+  if (Number.isNaN(instant)) return `/occurred_at ${at} is not a time this consumer can place`;
   const written = writtenOffsetMinutes(at);
   const actual = zone.minutesAt(instant);
   if (written === actual) return undefined;

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, BlockList, isIPv6 } from 'node:net';
 import { UserError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
 
 /** What a route answers. */
 export interface HttpResponse {
@@ -30,6 +31,8 @@ export interface HttpServerOptions {
   /** 0: a free port, chosen by the system. */
   port: number;
   routes: HttpRoutes;
+  /** Where a failing route's error goes: the client is told only "internal error". */
+  logger: Logger;
 }
 
 export interface RunningHttpServer {
@@ -40,16 +43,62 @@ export interface RunningHttpServer {
 }
 
 /**
+ * Sent with every answer: no MIME sniffing, and a page that loads only its own files (no inline
+ * script or style, no other origin) and may not be framed.
+ */
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+} as const;
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** Whether an address to bind (a name or an IP, IPv6 with or without brackets) is this machine's loopback. */
+function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (bare === 'localhost') return true;
+  try {
+    return LOOPBACK.check(bare, isIPv6(bare) ? 'ipv6' : 'ipv4');
+  } catch {
+    return false; // a name, not an address
+  }
+}
+
+/**
+ * Which `Host` headers a server bound to `host` answers, or undefined for any. On a loopback
+ * address only its own name and the loopback names, with any port (an SSH tunnel forwards from
+ * another one): a web page of another site that made its name resolve to 127.0.0.1 (DNS
+ * rebinding) sends its own name, and is refused. Bound to another address on purpose (0.0.0.0,
+ * a LAN address), the server is reached under names it cannot know, so it takes them all.
+ */
+function allowedHostNames(host: string): Set<string> | undefined {
+  if (!isLoopbackHost(host)) return undefined;
+  const bound = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return new Set(['localhost', '127.0.0.1', '[::1]', bound.toLowerCase()]);
+}
+
+/** The name in a `Host` header without its port (`[::1]:8080` → `[::1]`), or undefined if it is malformed. */
+function hostName(header: string): string | undefined {
+  return /^(\[[0-9a-f:.]+\]|[^:[\]@/]+)(?::\d{1,5})?$/i.exec(header)?.[1]?.toLowerCase();
+}
+
+/**
  * A tiny read-only HTTP server on node:http: GET and HEAD of fixed paths, nothing else. Kept
- * apart from what it serves (metrics and health, the web dashboard).
+ * apart from what it serves (metrics and health, the web dashboard); the rules every answer
+ * follows (the `Host` check, the security headers, no error details to the client) are here.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const { logger } = options;
+  const allowed = allowedHostNames(options.host);
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const handler = Object.hasOwn(options.routes, path) ? options.routes[path] : undefined;
     const answer = (result: HttpResponse | HttpStream) => {
       if ('open' in result) return openStream(result);
       response.writeHead(result.status, {
+        ...SECURITY_HEADERS,
         'content-type': result.contentType,
         'content-length': Buffer.byteLength(result.body),
         'cache-control': 'no-store',
@@ -58,18 +107,31 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       response.end(request.method === 'HEAD' ? undefined : result.body);
     };
     const openStream = (stream: HttpStream) => {
-      response.writeHead(200, { 'content-type': stream.contentType, 'cache-control': 'no-store' });
+      response.writeHead(200, { ...SECURITY_HEADERS, 'content-type': stream.contentType, 'cache-control': 'no-store' });
       if (request.method === 'HEAD') return response.end();
       response.flushHeaders();
       const closed = new AbortController();
       response.once('close', () => closed.abort());
       stream.open(response, closed.signal);
     };
+    // The details go to the log: they may name files, hosts or queries the client has no business seeing.
+    const fail = (error: unknown) => {
+      logger.error({ err: error, method: request.method, path }, `HTTP ${request.method} ${path} failed`);
+      if (response.headersSent) return response.destroy();
+      answer(text(500, 'internal error\n'));
+    };
+    // HTTP/1.0 may send no Host; a browser always does, so a missing one is no rebinding.
+    const host = request.headers.host;
+    if (allowed && host !== undefined && !allowed.has(hostName(host) ?? '')) {
+      logger.debug({ host, path }, 'Refused a request for another host');
+      return answer(text(421, `Misdirected request: this server answers only to ${[...allowed].join(', ')}\n`));
+    }
     if (!handler) return answer(text(404, `Not found: ${path}\n`));
     if (request.method !== 'GET' && request.method !== 'HEAD') return answer(text(405, 'Only GET and HEAD\n'));
     Promise.resolve()
       .then(() => handler(request))
-      .then(answer, (error: unknown) => answer(text(500, `${(error as Error)?.message ?? String(error)}\n`)));
+      .then(answer)
+      .catch(fail);
   });
   // Keep-alive connections must not hold the process open once the command is done.
   server.keepAliveTimeout = 5000;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, UserError } from '../errors.ts';
 import { withAdmin } from '../kafka/admin.ts';
-import { classifyKafkaError, explainKafkaError } from '../kafka/failures.ts';
+import { classifyKafkaError, explainKafkaError, isUnknownTopicError } from '../kafka/failures.ts';
 import type { KafkaConnection } from '../kafka/security.ts';
 import type { Logger } from '../logger.ts';
 import { backoffDelay, retryTransient } from '../retry.ts';
@@ -67,6 +67,8 @@ export interface ConsumeOptions {
   onBatch?: (totals: IngestTotals) => void;
   /** Kept up to date with what the consumer is doing (for `/readyz`); the run's own when absent. */
   status?: ConsumerStatus;
+  /** The preparing thread's module (preparer.ts); tests give one that crashes on purpose. */
+  preparerEntry?: URL;
 }
 
 /**
@@ -84,7 +86,10 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
   const stopMembers = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stopMembers.signal]) : stopMembers.signal;
   const members = options.members ?? 1;
-  const preparer = new BatchPreparer();
+  const preparer = new BatchPreparer({
+    logger: options.logger,
+    ...(options.preparerEntry ? { entry: options.preparerEntry } : {}),
+  });
   try {
     await Promise.all(
       Array.from({ length: members }, (_, member) =>
@@ -191,7 +196,6 @@ async function runMember(
         await batch;
       };
       try {
-        const scope: OffsetScope = { consumerGroup: options.group, topic: options.topic, topicId: session.topicId };
         const known = new KnownMembers();
         for (;;) {
           const fetched = await nextOrFailure(session.next(idleSince), writing);
@@ -215,7 +219,9 @@ async function runMember(
           const { batch, prepared } = await preparer.prepare(fetched);
           await written();
           if (logger.isLevelEnabled('debug')) logger.debug({ batch: describeBatch(batch) }, 'Writing a batch');
-          scope.topicId = session.topicId;
+          // The topic id the batch was fetched under, not the session's by now: a batch of a topic
+          // since recreated must not advance (or pass for) the new topic's offsets.
+          const scope: OffsetScope = { consumerGroup: options.group, topic: options.topic, topicId: fetched.topicId };
           const current = session;
           writing = writeWithRetries(options, prepared, scope, known, status).then(async ({ result, timing }) => {
             status.set('running');
@@ -290,6 +296,13 @@ class FailureCount {
       // once the first times; with a pause if it keeps happening.
       logger.info({ err: errorMessage(error) }, 'The read positions no longer fit the topic; placing them again');
       if (++this.#repositionings > 3) await this.#pause(this.#repositionings, 'Placing the read positions again');
+      return;
+    }
+    if (isUnknownTopicError(error)) {
+      // Not an outage: the topic is yet to be made (`pos simulate`, `pos kafka up`); wait for it the same way.
+      const { topic, kafka: connection } = this.#options;
+      this.#status.waiting('kafka', error);
+      await this.#pause(++this.#outages, `Topic ${topic} does not exist at ${connection.brokers.join(',')}; waiting for it`);
       return;
     }
     if (kafka === 'transient' || classifyDatabaseError(error) === 'transient') {

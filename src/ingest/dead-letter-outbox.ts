@@ -48,10 +48,11 @@ import {
  *
  * How a pass goes, so that no database transaction stays open across a Kafka send: claim a few
  * megabytes of letters in one statement (`publish_claimed_until`: other publishers skip them),
- * send, then mark. Sends are capped in bytes below the DLQ topic's `max.message.bytes` (read from
- * the broker, else its default), a letter too large even alone is truncated (dead-letter-sends.ts),
- * and a send Kafka refuses is retried letter by letter, so that one letter it refuses never holds
- * back the others.
+ * send, then mark the letters the claim still holds (a send slower than the lease leaves them to
+ * whoever has claimed them since, attempt counts and all). Sends are capped in bytes below the DLQ
+ * topic's `max.message.bytes` (read from the broker, else its default), a letter too large even
+ * alone is truncated (dead-letter-sends.ts), and a send Kafka refuses is retried letter by letter,
+ * so that one letter it refuses never holds back the others.
  */
 export class DeadLetterOutbox {
   readonly #warehouse: Warehouse;
@@ -132,6 +133,8 @@ export class DeadLetterOutbox {
   }
 
   async #publishClaimed(claimed: ClaimedDeadLetter[], total: PublishResult): Promise<void> {
+    // One claim statement, one token: what this pass may mark.
+    const claim = (claimed[0] as ClaimedDeadLetter).claim;
     const letters = claimed.map(toLetter);
     const attempts = new Map(claimed.map((letter) => [letter.id, letter.publish_attempts]));
     const budgets = await this.#sendBudgets([...new Set(letters.map((letter) => deadLetterTopic(letter.topic)))]);
@@ -139,19 +142,34 @@ export class DeadLetterOutbox {
     const records = letters.map((letter) => toDeadLetterRecord(letter, budgetOf(deadLetterTopic(letter.topic))));
     const unsettled = new Set(letters.map((letter) => letter.id));
     const settle = async (published: DeadLetterRecord[], refused: { record: DeadLetterRecord; error: unknown }[]) => {
-      await markDeadLettersPublished(
-        this.#warehouse,
-        published.map((record) => record.letterId),
-      );
-      await markDeadLettersRefused(
-        this.#warehouse,
-        refused.map(({ record, error }) => ({
-          id: record.letterId,
-          error: describeRefusal(error),
-          retryInSeconds: publishRetryDelayMs((attempts.get(record.letterId) ?? 0) + 1) / 1000,
-        })),
-      );
-      for (const record of [...published, ...refused.map((entry) => entry.record)]) unsettled.delete(record.letterId);
+      const marked = [
+        ...(await markDeadLettersPublished(
+          this.#warehouse,
+          claim,
+          published.map((record) => record.letterId),
+        )),
+        ...(await markDeadLettersRefused(
+          this.#warehouse,
+          claim,
+          refused.map(({ record, error }) => ({
+            id: record.letterId,
+            error: describeRefusal(error),
+            retryInSeconds: publishRetryDelayMs((attempts.get(record.letterId) ?? 0) + 1) / 1000,
+          })),
+        )),
+      ];
+      const settled = [...published, ...refused.map((entry) => entry.record)];
+      if (marked.length < settled.length) {
+        const markedIds = new Set(marked);
+        this.#logger.warn(
+          {
+            letters: settled.filter((record) => !markedIds.has(record.letterId)).map((record) => record.letterId),
+            leaseSeconds: CLAIM_LEASE_SECONDS,
+          },
+          'The claim on these dead letters lapsed while they were sent: left unmarked for the publisher that holds them now (a letter Kafka took may be published twice)',
+        );
+      }
+      for (const record of settled) unsettled.delete(record.letterId);
       total.published += published.length;
       total.failed += refused.length;
       const [first] = refused;
@@ -170,7 +188,7 @@ export class DeadLetterOutbox {
     try {
       for (const send of planSends(records, budgetOf)) await this.#deliver(send.records, settle);
     } catch (error) {
-      await releaseDeadLetterClaims(this.#warehouse, [...unsettled]).catch(() => {});
+      await releaseDeadLetterClaims(this.#warehouse, claim, [...unsettled]).catch(() => {});
       throw error;
     }
   }

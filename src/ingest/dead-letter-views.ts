@@ -37,7 +37,7 @@ export function describeDeadLetter(letter: DeadLetterDetail): string {
     `dead letter ${letter.id}`,
     `  created     ${iso(letter.created_at)}`,
     `  error       ${letter.error_code}: ${letter.error_detail}`,
-    `  source      ${letter.topic === null ? '(written without Kafka)' : `topic ${letter.topic}, partition ${letter.partition}, offset ${letter.offset}`}`,
+    `  source      ${letter.topic === null ? '(written without Kafka)' : `topic ${letter.topic}, partition ${letter.partition}, offset ${letter.offset}${letter.topic_id === null ? '' : ` (topic id ${letter.topic_id})`}`}`,
     `  key         ${key === undefined ? '(none)' : key.utf8 ? key.text : `hex ${key.text}`}`,
     `  published   ${letter.published_at ? iso(letter.published_at) : letter.topic === null ? '(no DLQ topic)' : `not yet${letter.publish_attempts > 0 ? ` (${letter.publish_attempts} attempts, last error: ${letter.publish_error})` : ''}`}`,
     `  replayed    ${letter.replayed_at ? `${iso(letter.replayed_at)}: ${letter.replay_outcome}` : 'never'}`,

@@ -23,9 +23,25 @@ export interface FetchedMessages {
   timestamps: Float64Array<ArrayBuffer>;
 }
 
-/** A batch read from Kafka: its messages, and the last message of each partition (its commit() commits up to it). */
+/** Where a batch was fetched: the topic as Kafka knew it, and the placement of the read positions. */
+export interface BatchOrigin {
+  /** Kafka's id of the topic. */
+  topicId: string;
+  /** Which placement of the session's read positions the messages were fetched under (session.ts: 1, 2, …). */
+  placement: number;
+}
+
+/**
+ * A batch read from Kafka: its messages, the last message of each partition (its commit() commits
+ * up to it), and where it was fetched. The write step advances the offsets of the batch's own
+ * topic id, not of whatever the session knows by the time the batch is written.
+ */
 export interface FetchedBatch extends FetchedMessages {
   lastOfPartition: Map<number, Message>;
+  /** Undefined for a batch collected outside a session (tests). */
+  topicId: string | undefined;
+  /** 0 for a batch collected outside a session. */
+  placement: number;
 }
 
 const NO_VALUE = 1;
@@ -53,10 +69,15 @@ export class BatchCollector {
   readonly #offsets: BigInt64Array<ArrayBuffer>;
   readonly #timestamps: Float64Array<ArrayBuffer>;
   readonly #lastOfPartition = new Map<number, Message>();
+  readonly #origin: BatchOrigin | undefined;
 
-  /** `values`: where the values go first (ValueBuffers.take), replaced by a larger one if they outgrow it. */
-  constructor(topic: string, maxMessages: number, maxBytes: number, values = new Uint8Array(64 * 1024)) {
+  /**
+   * `values`: where the values go first (ValueBuffers.take), replaced by a larger one if they
+   * outgrow it; `origin`: where the messages are fetched, stamped on the batch.
+   */
+  constructor(topic: string, maxMessages: number, maxBytes: number, values = new Uint8Array(64 * 1024), origin?: BatchOrigin) {
     this.#topic = topic;
+    this.#origin = origin;
     this.#maxMessages = maxMessages;
     this.#maxBytes = maxBytes;
     this.#values = values;
@@ -119,6 +140,8 @@ export class BatchCollector {
       offsets: this.#offsets.subarray(0, n),
       timestamps: this.#timestamps.subarray(0, n),
       lastOfPartition: this.#lastOfPartition,
+      topicId: this.#origin?.topicId,
+      placement: this.#origin?.placement ?? 0,
     };
   }
 }
@@ -176,13 +199,23 @@ function pieceAt(bytes: Uint8Array, ends: Uint32Array, index: number): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset + start, (ends[index] as number) - start);
 }
 
-/** The batch's messages as the write path reads them, made one at a time when asked for. */
-export function fetchedRecords(messages: FetchedMessages): BatchRecords {
-  const source = (index: number): SourcePosition => ({
+/** The batch's messages as the write path reads them, made one at a time when asked for (with the batch's topic id, if known). */
+export function fetchedRecords(messages: FetchedMessages & { topicId?: string | undefined }): BatchRecords {
+  const { topicId } = messages;
+  const position = (index: number): SourcePosition => ({
     topic: messages.topic,
     partition: messages.partitions[index] as number,
     offset: messages.offsets[index] as bigint,
   });
+  const source =
+    topicId === undefined
+      ? position
+      : (index: number): SourcePosition => ({
+          topic: messages.topic,
+          partition: messages.partitions[index] as number,
+          offset: messages.offsets[index] as bigint,
+          topicId,
+        });
   return {
     length: messages.length,
     source,

@@ -1,4 +1,4 @@
-import type { DeadLetterCode } from '../contract/validate.ts';
+import { DEAD_LETTER_CODES } from '../contract/validate.ts';
 import { client, registry } from '../metrics/registry.ts';
 
 /**
@@ -6,17 +6,6 @@ import { client, registry } from '../metrics/registry.ts';
  * Labelled series are created at zero up front, so that a rate or an alert sees them from the
  * first scrape on, not from their first event.
  */
-const DEAD_LETTER_CODES: readonly DeadLetterCode[] = [
-  'too_large',
-  'invalid_utf8',
-  'invalid_json',
-  'unknown_version',
-  'schema',
-  'arithmetic',
-  'conflict',
-  'database',
-];
-
 export const MESSAGE_OUTCOMES = ['landed', 'duplicate', 'already_ingested', 'dead_letter'] as const;
 
 /** What the consumer is doing; `pos_consumer_state{state}` is 1 for the current one. */

@@ -1,7 +1,8 @@
 import { payloadHash } from '../contract/canonical.ts';
-import type { DeadLetterCode, Verdict } from '../contract/validate.ts';
+import { boundedDetail, type DeadLetterCode, type Verdict } from '../contract/validate.ts';
+import { errorMessage } from '../errors.ts';
 import type { WarehouseRows } from '../warehouse/rows.ts';
-import { type SourcePosition, WarehouseRowsBuilder } from './rows.ts';
+import { mapTransaction, type SourcePosition, WarehouseRowsBuilder } from './rows.ts';
 
 /** What a message turned out to be, without the parsed message itself (it need not leave the thread that parsed it). */
 export type Outcome =
@@ -18,29 +19,74 @@ export interface Preparation {
   rows: WarehouseRows;
 }
 
+/** A batch's messages as prepare() reads them, one at a time. */
+export interface PrepareInput {
+  readonly length: number;
+  /** Message `index`'s verdict, made as it is asked for; it may throw (the message is then `unprocessable`). */
+  verdict(index: number): Verdict;
+  source(index: number): SourcePosition | undefined;
+  /** Messages to leave untouched, with the detail of their dead letter: they crashed the preparing thread. */
+  excluded?: ReadonlyMap<number, string>;
+}
+
 /**
- * Hashes the valid messages and maps the first occurrence of each id onto rows, one message at a
- * time: a message's verdict may be made as it is asked for, and need not outlive its turn. Pure
- * CPU work.
+ * Decodes, validates and hashes each message and maps the first occurrence of each id onto rows,
+ * one message at a time: a message's verdict need not outlive its turn. Whatever one message
+ * makes throw (a case the contract's checks missed) makes it an `unprocessable` dead letter and
+ * nothing else: the rest of the batch goes on. Pure CPU work.
  */
-export function prepare(messages: Iterable<{ verdict: Verdict; source: SourcePosition | undefined }>): Preparation {
+export function prepare(input: PrepareInput): Preparation {
   const outcomes: Outcome[] = [];
   const seen = new Set<string>();
   const rows = new WarehouseRowsBuilder();
-  for (const { verdict, source } of messages) {
-    if (!verdict.ok) {
-      outcomes.push({ ok: false, code: verdict.code, detail: verdict.detail });
+  for (let index = 0; index < input.length; index++) {
+    const excluded = input.excluded?.get(index);
+    if (excluded !== undefined) {
+      outcomes.push(unprocessable(excluded));
       continue;
     }
-    const { message } = verdict;
-    const hash = payloadHash(message, verdict.text);
-    const id = message.transaction_id.toLowerCase();
-    outcomes.push({ ok: true, id, hash: hash.toString('hex'), lines: message.items.length });
-    if (seen.has(id)) continue;
-    seen.add(id);
-    rows.add({ message, hash, source });
+    try {
+      const verdict = input.verdict(index);
+      if (!verdict.ok) {
+        outcomes.push({ ok: false, code: verdict.code, detail: verdict.detail });
+        continue;
+      }
+      const { message } = verdict;
+      const hash = payloadHash(message, verdict.text);
+      const id = message.transaction_id.toLowerCase();
+      // Mapped before anything of it is added: a message that fails here leaves no trace in the rows.
+      const mapped = seen.has(id) ? undefined : mapTransaction({ message, hash, source: input.source(index) });
+      outcomes.push({ ok: true, id, hash: hash.toString('hex'), lines: message.items.length });
+      if (!mapped) continue;
+      seen.add(id);
+      rows.addMapped(mapped);
+    } catch (error) {
+      outcomes.push(unprocessable(`preparing it failed: ${errorMessage(error)}`));
+    }
   }
   return { outcomes, rows: rows.finish() };
+}
+
+/** A verdict that cannot throw: what throws is `unprocessable`. */
+export function verdictOf(decide: () => Verdict): Verdict {
+  try {
+    return decide();
+  } catch (error) {
+    return { ok: false, code: 'unprocessable', detail: boundedDetail(`preparing it failed: ${errorMessage(error)}`) };
+  }
+}
+
+function unprocessable(detail: string): Outcome {
+  return { ok: false, code: 'unprocessable', detail: boundedDetail(detail) };
+}
+
+/** Records with their verdicts made already (the API's path, without a worker), as prepare()'s input. */
+export function decidedInput(records: readonly { verdict: Verdict; source: SourcePosition | undefined }[]): PrepareInput {
+  return {
+    length: records.length,
+    verdict: (index) => (records[index] as (typeof records)[number]).verdict,
+    source: (index) => records[index]?.source,
+  };
 }
 
 /** Among these records (indexes), the first valid one of each id, and the later ones (replays or conflicts of it). */

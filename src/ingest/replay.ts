@@ -11,6 +11,7 @@ import {
   SETTLED_REPLAY_OUTCOMES,
 } from '../warehouse/sql/replay-dead-letters.ts';
 import { storedPayloadHashes } from '../warehouse/sql/stored-payload-hashes.ts';
+import type { SourcePosition } from './rows.ts';
 import { type IncomingRecord, writeBatchIsolatingRefusals } from './write.ts';
 
 /**
@@ -153,15 +154,21 @@ function toIncomingRecord(letter: DeadLetterToReplay): IncomingRecord {
   return {
     key: bytes(letter.key),
     value,
-    // Where the message came from, so that what lands says so, and a refusal finds the letter's own row.
+    // Where the message came from, so that what lands says so, and a refusal finds the letter's own
+    // row (its topic id included: a recreated topic's letters may share the position).
     source:
       letter.topic !== null && letter.partition !== null && letter.offset !== null
-        ? { topic: letter.topic, partition: letter.partition, offset: BigInt(letter.offset) }
+        ? {
+            topic: letter.topic,
+            partition: letter.partition,
+            offset: BigInt(letter.offset),
+            ...(letter.topic_id === null ? {} : { topicId: letter.topic_id }),
+          }
         : undefined,
     verdict: decodeTransaction(value),
   };
 }
 
-function positionKey(source: { topic: string; partition: number; offset: bigint }): string {
-  return `${source.topic}:${source.partition}:${source.offset}`;
+function positionKey(source: SourcePosition): string {
+  return `${source.topicId ?? ''}:${source.topic}:${source.partition}:${source.offset}`;
 }

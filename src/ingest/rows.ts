@@ -1,13 +1,15 @@
 import type { TransactionMessage } from '../contract/message.ts';
 import { dateKey } from '../date-key.ts';
 import type { WarehouseRows } from '../warehouse/rows.ts';
-import { FactTextBuilder } from '../warehouse/sql/copy-facts.ts';
+import { FactTextBuilder, type LineFacts, type TransactionFacts } from '../warehouse/sql/copy-facts.ts';
 
 /** Where a message came from in Kafka; absent when written through the API without Kafka. */
 export interface SourcePosition {
   topic: string;
   partition: number;
   offset: bigint;
+  /** Kafka's id of the topic (a recreated topic has another, and uses the same offsets again); absent when unknown. */
+  topicId?: string;
 }
 
 /** A valid message, ready to be written. */
@@ -32,53 +34,27 @@ export class WarehouseRowsBuilder {
   readonly #paymentMethods = new Newest<{ method: string; cardBrand: string | null }>();
   readonly #facts = new FactTextBuilder();
 
-  add({ message, hash, source }: AcceptedMessage): void {
-    const at = Date.parse(message.occurred_at);
-    const asOf = message.occurred_at;
-    const localDate = dateKey(asOf);
-    this.#dates.add(localDate);
-    const { store, customer, payment } = message;
+  /** Maps the message and adds it; mapTransaction may throw, and then nothing of the message was added. */
+  add(accepted: AcceptedMessage): void {
+    this.addMapped(mapTransaction(accepted));
+  }
+
+  /** Adds a mapped message: only collections and bytes, nothing left that a message's content can make fail. */
+  addMapped({ facts, at, store, customer, paymentMethod, lines }: MappedTransaction): void {
+    const asOf = facts.occurredAt;
+    this.#dates.add(facts.dateKey);
     const storeIndex = this.#stores.offer(store.store_id, at, asOf, store);
-    const customerIndex = customer
-      ? this.#customers.offer(customer.customer_id, at, asOf, {
-          name: customer.name,
-          email: customer.email,
-          loyaltyTier: customer.loyalty_tier,
-        })
-      : -1;
-    const { method, card_brand: cardBrand } = payment;
-    const paymentMethod = this.#paymentMethods.offer(`${method}\u0000${cardBrand ?? ''}`, 0, '', { method, cardBrand });
+    const customerIndex = customer ? this.#customers.offer(customer.customerId, at, asOf, customer) : -1;
+    const paymentMethodIndex = this.#paymentMethods.offer(
+      `${paymentMethod.method}\u0000${paymentMethod.cardBrand ?? ''}`,
+      0,
+      '',
+      paymentMethod,
+    );
     this.#facts.add(
-      {
-        transactionId: message.transaction_id,
-        type: message.type,
-        originalTransactionId: message.original_transaction_id,
-        occurredAt: asOf,
-        dateKey: localDate,
-        localHour: Number(asOf.slice(11, 13)),
-        registerId: message.register_id,
-        cashierId: message.cashier_id,
-        currency: message.currency,
-        subtotal: message.subtotal,
-        discountTotal: message.discount_total,
-        taxTotal: message.tax_total,
-        total: message.total,
-        sourceTopic: source?.topic ?? null,
-        sourcePartition: source?.partition ?? null,
-        sourceOffset: source?.offset ?? null,
-        payloadHash: hash.toString('hex'),
-      },
-      { store: storeIndex, customer: customerIndex, paymentMethod },
-      message.items.map((item) => ({
-        lineNo: item.line_no,
-        quantity: item.quantity,
-        unitPrice: item.unit_price,
-        discount: item.discount,
-        taxRate: item.tax_rate,
-        tax: item.tax,
-        lineTotal: item.line_total,
-        product: this.#products.offer(item.sku, at, asOf, item),
-      })),
+      facts,
+      { store: storeIndex, customer: customerIndex, paymentMethod: paymentMethodIndex },
+      lines.map(({ item, ...line }) => ({ ...line, product: this.#products.offer(item.sku, at, asOf, item) })),
     );
   }
 
@@ -125,6 +101,65 @@ export class WarehouseRowsBuilder {
       }),
     };
   }
+}
+
+/** A message's rows before they join a batch's: everything computed from the message, nothing added anywhere yet. */
+export interface MappedTransaction {
+  facts: TransactionFacts;
+  /** occurred_at in milliseconds: which of several versions of a dimension member is the newest. */
+  at: number;
+  store: TransactionMessage['store'];
+  customer: { customerId: string; name: string; email: string; loyaltyTier: string } | null;
+  paymentMethod: { method: string; cardBrand: string | null };
+  lines: (LineFacts & { item: TransactionMessage['items'][number] })[];
+}
+
+/**
+ * One message's rows, pure: the local date key and hour read from the offset-bearing timestamp.
+ * Whatever a message can make fail happens here, before anything of it joins a batch.
+ */
+export function mapTransaction({ message, hash, source }: AcceptedMessage): MappedTransaction {
+  const asOf = message.occurred_at;
+  const at = Date.parse(asOf);
+  if (Number.isNaN(at)) throw new RangeError(`occurred_at ${JSON.stringify(asOf)} is not a time`);
+  const { customer, payment } = message;
+  return {
+    facts: {
+      transactionId: message.transaction_id,
+      type: message.type,
+      originalTransactionId: message.original_transaction_id,
+      occurredAt: asOf,
+      dateKey: dateKey(asOf),
+      localHour: Number(asOf.slice(11, 13)),
+      registerId: message.register_id,
+      cashierId: message.cashier_id,
+      currency: message.currency,
+      subtotal: message.subtotal,
+      discountTotal: message.discount_total,
+      taxTotal: message.tax_total,
+      total: message.total,
+      sourceTopic: source?.topic ?? null,
+      sourcePartition: source?.partition ?? null,
+      sourceOffset: source?.offset ?? null,
+      payloadHash: hash.toString('hex'),
+    },
+    at,
+    store: message.store,
+    customer: customer
+      ? { customerId: customer.customer_id, name: customer.name, email: customer.email, loyaltyTier: customer.loyalty_tier }
+      : null,
+    paymentMethod: { method: payment.method, cardBrand: payment.card_brand },
+    lines: message.items.map((item) => ({
+      lineNo: item.line_no,
+      quantity: item.quantity,
+      unitPrice: item.unit_price,
+      discount: item.discount,
+      taxRate: item.tax_rate,
+      tax: item.tax,
+      lineTotal: item.line_total,
+      item,
+    })),
+  };
 }
 
 /** The rows of these messages, in this order. */

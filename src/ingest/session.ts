@@ -1,6 +1,9 @@
+import type { TracingChannelSubscribers } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import {
+  type ClientDiagnosticEvent,
   Consumer,
+  consumerFetchesChannel,
   ListOffsetTimestamps,
   type Message,
   type MessagesStream,
@@ -117,6 +120,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const fetching = new FetchGate(stream);
   // Nothing is fetched until the positions are placed: paused before the first fetch can start.
   fetching.hold('placing');
+  const inFlight = new FetchesInFlight(consumer);
   let failure: unknown;
   stream.on('error', (error) => {
     failure = error;
@@ -128,13 +132,19 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   // full; what a fetch under way brings is still copied. The stream fetches only while someone
   // reads, so this listener stays attached for the whole session.
   const buffers = new ValueBuffers();
-  const collected = [new BatchCollector(topic, options.batchSize, options.batchBytes)];
+  // The topic's id and the placement of the read positions (1, 2, … in this session) that the
+  // messages are fetched under, stamped on each batch: a batch of an earlier placement is dropped.
+  let topicId = '';
+  let placement = 0;
+  const collector = (values?: Uint8Array<ArrayBuffer>) =>
+    new BatchCollector(topic, options.batchSize, options.batchBytes, values, { topicId, placement });
+  const collected = [collector()];
   const fullBatches = () => collected.length - ((collected.at(-1) as BatchCollector).full ? 0 : 1);
   const collect = () => {
     for (let message = stream.read() as Message | null; message !== null; message = stream.read() as Message | null) {
       let last = collected.at(-1) as BatchCollector;
       if (last.full) {
-        last = new BatchCollector(topic, options.batchSize, options.batchBytes, buffers.take(last.bytes));
+        last = collector(buffers.take(last.bytes));
         collected.push(last);
       }
       last.add(message);
@@ -142,8 +152,17 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     if (fullBatches() >= READ_AHEAD_BATCHES) fetching.hold('ahead');
   };
   stream.on('readable', collect);
+  /** Drops what was fetched under the previous positions: the batches collected, and what the stream holds. */
+  const dropFetched = () => {
+    let dropped = 0;
+    for (const batch of collected.splice(0)) {
+      dropped += batch.length;
+      buffers.give(batch.finish());
+    }
+    while (stream.read() !== null) dropped++;
+    return dropped;
+  };
 
-  let topicId = '';
   /** The partitions placed in the current assignment. */
   let placedPartitions = new Set<number>();
   const place = async (): Promise<void> => {
@@ -187,27 +206,35 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       return decided;
     });
     reportPlan(plan, options);
-    const corrected = new Set([...plan.gaps, ...plan.truncations].map((entry) => entry.partition));
-    for (const [partition, offset] of plan.starts) {
-      const key = `${topic}:${partition}`;
-      const fetching = stream.offsetsToFetch.get(key);
-      // A partition kept through a rebalance may have been read ahead of the database (its
-      // messages are in the buffer, on their way): it goes on from there. Every other one starts
-      // exactly where the plan says.
-      const keepReadAhead = placedPartitions.has(partition) && !corrected.has(partition) && !plan.recreated;
-      stream.offsetsToFetch.set(key, keepReadAhead && fetching !== undefined && fetching > offset ? fetching : offset);
-    }
-    placedPartitions = new Set(plan.starts.keys());
+    // What was read ahead came from the previous positions (perhaps of a topic since deleted, or
+    // beyond a truncated log's end): none of it is handed out. A fetch sent before this placement
+    // is let finish first, so that nothing it brings joins a batch of the new one; then every
+    // partition is read again from where the database says (a message read twice is skipped by
+    // its offset when written).
+    await inFlight.settled(FETCH_SETTLE_MS);
+    const dropped = dropFetched();
+    placement++;
     topicId = currentId;
+    collected.push(collector());
+    fetching.release('ahead');
+    for (const [partition, offset] of plan.starts) stream.offsetsToFetch.set(`${topic}:${partition}`, offset);
+    placedPartitions = new Set(plan.starts.keys());
     options.onPlaced?.(plan);
     logger.info(
-      { topic, positions: Object.fromEntries([...plan.starts].map(([partition, offset]) => [partition, String(offset)])) },
+      {
+        topic,
+        topicId,
+        placement,
+        ...(dropped > 0 ? { droppedReadAhead: dropped } : {}),
+        positions: Object.fromEntries([...plan.starts].map(([partition, offset]) => [partition, String(offset)])),
+      },
       'Reading the assigned partitions from these offsets',
     );
   };
   try {
     await place();
   } catch (error) {
+    inFlight.close();
     await closeQuietly(stream, consumer);
     throw error;
   }
@@ -238,33 +265,48 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       // Idle time counts only while a member of the group: joining, or waiting out a rebalance
       // (a killed member holds its partitions until its session times out), is not idleness.
       let idleSince = since;
-      let deadline: number | undefined;
       for (;;) {
-        if (failure) throw failure;
-        if (options.signal?.aborted) return 'stopped';
+        let deadline: number | undefined;
+        for (;;) {
+          if (failure) throw failure;
+          if (options.signal?.aborted) return 'stopped';
+          collect();
+          const first = collected[0] as BatchCollector;
+          if (first.full) break;
+          if (first.length > 0) deadline ??= Date.now() + options.lingerMs;
+          const now = Date.now();
+          if (!consumer.isActive()) idleSince = now;
+          if (deadline !== undefined && now >= deadline) break;
+          if (first.length === 0 && options.untilIdleMs !== undefined && now - idleSince >= options.untilIdleMs) return 'idle';
+          const waitMs =
+            deadline !== undefined
+              ? deadline - now
+              : options.untilIdleMs !== undefined
+                ? idleSince + options.untilIdleMs - now
+                : 1000;
+          await waitForData(stream, Math.max(1, Math.min(waitMs, 1000)), options.signal);
+        }
+        const batch = (collected.shift() as BatchCollector).finish();
+        if (collected.length === 0) collected.push(collector(buffers.take(batch.values.length)));
+        if (fullBatches() < READ_AHEAD_BATCHES) fetching.release('ahead');
         collect();
-        const collector = collected[0] as BatchCollector;
-        if (collector.full) break;
-        if (collector.length > 0) deadline ??= Date.now() + options.lingerMs;
-        const now = Date.now();
-        if (!consumer.isActive()) idleSince = now;
-        if (deadline !== undefined && now >= deadline) break;
-        if (collector.length === 0 && options.untilIdleMs !== undefined && now - idleSince >= options.untilIdleMs) return 'idle';
-        const waitMs =
-          deadline !== undefined
-            ? deadline - now
-            : options.untilIdleMs !== undefined
-              ? idleSince + options.untilIdleMs - now
-              : 1000;
-        await waitForData(stream, Math.max(1, Math.min(waitMs, 1000)), options.signal);
+        // Positions placed again meanwhile, or being placed (a rebalance): a batch read before
+        // belongs to positions no longer in force, and is not handed out.
+        const current = async () => {
+          await placing;
+          if (failure) throw failure;
+          return batch.placement === placement;
+        };
+        if (await current()) {
+          await assertSameTopic(consumer, topic, batch.topicId ?? '');
+          if (await current()) return batch;
+        }
+        buffers.give(batch);
+        logger.debug(
+          { messages: batch.length, placement: batch.placement },
+          'Dropped a batch read before the positions were placed again',
+        );
       }
-      const batch = (collected.shift() as BatchCollector).finish();
-      if (collected.length === 0)
-        collected.push(new BatchCollector(topic, options.batchSize, options.batchBytes, buffers.take(batch.values.length)));
-      if (fullBatches() < READ_AHEAD_BATCHES) fetching.release('ahead');
-      collect();
-      await assertSameTopic(consumer, topic, topicId);
-      return batch;
     },
     recycle(batch) {
       buffers.give(batch);
@@ -289,8 +331,70 @@ export async function openSession(options: SessionOptions): Promise<Session> {
         return undefined;
       }
     },
-    close: () => closeQuietly(stream, consumer),
+    close: () => {
+      inFlight.close();
+      return closeQuietly(stream, consumer);
+    },
   };
+}
+
+/** How long a placement waits for a fetch sent before it to finish (a fetch waits 500 ms for data at most, plus its retries). */
+const FETCH_SETTLE_MS = 30_000;
+
+/**
+ * The consumer's fetches under way, seen through the client's diagnostics channel (each fetch is
+ * traced from its request to the end of its callback, which hands the messages to the stream).
+ */
+class FetchesInFlight {
+  readonly #consumer: object;
+  readonly #pending = new Set<object>();
+  #waiters: (() => void)[] = [];
+  readonly #handlers: TracingChannelSubscribers<ClientDiagnosticEvent> = {
+    start: (context) => {
+      if (context.client === this.#consumer) this.#pending.add(context);
+    },
+    // A fetch that threw at once has an error by its synchronous end, and no asynchronous end.
+    end: (context) => {
+      if ('error' in context) this.#done(context);
+    },
+    asyncEnd: (context) => this.#done(context),
+    asyncStart: () => {},
+    error: () => {},
+  };
+
+  constructor(consumer: object) {
+    this.#consumer = consumer;
+    consumerFetchesChannel.subscribe(this.#handlers);
+  }
+
+  /** Resolves once no fetch is under way; fails after `timeoutMs`. */
+  async settled(timeoutMs: number): Promise<void> {
+    if (this.#pending.size === 0) return;
+    const settled = new Promise<void>((resolve) => this.#waiters.push(resolve));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`a fetch sent before the read positions were placed again did not finish within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([settled, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  close(): void {
+    consumerFetchesChannel.unsubscribe(this.#handlers);
+  }
+
+  #done(context: object): void {
+    if (!this.#pending.delete(context) || this.#pending.size > 0) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const resolve of waiters) resolve();
+  }
 }
 
 /**

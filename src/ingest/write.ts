@@ -20,7 +20,7 @@ import { upsertDates } from '../warehouse/sql/upsert-dates.ts';
 import { memberUpserts, upsertMembers } from '../warehouse/sql/upsert-members.ts';
 import { upsertPaymentMethods } from '../warehouse/sql/upsert-payment-methods.ts';
 import { KnownMembers } from './known-members.ts';
-import { firstOccurrences, type Outcome, type Preparation, prepare } from './prepare.ts';
+import { decidedInput, firstOccurrences, type Outcome, type Preparation, prepare, verdictOf } from './prepare.ts';
 import { type SourcePosition, toWarehouseRows } from './rows.ts';
 
 /** A message as it arrived, with the verdict on it. */
@@ -116,7 +116,7 @@ export interface PreparedBatch extends Preparation {
 export function prepareBatch(records: IncomingRecord[]): PreparedBatch {
   return {
     records: arrayRecords(records),
-    ...prepare(records),
+    ...prepare(decidedInput(records)),
     messages: records.map(({ verdict }) => (verdict.ok ? verdict.message : undefined)),
   };
 }
@@ -195,6 +195,7 @@ async function writeBatchOnce(
       const record = records.record(index);
       result.rejected.push({ code, detail, source: record.source, transactionId });
       deadLetters.push({
+        topicId: record.source ? (record.source.topicId ?? scope?.topicId ?? null) : null,
         topic: record.source?.topic ?? null,
         partition: record.source?.partition ?? null,
         offset: record.source?.offset ?? null,
@@ -358,7 +359,7 @@ async function skipIngested(tx: SqlRunner, records: BatchRecords, scope: OffsetS
     const source = records.source(index);
     if (source) partitions.add(source.partition);
   }
-  const next = await claimOffsets(tx, scope.consumerGroup, scope.topic, [...partitions]);
+  const next = await claimOffsets(tx, scope.consumerGroup, scope.topic, [...partitions], scope.topicId);
   for (const { topicId } of next.values()) {
     if (scope.topicId && topicId && topicId !== scope.topicId) throw new StoredTopicChanged(scope, topicId);
   }
@@ -442,7 +443,7 @@ export function writeTransactions(warehouse: Warehouse, messages: readonly unkno
       key: null,
       value: message === undefined ? null : Buffer.from(JSON.stringify(message)),
       source: undefined,
-      verdict: validateTransaction(message),
+      verdict: verdictOf(() => validateTransaction(message)),
     })),
   );
 }

@@ -23,6 +23,18 @@ export function classifyKafkaError(error: unknown): KafkaFailure {
   return 'transient';
 }
 
+/**
+ * The topic is not there: the broker's UNKNOWN_TOPIC_OR_PARTITION, or the client's own "Unknown
+ * topic X." (@platformatic/kafka turns a metadata answer with that code into it, without a cause).
+ */
+export function isUnknownTopicError(error: unknown): boolean {
+  if (!(error instanceof Error) || !GenericError.isGenericError(error)) return false;
+  return someError(error, (candidate) => {
+    const { apiId, code, message } = candidate as { apiId?: unknown; code?: unknown; message?: unknown };
+    return apiId === 'UNKNOWN_TOPIC_OR_PARTITION' || (code === 'PLT_KFK_USER' && /^Unknown topic /.test(String(message)));
+  });
+}
+
 /** Whether the error, or one it aggregates or wraps, matches. */
 function someError(error: unknown, matches: (error: unknown) => boolean): boolean {
   if (error === null || error === undefined) return false;

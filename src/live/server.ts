@@ -43,7 +43,7 @@ export async function serveDashboard(options: DashboardServerOptions): Promise<R
     const body = await readFile(file, 'utf8');
     routes[path] = () => ({ status: 200, contentType, body });
   }
-  const server = await startHttpServer({ host: options.host, port: options.port, routes });
+  const server = await startHttpServer({ host: options.host, port: options.port, routes, logger: options.logger });
   options.logger.info({ dashboard: `${server.url}/` }, `Serving the dashboard at ${server.url}/`);
   return server;
 }

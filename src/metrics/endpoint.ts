@@ -22,6 +22,7 @@ export async function serveMetrics(options: MetricsEndpointOptions): Promise<Run
   const server = await startHttpServer({
     host: options.host,
     port: options.port,
+    logger: options.logger,
     routes: {
       '/metrics': async () => ({ status: 200, contentType: registry.contentType, body: await registry.metrics() }),
       '/healthz': () => text(200, 'ok\n'),

@@ -7,7 +7,7 @@ import { type SqlRunner, sqlRunner, type Warehouse } from './connection.ts';
 import { copyIntoServer } from './copy.ts';
 import { ConnectionUnavailable, classifyDatabaseError } from './failures.ts';
 import * as schema from './schema.ts';
-import { driverTls, explainTlsError, serverRefusedTls } from './tls.ts';
+import { driverTls, explainTlsError, serverRefusedTls, warnsOfPlaintext } from './tls.ts';
 import { withoutTlsParameters } from './tls-settings.ts';
 
 // What a connection is lives in connection.ts, which embedded.ts can import without importing this
@@ -34,21 +34,25 @@ export async function openWarehouse(config: DatabaseConfig, options: OpenOptions
 
 /** A pool on the configured server, checked to answer, with an explanation if it does not. */
 async function openServerWarehouse(config: ServerDatabaseConfig, options: OpenOptions, logger: Logger): Promise<Warehouse> {
-  const pool = await firstConnection(config, async (settings) => {
-    const candidate = new pg.Pool({
-      ...settings,
-      application_name: options.applicationName ?? 'pos-pipeline',
-      max: options.maxConnections ?? 4,
-      connectionTimeoutMillis: 10_000,
-    });
-    try {
-      await candidate.query('select 1');
-      return candidate;
-    } catch (error) {
-      await candidate.end().catch(() => {});
-      throw error;
-    }
-  });
+  const pool = await firstConnection(
+    config,
+    async (settings) => {
+      const candidate = new pg.Pool({
+        ...settings,
+        application_name: options.applicationName ?? 'pos-pipeline',
+        max: options.maxConnections ?? 4,
+        connectionTimeoutMillis: 10_000,
+      });
+      try {
+        await candidate.query('select 1');
+        return candidate;
+      } catch (error) {
+        await candidate.end().catch(() => {});
+        throw error;
+      }
+    },
+    logger,
+  );
   // An idle connection that the server drops must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: errorMessage(error) }, 'PostgreSQL dropped an idle connection'));
 
@@ -92,17 +96,42 @@ function connectionSettings(config: ServerDatabaseConfig, ssl = driverTls(config
  * Connects with `connect`, explaining a failure. With sslmode=prefer, a server that does not offer
  * TLS is connected to again without it, as libpq does; the choice then holds for the pool's life.
  */
-async function firstConnection<T>(config: ServerDatabaseConfig, connect: (settings: pg.ClientConfig) => Promise<T>): Promise<T> {
+async function firstConnection<T>(
+  config: ServerDatabaseConfig,
+  connect: (settings: pg.ClientConfig) => Promise<T>,
+  logger: Logger = silentLogger,
+): Promise<T> {
   try {
+    const settings = connectionSettings(config);
     try {
-      return await connect(connectionSettings(config));
+      const connected = await connect(settings);
+      warnIfPlaintext(config, settings.ssl !== false, logger);
+      return connected;
     } catch (error) {
       if (config.tls.mode !== 'prefer' || !serverRefusedTls(error)) throw error;
-      return await connect(connectionSettings(config, false));
+      const connected = await connect(connectionSettings(config, false));
+      warnIfPlaintext(config, false, logger);
+      return connected;
     }
   } catch (error) {
     throw explainConnectionError(error, config);
   }
+}
+
+/** Servers already warned about, so that the warning comes once a process, not at every pool or connection. */
+const warnedPlaintext = new Set<string>();
+
+/** sslmode=prefer that ended in plaintext to another machine: said once, with what to set instead. */
+function warnIfPlaintext(config: ServerDatabaseConfig, encrypted: boolean, logger: Logger): void {
+  const server = `${config.host}:${config.port}`;
+  if (!warnsOfPlaintext({ host: config.host, mode: config.tls.mode, encrypted }) || warnedPlaintext.has(server)) return;
+  warnedPlaintext.add(server);
+  logger.warn(
+    { host: config.host, port: config.port, sslmode: `${config.tls.mode} (${config.tls.origin.mode})` },
+    `PostgreSQL at ${server} does not offer TLS, so sslmode=prefer connected without it: queries and data cross the network unencrypted. ` +
+      'Turn ssl on in the server and set sslmode=verify-full with sslrootcert (PG_SSLMODE, PG_SSLROOTCERT or DATABASE_URL parameters), ' +
+      'or set sslmode=disable if the network between is trusted.',
+  );
 }
 
 /** Runs `work` on a single connection outside any pool (the backup tools' checks), closing it after. */

@@ -63,6 +63,28 @@ export async function migrateWarehouse(warehouse: Warehouse): Promise<MigrationR
   });
 }
 
+/**
+ * For the commands that only read (`pos db verify`, `pos dashboard`): a database that was never
+ * migrated, or is behind this version of pos, is an error that says so and how to migrate,
+ * rather than the SQL error of the first query on a table that is not there.
+ */
+export async function requireMigrated(warehouse: Warehouse): Promise<void> {
+  const entries = journal();
+  const lastApplied = await lastAppliedAt(warehouse, warehouse.description);
+  const missing = pending(entries, lastApplied);
+  if (missing.length === 0) return;
+  if (lastApplied === 0) {
+    throw new UserError(`${warehouse.description} has no warehouse yet: the schema "pos" was never migrated.`, {
+      hint: 'Run `pos db migrate` first (`pos consume` and `pos start` migrate by themselves too), then this command again.',
+    });
+  }
+  const count = `${missing.length} migration${missing.length === 1 ? '' : 's'}`;
+  throw new UserError(
+    `${warehouse.description} is behind this version of pos (${count} to apply: ${missing.map((entry) => entry.tag).join(', ')}).`,
+    { hint: 'Run `pos db migrate` as the owner of the schema "pos", then this command again.' },
+  );
+}
+
 function pending(entries: JournalEntry[], lastApplied: number): JournalEntry[] {
   return entries.filter((entry) => entry.when > lastApplied);
 }

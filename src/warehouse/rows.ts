@@ -51,6 +51,8 @@ export interface FactText {
 
 /** A message that was not accepted, as the dead-letter table stores it. */
 export interface DeadLetterRow {
+  /** Kafka's id of the source topic; null without Kafka, or when unknown. */
+  topicId: string | null;
   topic: string | null;
   partition: number | null;
   offset: bigint | null;

@@ -16,6 +16,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 
@@ -206,10 +207,23 @@ export const ingestEvent = pos.table(
 );
 
 /**
+ * Kafka's "no topic id" (its `Uuid.ZERO_UUID`, never a topic's): what a dead letter's unknown
+ * topic id counts as in its uniqueness, so that letters stored before ids were kept are still
+ * one per position.
+ */
+export const UNKNOWN_TOPIC_ID = '00000000-0000-0000-0000-000000000000';
+
+/**
  * Messages that could not be accepted, with their raw bytes and why. The table is the outbox of the
- * DLQ topic: `published_at` once Kafka has the copy; `publish_claimed_until` while a member sends it;
- * `publish_error` and `publish_attempts` when Kafka refused it. `replayed_at` and `replay_outcome`
- * when `pos dead-letters replay` tried it again.
+ * DLQ topic: `published_at` once Kafka has the copy; `publish_claimed_until` and `publish_claim`
+ * while a member sends it (the claim's token: only its holder marks the letter); `publish_error`
+ * and `publish_attempts` when Kafka refused it. `replayed_at` and `replay_outcome` when
+ * `pos dead-letters replay` tried it again.
+ *
+ * A letter is one per source position of one topic: (`topic`, `partition`, `offset`) and the
+ * topic's Kafka id, since a topic deleted and recreated under the same name uses its offsets
+ * again. Letters stored before the id was kept have none (null, unique as UNKNOWN_TOPIC_ID);
+ * letters written without Kafka (`writeTransactions`) have no position, and are never duplicates.
  */
 export const deadLetter = pos.table(
   'dead_letter',
@@ -218,6 +232,8 @@ export const deadLetter = pos.table(
     topic: text('topic'),
     partition: integer('partition'),
     offset: bigint('offset', { mode: 'bigint' }),
+    /** Kafka's id of the source topic; null when unknown (stored before ids were kept) or without Kafka. */
+    topicId: uuid('topic_id'),
     key: bytea('key'),
     rawValue: bytea('raw_value'),
     errorCode: text('error_code').notNull(),
@@ -225,13 +241,19 @@ export const deadLetter = pos.table(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     publishedAt: timestamp('published_at', { withTimezone: true }),
     publishClaimedUntil: timestamp('publish_claimed_until', { withTimezone: true }),
+    publishClaim: uuid('publish_claim'),
     publishAttempts: integer('publish_attempts').notNull().default(0),
     publishError: text('publish_error'),
     replayedAt: timestamp('replayed_at', { withTimezone: true }),
     replayOutcome: text('replay_outcome'),
   },
   (table) => [
-    unique('dead_letter_topic_partition_offset_key').on(table.topic, table.partition, table.offset),
+    uniqueIndex('dead_letter_source_key').on(
+      table.topic,
+      table.partition,
+      table.offset,
+      sql`coalesce(${table.topicId}, ${sql.raw(`'${UNKNOWN_TOPIC_ID}'::uuid`)})`,
+    ),
     index('dead_letter_unpublished_idx').on(table.id).where(sql`${table.publishedAt} is null`),
   ],
 );

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { ConnectionOptions, PeerCertificate } from 'node:tls';
 import type { Environment, ServerDatabaseConfig } from '../config.ts';
 import { errorMessage, UserError } from '../errors.ts';
-import { type DatabaseTls, SYSTEM_CAS } from './tls-settings.ts';
+import { type DatabaseTls, type SslMode, SYSTEM_CAS } from './tls-settings.ts';
 
 /**
  * What the TLS settings (tls-settings.ts, libpq's sslmode semantics) mean to node-postgres and to
@@ -48,6 +49,24 @@ export function libpqTlsEnvironment(tls: DatabaseTls): Environment {
 
 /** The variables libpq reads that pos sets itself: stripped from a tool's inherited environment first. */
 export const LIBPQ_TLS_VARIABLES = ['PGSSLMODE', 'PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCRL', 'PGREQUIRESSL'];
+
+/** Whether `host` is this machine: a loopback name or address, or a Unix socket's folder. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (name.startsWith('/') || name === 'localhost' || name.endsWith('.localhost')) return true;
+  if (isIPv4(name)) return name.startsWith('127.');
+  if (isIPv6(name)) return name === '::1' || /^::ffff:127\./.test(name) || /^(0{1,4}:){7}0{0,3}1$/.test(name);
+  return false;
+}
+
+/**
+ * Whether a session is worth a warning: sslmode=prefer (set, or libpq's default) found a server
+ * without TLS and went on in plaintext, to another machine, where someone between can read it.
+ * `disable` is a choice made knowingly; to this machine nothing crosses a network.
+ */
+export function warnsOfPlaintext(session: { host: string; mode: SslMode; encrypted: boolean }): boolean {
+  return session.mode === 'prefer' && !session.encrypted && !isLoopbackHost(session.host);
+}
 
 /** True when the server answered the TLS request with "no": libpq's prefer then connects without TLS. */
 export function serverRefusedTls(error: unknown): boolean {

@@ -71,8 +71,14 @@ describe('the web dashboard', () => {
     assert.match(running.output().stdout, new RegExp(`Dashboard at http://127\\.0\\.0\\.1:${port}/`));
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // The page works under its Content-Security-Policy: Chromium logs whatever the policy blocks.
+    const blocked: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) blocked.push(message.text());
+    });
     const url = `http://127.0.0.1:${port}/`;
-    await page.goto(url);
+    const served = await page.goto(url);
+    assert.match(served?.headers()['content-security-policy'] ?? '', /default-src 'self'/);
     assert.equal(await page.title(), 'pos-pipeline — live dashboard');
     const first = await waitUntil(async () => Number((await tileValue(page, 'landed')) || 0) || undefined, {
       what: 'the landed tile to show transactions',
@@ -83,6 +89,7 @@ describe('the web dashboard', () => {
       timeoutMs: 60_000,
     });
     assert.equal(await state(page), 'connected');
+    assert.deepEqual(blocked, [], 'nothing the page needs is blocked by its policy');
     if (process.env.POS_DASHBOARD_SCREENSHOT) {
       // Charts with a few seconds of history look like the real thing.
       await waitUntil(async () => Number((await tileValue(page, 'landed')) || 0) > first + 300, {

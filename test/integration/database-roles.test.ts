@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ProduceAcks, Producer } from '@platformatic/kafka';
 import { databaseUrl } from '../../src/config.ts';
 import type { TransactionMessage } from '../../src/contract/message.ts';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/database.ts';
+import { scramSha256Verifier } from '../../src/warehouse/scram.ts';
 import {
   type CliResult,
   createTestDatabase,
@@ -113,6 +117,34 @@ describe('pos db grant: an ingest role and a reader role with no more than they 
     ]);
     assert.equal(stored.length, 2);
     for (const { rolpassword } of stored) assert.match(rolpassword, /^SCRAM-SHA-256\$4096:/);
+  });
+
+  test('the passwords may come from .env in the working directory, as every other setting does', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'pos-grant-env-'));
+    try {
+      // Forget the passwords the first test set, so that only .env can set them again.
+      for (const role of [ingest, reader]) await owner.query(`alter role "${role.name}" password null`);
+      writeFileSync(join(folder, '.env'), `POS_INGEST_PASSWORD=${ingest.password}\nPOS_READER_PASSWORD=${reader.password}\n`);
+      const result = await runCli(['db', 'grant', '--ingest-role', ingest.name, '--reader-role', reader.name], {
+        env: { DATABASE_URL: database.url },
+        cwd: folder,
+      });
+      outputs.push(result.stdout, result.stderr);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, new RegExp(`Role ${ingest.name} \\(updated, password set\\)`));
+      assert.match(result.stdout, new RegExp(`Role ${reader.name} \\(updated, password set\\)`));
+      // The stored verifier is the one of the password in .env: made again from its salt, it is the same.
+      for (const role of [ingest, reader]) {
+        const [row] = await owner.query<{ rolpassword: string | null }>('select rolpassword from pg_authid where rolname = $1', [
+          role.name,
+        ]);
+        const [, iterations, salt] = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(row?.rolpassword ?? '') ?? [];
+        assert.ok(iterations && salt, `${role.name} has no SCRAM verifier`);
+        assert.equal(row?.rolpassword, scramSha256Verifier(role.password, Buffer.from(salt, 'base64'), Number(iterations)));
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   test('pos db grant run by a user that does not own the schema refuses, naming the owner', async () => {

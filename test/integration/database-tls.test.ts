@@ -3,12 +3,12 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig, parseDatabaseUrl, type ServerDatabaseConfig, serverOrLocal } from '../../src/config.ts';
+import { parseDatabaseUrl, type ServerDatabaseConfig } from '../../src/config.ts';
 import { writeTransactions } from '../../src/ingest/write.ts';
 import { findProgram } from '../../src/programs.ts';
 import { openWarehouse, withServerClient } from '../../src/warehouse/database.ts';
 import { backfillLines, parse } from '../fixtures/simulated.ts';
-import { type CliResult, runCli, uniqueName } from './support/environment.ts';
+import { type CliResult, runCli, testDatabaseServer, uniqueName } from './support/environment.ts';
 import { startTlsPostgres, type TlsPostgres } from './support/tls-postgres.ts';
 import { snapshot } from './support/warehouse.ts';
 
@@ -85,7 +85,7 @@ describe("PostgreSQL over TLS, on a server of the test's own", () => {
       });
     assert.equal(await encrypted(parseDatabaseUrl(url('127.0.0.1', {}))), true);
     // The other tests' server (as a rule without TLS): encrypted exactly when its ssl setting is on.
-    const shared = serverOrLocal(loadConfig().database);
+    const shared = testDatabaseServer();
     const [setting] = await withServerClient(shared, (db) => db.query<{ ssl: string }>('show ssl'));
     assert.equal(await encrypted(shared), setting?.ssl === 'on');
   });

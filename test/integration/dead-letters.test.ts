@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ProduceAcks, Producer } from '@platformatic/kafka';
 import type { TransactionMessage } from '../../src/contract/message.ts';
@@ -7,11 +10,26 @@ import { DeadLetterOutbox } from '../../src/ingest/dead-letter-outbox.ts';
 import { replayDeadLetters } from '../../src/ingest/replay.ts';
 import { ensureTopics, partitionBounds, withAdmin } from '../../src/kafka/admin.ts';
 import { PLAINTEXT } from '../../src/kafka/security.ts';
-import type { Warehouse } from '../../src/warehouse/database.ts';
+import { openWarehouse, type Warehouse } from '../../src/warehouse/database.ts';
+import { MIGRATIONS_FOLDER, migrateWarehouse } from '../../src/warehouse/migrate.ts';
 import type { DeadLetterRow } from '../../src/warehouse/rows.ts';
-import { insertDeadLetters } from '../../src/warehouse/sql/insert-dead-letters.ts';
+import {
+  claimDeadLetters,
+  markDeadLettersPublished,
+  markDeadLettersRefused,
+  releaseDeadLetterClaims,
+} from '../../src/warehouse/sql/dead-letter-outbox.ts';
+import { DeadLettersNotStored, insertDeadLetters } from '../../src/warehouse/sql/insert-dead-letters.ts';
 import { validSale } from '../fixtures/messages.ts';
-import { type CliResult, runCli, type TestDatabase, testBrokers, testKafka, uniqueName } from './support/environment.ts';
+import {
+  type CliResult,
+  createTestDatabase,
+  runCli,
+  type TestDatabase,
+  testBrokers,
+  testKafka,
+  uniqueName,
+} from './support/environment.ts';
 import { consumeAll } from './support/topics.ts';
 import { migratedEmbeddedWarehouse, migratedWarehouse, snapshot } from './support/warehouse.ts';
 
@@ -28,6 +46,7 @@ function letter(
   fields: Partial<DeadLetterRow> = {},
 ): DeadLetterRow {
   return {
+    topicId: null,
     topic,
     partition: topic === null ? null : 0,
     offset: topic === null ? null : BigInt(offset),
@@ -281,7 +300,8 @@ for (const kind of ['server', 'embedded'] as const)
       await insertDeadLetters(warehouse, [
         letter(topic, 5, JSON.stringify(sale)),
         letter(null, 0, JSON.stringify(other)),
-        letter(topic, 6, JSON.stringify(changed)),
+        // With its topic's id: the write step's refusal of it again meets its own row.
+        letter(topic, 6, JSON.stringify(changed), { topicId: randomUUID() }),
         letter(topic, 7, 'not json', { errorCode: 'invalid_json' }),
       ]);
       const ids = (
@@ -329,7 +349,158 @@ for (const kind of ['server', 'embedded'] as const)
       );
       assert.deepEqual(await snapshot(warehouse), before);
     });
+
+    test('letters that would meet other stored letters at the same position of the same topic id fail the batch, storing none', async () => {
+      const topic = uniqueName('dlq_conflicting');
+      const topicId = randomUUID();
+      const letters = () =>
+        warehouse.query<{ topic_id: string | null; offset: string; value: string }>(
+          `select topic_id::text as topic_id, "offset"::text as "offset", convert_from(raw_value, 'UTF8') as value
+             from pos.dead_letter where topic = $1 order by id`,
+          [topic],
+        );
+      assert.equal(await insertDeadLetters(warehouse, [letter(topic, 1, 'first', { topicId })]), 1);
+
+      // Another message at a stored letter's position of the same topic: storing it would mean dropping it.
+      await assert.rejects(
+        warehouse.transaction((tx) =>
+          insertDeadLetters(tx, [letter(topic, 2, 'fresh', { topicId }), letter(topic, 1, 'second', { topicId })]),
+        ),
+        (error: unknown) => {
+          assert.ok(error instanceof DeadLettersNotStored, String(error));
+          assert.match(error.message, /^stored 1 of 2 dead letters \(0 of the others were stored already/);
+          assert.ok(error.message.includes(`${topic}/0@1 (topic id ${topicId}, stored as letter`), error.message);
+          return true;
+        },
+      );
+      assert.deepEqual(await letters(), [{ topic_id: topicId, offset: '1', value: 'first' }], 'the batch stored none');
+
+      // The same letter again (a replayed letter refused again) is stored already: no error, no row.
+      assert.equal(await insertDeadLetters(warehouse, [letter(topic, 1, 'first', { topicId })]), 0);
+      // The same position of the topic recreated (another id), or of no known id, is another letter.
+      const recreatedId = randomUUID();
+      assert.equal(
+        await insertDeadLetters(warehouse, [letter(topic, 1, 'second', { topicId: recreatedId }), letter(topic, 1, 'unknown')]),
+        2,
+      );
+      assert.deepEqual(await letters(), [
+        { topic_id: topicId, offset: '1', value: 'first' },
+        { topic_id: recreatedId, offset: '1', value: 'second' },
+        { topic_id: null, offset: '1', value: 'unknown' },
+      ]);
+      // Letters written without Kafka have no position: the same one twice is two letters.
+      assert.equal(await insertDeadLetters(warehouse, [letter(null, 0, 'no kafka'), letter(null, 0, 'no kafka')]), 2);
+    });
+
+    test('a publisher whose claim expired, or was taken over, marks nothing: attempts and state stay the holder’s', async () => {
+      const topic = uniqueName('dlq_lapsed');
+      await insertDeadLetters(warehouse, [letter(topic, 1, 'a'), letter(topic, 2, 'b')]);
+      const claim = (leaseSeconds: number) =>
+        claimDeadLetters(warehouse, { topics: [topic], limit: 10, maxBytes: 1024 * 1024, leaseSeconds });
+      const state = () =>
+        warehouse.query<{ published: boolean; publish_attempts: number; publish_error: string | null; claim: string | null }>(
+          `select published_at is not null as published, publish_attempts, publish_error, publish_claim::text as claim
+             from pos.dead_letter where topic = $1 order by id`,
+          [topic],
+        );
+      // A send slower than its lease: the claim has run out by the time it marks.
+      const slow = await claim(-1);
+      const ids = slow.map((entry) => entry.id);
+      assert.equal(ids.length, 2);
+      const slowClaim = (slow[0] as (typeof slow)[number]).claim;
+      assert.deepEqual(await markDeadLettersPublished(warehouse, slowClaim, [ids[0] as string]), [], 'expired: not marked');
+
+      const holder = await claim(300);
+      assert.deepEqual(
+        holder.map((entry) => entry.id),
+        ids,
+        'another publisher takes them over',
+      );
+      const holderClaim = (holder[0] as (typeof holder)[number]).claim;
+      assert.notEqual(holderClaim, slowClaim);
+      assert.deepEqual(await markDeadLettersPublished(warehouse, slowClaim, ids), []);
+      assert.deepEqual(
+        await markDeadLettersRefused(
+          warehouse,
+          slowClaim,
+          ids.map((id) => ({ id, error: 'refused late', retryInSeconds: 10 })),
+        ),
+        [],
+      );
+      await releaseDeadLetterClaims(warehouse, slowClaim, ids);
+      const untouched = { published: false, publish_attempts: 0, publish_error: null, claim: holderClaim };
+      assert.deepEqual(await state(), [untouched, untouched]);
+
+      // The holder's marks apply.
+      assert.deepEqual(
+        await markDeadLettersRefused(warehouse, holderClaim, [{ id: ids[0] as string, error: 'refused', retryInSeconds: 10 }]),
+        [ids[0]],
+      );
+      assert.deepEqual(await markDeadLettersPublished(warehouse, holderClaim, [ids[1] as string]), [ids[1]]);
+      assert.deepEqual(await state(), [
+        { published: false, publish_attempts: 1, publish_error: 'refused', claim: holderClaim },
+        { published: true, publish_attempts: 0, publish_error: null, claim: null },
+      ]);
+    });
   });
+
+describe('migration 0004: the letters stored before topic ids were kept stay, one per position', () => {
+  let database: TestDatabase;
+  let warehouse: Warehouse;
+  let folder: string;
+
+  before(async () => {
+    database = await createTestDatabase();
+    warehouse = await openWarehouse(database.config);
+    // The migrations up to 0003 only, as a database migrated by the version before.
+    folder = await mkdtemp(join(tmpdir(), 'pos-migrations-'));
+    await cp(MIGRATIONS_FOLDER, folder, { recursive: true });
+    const journalFile = join(folder, 'meta', '_journal.json');
+    const journal = JSON.parse(await readFile(journalFile, 'utf8')) as { entries: { idx: number }[] };
+    await writeFile(journalFile, JSON.stringify({ ...journal, entries: journal.entries.filter((entry) => entry.idx < 4) }));
+    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+    await warehouse.withConnection((connection) =>
+      migrate(connection.db as never, {
+        migrationsFolder: folder,
+        migrationsSchema: 'pos',
+        migrationsTable: 'schema_migrations',
+      }),
+    );
+  });
+  after(async () => {
+    await warehouse.close();
+    await database.drop();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  test('migrating keeps every letter, its topic id unknown; a letter at the same position is the same one only byte for byte', async () => {
+    await warehouse.query(
+      `insert into pos.dead_letter (topic, partition, "offset", raw_value, error_code, error_detail)
+       values ('PointOfSale', 0, 1, 'a', 'schema', 'x'), ('PointOfSale', 0, 2, 'b', 'schema', 'x'),
+              (null, null, null, 'c', 'schema', 'x'), (null, null, null, 'c', 'schema', 'x')`,
+    );
+    assert.deepEqual((await migrateWarehouse(warehouse)).applied, ['0004_dead_letter_topic_id']);
+    const letters = () =>
+      warehouse.query<{ topic_id: string | null; offset: string | null; value: string }>(
+        `select topic_id::text as topic_id, "offset"::text as "offset", convert_from(raw_value, 'UTF8') as value
+           from pos.dead_letter order by id`,
+      );
+    assert.deepEqual(await letters(), [
+      { topic_id: null, offset: '1', value: 'a' },
+      { topic_id: null, offset: '2', value: 'b' },
+      { topic_id: null, offset: null, value: 'c' },
+      { topic_id: null, offset: null, value: 'c' },
+    ]);
+
+    const old = (value: string, fields: Partial<DeadLetterRow> = {}) =>
+      letter('PointOfSale', 1, value, { key: null, errorDetail: 'x', ...fields });
+    assert.equal(await insertDeadLetters(warehouse, [old('a')]), 0, 'the same letter, stored already');
+    await assert.rejects(insertDeadLetters(warehouse, [old('other bytes')]), DeadLettersNotStored);
+    const topicId = randomUUID();
+    assert.equal(await insertDeadLetters(warehouse, [old('recreated', { topicId })]), 1);
+    assert.deepEqual((await letters()).slice(4), [{ topic_id: topicId, offset: '1', value: 'recreated' }]);
+  });
+});
 
 describe('pos dead-letters list, show, replay and purge', () => {
   let database: TestDatabase;

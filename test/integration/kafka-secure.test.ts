@@ -103,6 +103,19 @@ describe('a secure local broker: SASL_SSL with SCRAM-SHA-512, TLS, ACLs', () => 
     assert.match(status.stdout, /PointOfSale\.DLQ/);
   });
 
+  test('kafka status with nothing configured finds the secure broker running and connects with its client.properties', async () => {
+    const status = await pos(['kafka', 'status']);
+    assert.equal(status.code, 0, status.stdout + status.stderr);
+    assert.match(
+      status.stdout,
+      new RegExp(
+        `Access: {2}SASL_SSL, SCRAM-SHA-512 as pos, CA .*ca\\.crt \\(from ${clientProperties.replaceAll('.', '\\.')}\\)`,
+      ),
+    );
+    assert.match(status.stdout, /State: {3}running/);
+    assert.match(status.stdout, /PointOfSale\.DLQ/);
+  });
+
   test('a plaintext client is refused', async () => {
     await assert.rejects(
       withAdmin({ brokers: [`127.0.0.1:${port}`], security: PLAINTEXT }, (admin) =>

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { writeTransactions } from '../../src/ingest/write.ts';
+import { openWarehouse } from '../../src/warehouse/database.ts';
+import { migrateWarehouse } from '../../src/warehouse/migrate.ts';
 import { verifyWarehouse } from '../../src/warehouse/verify.ts';
 import { backfillLines, parse } from '../fixtures/simulated.ts';
-import { runCli } from './support/environment.ts';
+import { createTestDatabase, runCli } from './support/environment.ts';
 import { migratedEmbeddedWarehouse, migratedWarehouse } from './support/warehouse.ts';
 
 /** The count `pos db verify` printed for the check whose name starts with `name`. */
@@ -89,5 +91,41 @@ test('the checks run on the embedded database too', async () => {
     );
   } finally {
     await close();
+  }
+});
+
+test('pos db verify and pos dashboard on a database never migrated, or behind: they say so and how to migrate', {
+  timeout: 120_000,
+}, async () => {
+  const database = await createTestDatabase();
+  const warehouse = await openWarehouse(database.config);
+  try {
+    const env = { DATABASE_URL: database.url };
+    for (const args of [
+      ['db', 'verify'],
+      ['dashboard', '--web-port', '0'],
+    ]) {
+      const result = await runCli(args, { env, timeoutMs: 60_000 });
+      assert.equal(result.code, 1, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
+      assert.match(result.stderr, /pos_test_\w+ has no warehouse yet: the schema "pos" was never migrated/);
+      assert.match(result.stderr, /Run `pos db migrate` first/);
+      assert.doesNotMatch(result.stderr, /does not exist|unexpected error/);
+      assert.doesNotMatch(result.stdout, /Dashboard at/);
+    }
+    // Read-only commands: neither created anything.
+    const [schema] = await warehouse.query<{ exists: boolean }>("select to_regnamespace('pos') is not null as exists");
+    assert.equal(schema?.exists, false);
+
+    await migrateWarehouse(warehouse);
+    await warehouse.query(
+      'delete from pos.schema_migrations where created_at = (select max(created_at) from pos.schema_migrations)',
+    );
+    const behind = await runCli(['db', 'verify'], { env });
+    assert.equal(behind.code, 1, behind.stdout + behind.stderr);
+    assert.match(behind.stderr, /is behind this version of pos \(1 migration to apply: \w+\)/);
+    assert.match(behind.stderr, /Run `pos db migrate` as the owner of the schema "pos"/);
+  } finally {
+    await warehouse.close();
+    await database.drop();
   }
 });

@@ -63,6 +63,17 @@ describe('loadConfig', () => {
     assert.equal(describeDatabase(config.database), 'postgres@127.0.0.1:5544/postgres');
   });
 
+  test("pos db grant's role passwords come from .env too; the environment wins; a blank one is none", () => {
+    const cwd = emptyDir();
+    writeFileSync(join(cwd, '.env'), 'POS_INGEST_PASSWORD=from-dot-env\nPOS_READER_PASSWORD=reader secret \n');
+    assert.deepEqual(load({}, cwd).rolePasswords, { ingest: 'from-dot-env', reader: 'reader secret' });
+    assert.deepEqual(load({ POS_INGEST_PASSWORD: 'from-env', POS_READER_PASSWORD: '  ' }, cwd).rolePasswords, {
+      ingest: 'from-env',
+      reader: undefined,
+    });
+    assert.deepEqual(load({}).rolePasswords, { ingest: undefined, reader: undefined });
+  });
+
   const invalid: [string, Record<string, string>, RegExp][] = [
     ['a port that is not a number', { PG_PORT: 'five' }, /PG_PORT must be a port number/],
     ['a port out of range', { PG_PORT: '70000' }, /PG_PORT must be a port number/],

@@ -13,15 +13,16 @@ export interface ClaimedOffset {
 }
 
 /**
- * Locks this group's offset rows for these partitions (creating them at 0 if new) and returns
- * the next offset to ingest for each. Held until commit, the lock makes two members that both
- * believe they own a partition (during a rebalance) take turns, so neither writes twice.
+ * Locks this group's offset rows for these partitions (creating them at 0 if new, for `topicId`)
+ * and returns the next offset to ingest for each. Held until commit, the lock makes two members
+ * that both believe they own a partition (during a rebalance) take turns, so neither writes twice.
  */
 export async function claimOffsets(
   db: SqlRunner,
   group: string,
   topic: string,
   partitions: number[],
+  topicId: string | undefined,
 ): Promise<Map<number, ClaimedOffset>> {
   const locked = () =>
     db.query<{ partition: number; next_offset: string; topic_id: string | null }>(
@@ -31,14 +32,15 @@ export async function claimOffsets(
         for update`,
       [group, topic, partitions],
     );
-  // Every partition has its row after the group's first batch: it is added only when missing.
+  // Every partition has its row after the group's first batch: it is added only when missing,
+  // with the topic's id (a row without one would not tell a recreated topic's offsets apart).
   let rows = await locked();
   if (rows.length < new Set(partitions).size) {
     await db.query(
-      `insert into pos.ingest_offset (consumer_group, topic, partition, next_offset)
-       select $1, $2, partition, 0 from unnest($3::int[]) as partition
+      `insert into pos.ingest_offset (consumer_group, topic, partition, next_offset, topic_id)
+       select $1, $2, partition, 0, $4::uuid from unnest($3::int[]) as partition
        on conflict do nothing`,
-      [group, topic, partitions],
+      [group, topic, partitions, topicId ?? null],
     );
     rows = await locked();
   }

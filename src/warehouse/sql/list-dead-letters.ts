@@ -9,6 +9,8 @@ export interface DeadLetterSummary {
   topic: string | null;
   partition: number | null;
   offset: string | null;
+  /** Kafka's id of the source topic; null without Kafka, or for letters stored before ids were kept. */
+  topic_id: string | null;
   bytes: number;
   published_at: Date | null;
   publish_attempts: number;
@@ -27,6 +29,7 @@ export interface DeadLetterFilter {
 }
 
 const SUMMARY_COLUMNS = `id::text as id, created_at, error_code, error_detail, topic, partition, "offset"::text as "offset",
+       topic_id::text as topic_id,
        coalesce(octet_length(raw_value), 0)::int as bytes, published_at, publish_attempts, publish_error,
        replayed_at, replay_outcome`;
 

@@ -8,6 +8,7 @@ export interface DeadLetterToReplay {
   topic: string | null;
   partition: number | null;
   offset: string | null;
+  topic_id: string | null;
   /** Buffer from a server, Uint8Array from the embedded database. */
   key: Uint8Array | null;
   raw_value: Uint8Array | null;
@@ -24,7 +25,7 @@ export interface ReplaySelection {
 /** The next page of letters to replay, in id order: those of the code or ids asked for that no replay has settled. */
 export function deadLettersToReplay(db: SqlRunner, selection: ReplaySelection): Promise<DeadLetterToReplay[]> {
   return db.query<DeadLetterToReplay & Record<string, unknown>>(
-    `select id::text as id, topic, partition, "offset"::text as "offset", key, raw_value
+    `select id::text as id, topic, partition, "offset"::text as "offset", topic_id::text as topic_id, key, raw_value
        from pos.dead_letter
       where id > $1::bigint
         and ($2::text is null or error_code = $2)

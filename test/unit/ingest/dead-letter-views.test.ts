@@ -12,6 +12,7 @@ function letter(rawValue: Uint8Array | null): DeadLetterDetail {
     topic: 'PointOfSale',
     partition: 2,
     offset: '17',
+    topic_id: 'b7c2a3f4-5d6e-4f70-8a9b-0c1d2e3f4a5b',
     bytes: rawValue?.length ?? 0,
     published_at: null,
     publish_attempts: 2,
@@ -27,7 +28,7 @@ test('show: a UTF-8 value is printed as text, with the error, the source and the
   const text = describeDeadLetter(letter(Buffer.from('{"a": "é"}')));
   assert.match(text, /^dead letter 42\n/);
   assert.match(text, /error {7}invalid_utf8: the value is not valid UTF-8/);
-  assert.match(text, /source {6}topic PointOfSale, partition 2, offset 17/);
+  assert.match(text, /source {6}topic PointOfSale, partition 2, offset 17 \(topic id b7c2a3f4-5d6e-4f70-8a9b-0c1d2e3f4a5b\)\n/);
   assert.match(text, /published {3}not yet \(2 attempts, last error: MESSAGE_TOO_LARGE: too big\)/);
   assert.match(text, /replayed {4}never/);
   assert.match(text, /value {7}11 bytes, UTF-8 text:\n\{"a": "é"\}\n$/);

@@ -86,3 +86,16 @@ test('the values of a written batch hold a later one: its buffer is reused when 
   assert.notEqual(buffers.take(buffer.byteLength + 1).buffer, buffer, 'too small for what is expected: a new one');
   assert.notEqual(buffers.take(1).buffer, buffer, 'and a spare too small is let go, not kept');
 });
+
+test('a batch carries where it was fetched: the topic id and the placement, and its records name the topic id', () => {
+  const topicId = '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
+  const collector = new BatchCollector('orders', 10, 1024 * 1024, undefined, { topicId, placement: 3 });
+  collector.add(message(1, 7n, 'a'));
+  const batch = collector.finish();
+  assert.deepEqual([batch.topicId, batch.placement], [topicId, 3]);
+  assert.deepEqual(fetchedRecords(batch).source(0), { topic: 'orders', partition: 1, offset: 7n, topicId });
+  assert.deepEqual(fetchedRecords(batch).record(0).source, { topic: 'orders', partition: 1, offset: 7n, topicId });
+
+  const unplaced = new BatchCollector('orders', 10, 1024 * 1024).finish();
+  assert.deepEqual([unplaced.topicId, unplaced.placement], [undefined, 0]);
+});

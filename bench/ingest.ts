@@ -17,11 +17,12 @@
  */
 import { parseArgs } from 'node:util';
 import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
-import { deadLetterTopic, kafkaConnection, kafkaUp } from '../src/broker/lifecycle.ts';
-import { databaseUrl, loadConfig, type ServerDatabaseConfig, serverOrLocal } from '../src/config.ts';
+import { kafkaConnection, kafkaUp } from '../src/broker/lifecycle.ts';
 import { DEFAULT_BATCH_SIZE } from '../src/ingest/batch-size.ts';
 import { withAdmin } from '../src/kafka/admin.ts';
-import { createLogger } from '../src/logger.ts';
+import { deadLetterTopic } from '../src/kafka/topics.ts';
+import { databaseUrl, loadConfig, type ServerDatabaseConfig, serverOrLocal } from '../src/plumbing/config.ts';
+import { createLogger } from '../src/plumbing/logger.ts';
 import { openWarehouse, withServerClient } from '../src/warehouse/database.ts';
 import { migrateWarehouse } from '../src/warehouse/migrate.ts';
 import { acceptAll, copyReference, type RawMessage } from './copy-reference.ts';

@@ -11,9 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { kafkaConnection, kafkaUp, TOPIC_PARTITIONS } from '../src/broker/lifecycle.ts';
-import { databaseUrl, loadConfig, serverOrLocal } from '../src/config.ts';
 import { ensureTopics, withAdmin } from '../src/kafka/admin.ts';
-import { createLogger } from '../src/logger.ts';
 import {
   histogramBuckets,
   histogramMaxBound,
@@ -22,7 +20,9 @@ import {
   type Sample,
   sampleSum,
 } from '../src/metrics/exposition.ts';
-import { waitUntil } from '../src/wait.ts';
+import { databaseUrl, loadConfig, serverOrLocal } from '../src/plumbing/config.ts';
+import { createLogger } from '../src/plumbing/logger.ts';
+import { waitUntil } from '../src/plumbing/wait.ts';
 import { withServerClient } from '../src/warehouse/database.ts';
 import { runPos, startPos } from './run-pos.ts';
 

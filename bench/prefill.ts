@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { dateKey } from '../src/date-key.ts';
+import { dateKey } from '../src/domain/date-key.ts';
 import { type AcceptedMessage, toWarehouseRows } from '../src/ingest/rows.ts';
 import type { Warehouse } from '../src/warehouse/database.ts';
 import { factCopyText } from '../src/warehouse/sql/copy-facts.ts';

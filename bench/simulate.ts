@@ -7,9 +7,9 @@
  */
 import { parseArgs } from 'node:util';
 import { kafkaConnection, kafkaUp } from '../src/broker/lifecycle.ts';
-import { loadConfig } from '../src/config.ts';
 import { withAdmin } from '../src/kafka/admin.ts';
-import { createLogger } from '../src/logger.ts';
+import { loadConfig } from '../src/plumbing/config.ts';
+import { createLogger } from '../src/plumbing/logger.ts';
 import { runPos } from './run-pos.ts';
 
 const { values } = parseArgs({

@@ -5,20 +5,20 @@
 
 // The local broker, and the whole pipeline in one call
 export { kafkaDown, kafkaStatus, kafkaUp } from './broker/lifecycle.ts';
-// Configuration and logging
-export { type Config, loadConfig } from './config.ts';
 // The message contract
 export type { TransactionMessage } from './contract/message.ts';
 export { type DeadLetterCode, decodeTransaction, validateTransaction } from './contract/validate.ts';
-export { ConfigError, UserError } from './errors.ts';
 // Ingest: the consumer, and the same write path without Kafka
 export { type ConsumeOptions, consume, type IngestTotals } from './ingest/consumer.ts';
 export { type BatchResult, writeTransactions } from './ingest/write.ts';
-export { createLogger, type Logger } from './logger.ts';
+// Configuration and logging
+export { type Config, loadConfig } from './plumbing/config.ts';
+export { ConfigError, UserError } from './plumbing/errors.ts';
+export { createLogger, type Logger } from './plumbing/logger.ts';
 export { findReport, runReport } from './reports/reports.ts';
 // The simulator
 export { type SimulationOptions, type SimulationResult, simulate } from './simulator/run.ts';
-export { start } from './start.ts';
+export { start } from './start/start.ts';
 export { backupWarehouse, restoreWarehouse } from './warehouse/backup.ts';
 // The warehouse
 export { openWarehouse, type Warehouse } from './warehouse/database.ts';

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import type { Environment } from '../config.ts';
-import { errorMessage, UserError } from '../errors.ts';
-import { type Logger, silentLogger } from '../logger.ts';
-import { findProgram, runProgram } from '../programs.ts';
+import type { Environment } from '../plumbing/environment.ts';
+import { errorMessage, UserError } from '../plumbing/errors.ts';
+import { type Logger, silentLogger } from '../plumbing/logger.ts';
+import { findProgram, runProgram } from '../plumbing/programs.ts';
 
 /** The Maven project that names the broker's jars; also where the pinned Kafka version is written. */
 export const BROKER_POM = fileURLToPath(new URL('../../kafka/pom.xml', import.meta.url));

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Environment } from '../config.ts';
-import { UserError } from '../errors.ts';
-import { findProgram, runProgram } from '../programs.ts';
+import type { Environment } from '../plumbing/environment.ts';
+import { UserError } from '../plumbing/errors.ts';
+import { findProgram, runProgram } from '../plumbing/programs.ts';
 
 export const MINIMUM_JAVA_VERSION = 17;
 

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Config, DEFAULT_KAFKA_PORT } from '../config.ts';
-import { errorMessage, UserError } from '../errors.ts';
 import { connectToKafka, ensureTopics, listTopics, type TopicInfo, withAdmin } from '../kafka/admin.ts';
 import { explainKafkaError, isFatalKafkaError } from '../kafka/failures.ts';
 import { describeSecurity, type KafkaConnection, type KafkaSecurity, kafkaSecurityFrom } from '../kafka/security.ts';
-import { type Logger, silentLogger } from '../logger.ts';
+import { deadLetterTopic } from '../kafka/topics.ts';
+import { type Config, DEFAULT_KAFKA_PORT } from '../plumbing/config.ts';
+import { errorMessage, UserError } from '../plumbing/errors.ts';
+import { type Logger, silentLogger } from '../plumbing/logger.ts';
 import { pinnedKafkaVersion } from './distribution.ts';
 import {
   type LocalBrokerState,
@@ -19,10 +20,6 @@ import { provisionPipelineUser, secureFiles } from './secure-broker.ts';
 
 /** The sales topic's partition count: enough for a consumer group of up to six members. */
 export const TOPIC_PARTITIONS = 6;
-
-export function deadLetterTopic(topic: string): string {
-  return `${topic}.DLQ`;
-}
 
 export function localBrokerDir(config: Config): string {
   return join(config.dataDir, 'kafka');

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Environment } from '../config.ts';
-import { UserError } from '../errors.ts';
-import { type Logger, silentLogger } from '../logger.ts';
+import type { Environment } from '../plumbing/environment.ts';
+import { UserError } from '../plumbing/errors.ts';
+import { type Logger, silentLogger } from '../plumbing/logger.ts';
 import {
   findFreePort,
   isPortFree,

@@ -10,12 +10,12 @@ import {
   ResourcePatternTypes,
   ResourceTypes,
 } from '@platformatic/kafka';
-import type { Environment } from '../config.ts';
-import { UserError } from '../errors.ts';
 import { withAdmin } from '../kafka/admin.ts';
 import { kafkaClientOptions } from '../kafka/clients.ts';
 import type { KafkaConnection } from '../kafka/security.ts';
-import { findProgram } from '../programs.ts';
+import type { Environment } from '../plumbing/environment.ts';
+import { UserError } from '../plumbing/errors.ts';
+import { findProgram } from '../plumbing/programs.ts';
 import { makeAuthority, openSsl, signCertificate } from '../tls/certificates.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { LoyaltyTier } from '../contract/message.ts';
-import { Random, ZipfSampler } from '../random.ts';
+import { Random, ZipfSampler } from '../plumbing/random.ts';
 import { OnDemand } from './on-demand.ts';
 
 export interface Customer {

@@ -1,5 +1,5 @@
 import type { PaymentMethod } from '../contract/message.ts';
-import type { Random } from '../random.ts';
+import type { Random } from '../plumbing/random.ts';
 
 export interface Tender {
   method: PaymentMethod;

@@ -1,4 +1,4 @@
-import { Random, WeightedChoice, ZipfSampler } from '../random.ts';
+import { Random, WeightedChoice, ZipfSampler } from '../plumbing/random.ts';
 import { CATEGORIES, type Category, HOUSE_BRAND } from './categories.ts';
 import { OnDemand } from './on-demand.ts';
 

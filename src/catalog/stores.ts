@@ -1,4 +1,4 @@
-import { Random, WeightedChoice } from '../random.ts';
+import { Random, WeightedChoice } from '../plumbing/random.ts';
 import { REGIONS, type Region } from './regions.ts';
 
 /** Opening hours as minutes after local midnight; close 1440 is midnight at the end of the day. */

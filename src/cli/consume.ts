@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { ConfigError } from '../errors.ts';
 import { DEFAULT_BATCH_SIZE } from '../ingest/batch-size.ts';
+import { ConfigError } from '../plumbing/errors.ts';
 import { commandContext, type GlobalOptions, interruptSignal, print } from './context.ts';
 import * as flags from './flags.ts';
 import { addMetricsOptions, type MetricsFlags, startMetricsEndpoint } from './metrics.ts';

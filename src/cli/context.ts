@@ -1,5 +1,5 @@
-import { type Config, loadConfig } from '../config.ts';
-import { createLogger, type Logger } from '../logger.ts';
+import { type Config, loadConfig } from '../plumbing/config.ts';
+import { createLogger, type Logger } from '../plumbing/logger.ts';
 
 export interface CommandContext {
   config: Config;

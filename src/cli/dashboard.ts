@@ -22,7 +22,7 @@ export function registerDashboardCommand(program: Command): void {
       const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
       const { kafkaConnection } = await import('../broker/lifecycle.ts');
       const { openWarehouse } = await import('../warehouse/database.ts');
-      const { watchWarehouse } = await import('../live/watch.ts');
+      const { watchWarehouse } = await import('../dashboard/watch.ts');
       const { requireMigrated } = await import('../warehouse/migrate.ts');
       const signal = interruptSignal(logger);
       const warehouse = await openWarehouse(config.database, { logger, applicationName: 'pos-dashboard' });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UserError } from '../errors.ts';
+import { UserError } from '../plumbing/errors.ts';
 import type { MigrationResult } from '../warehouse/migrate.ts';
 import { commandContext, type GlobalOptions, print } from './context.ts';
 
@@ -82,7 +82,7 @@ export function registerDbCommands(program: Command): void {
     .action(async (file: string, _options: unknown, command: Command) => {
       const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
       const { backupWarehouse } = await import('../warehouse/backup.ts');
-      const { describeDatabase } = await import('../config.ts');
+      const { describeDatabase } = await import('../plumbing/config.ts');
       const started = performance.now();
       const { bytes } = await backupWarehouse(config.database, file, logger);
       print(
@@ -97,7 +97,7 @@ export function registerDbCommands(program: Command): void {
     .action(async (file: string, options: { force?: boolean }, command: Command) => {
       const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
       const { restoreWarehouse } = await import('../warehouse/backup.ts');
-      const { describeDatabase } = await import('../config.ts');
+      const { describeDatabase } = await import('../plumbing/config.ts');
       const started = performance.now();
       await restoreWarehouse(config.database, file, { force: options.force ?? false, logger });
       print(

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigError, UserError } from '../errors.ts';
+import { ConfigError, UserError } from '../plumbing/errors.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { type CommandContext, commandContext, type GlobalOptions, print } from './context.ts';
 import * as flags from './flags.ts';
@@ -38,7 +38,7 @@ export function registerDeadLettersCommands(program: Command): void {
     .option('--format <format>', 'table or json', flags.oneOf(['table', 'json'] as const), 'table')
     .action(async (options: ListFlags, command: Command) => {
       const { listDeadLetters } = await import('../warehouse/sql/list-dead-letters.ts');
-      const { deadLetterRows } = await import('../ingest/dead-letter-views.ts');
+      const { deadLetterRows } = await import('./dead-letter-views.ts');
       const { formatReport } = await import('../reports/format.ts');
       await withWarehouse(commandContext(command.optsWithGlobals<GlobalOptions>()), async (warehouse, { logger }) => {
         const { letters, total } = await listDeadLetters(warehouse, {
@@ -62,7 +62,7 @@ export function registerDeadLettersCommands(program: Command): void {
     .argument('<id>', 'its id (pos dead-letters list shows them)', flags.rowId)
     .action(async (id: string, _options: unknown, command: Command) => {
       const { deadLetterById } = await import('../warehouse/sql/list-dead-letters.ts');
-      const { describeDeadLetter } = await import('../ingest/dead-letter-views.ts');
+      const { describeDeadLetter } = await import('./dead-letter-views.ts');
       await withWarehouse(commandContext(command.optsWithGlobals<GlobalOptions>()), async (warehouse) => {
         const letter = await deadLetterById(warehouse, id);
         if (!letter) {

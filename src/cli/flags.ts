@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { parsePort, parseTopicName } from '../config.ts';
+import { parsePort, parseTopicName } from '../plumbing/config.ts';
 
 /**
  * Parsers for flag values: a bad value fails with commander's usage error (exit 2), which names

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_KAFKA_PORT } from '../config.ts';
+import { DEFAULT_KAFKA_PORT } from '../plumbing/config.ts';
 import { commandContext, type GlobalOptions, print } from './context.ts';
 import * as flags from './flags.ts';
 

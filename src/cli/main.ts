@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { errorMessage, UserError } from '../errors.ts';
+import { errorMessage, UserError } from '../plumbing/errors.ts';
 import { registerConsumeCommand } from './consume.ts';
 import { registerDashboardCommand } from './dashboard.ts';
 import { registerDbCommands } from './db.ts';

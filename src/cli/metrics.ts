@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { Config } from '../config.ts';
 import type { RunningHttpServer } from '../http/server.ts';
-import type { Logger } from '../logger.ts';
 import type { Readiness } from '../metrics/endpoint.ts';
+import type { Config } from '../plumbing/config.ts';
+import type { Logger } from '../plumbing/logger.ts';
 import * as flags from './flags.ts';
 
 export interface MetricsFlags {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../plumbing/errors.ts';
 import type { ReportFormat } from '../reports/format.ts';
 import { commandContext, type GlobalOptions, print } from './context.ts';
 import * as flags from './flags.ts';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { createLogger } from '../logger.ts';
+import { createLogger } from '../plumbing/logger.ts';
 import { commandContext, type GlobalOptions, interruptSignal, print } from './context.ts';
 import * as flags from './flags.ts';
 import { addMetricsOptions, type MetricsFlags, startMetricsEndpoint } from './metrics.ts';
@@ -57,8 +57,8 @@ export function registerStartCommand(program: Command): void {
             },
           })
         : context.logger;
-      const { start } = await import('../start.ts');
-      const { TerminalView } = await import('../dashboard.ts');
+      const { start } = await import('../start/start.ts');
+      const { TerminalView } = await import('../dashboard/terminal.ts');
       const { ConsumerStatus } = await import('../ingest/status.ts');
       if (live) print(`Starting (the logs go to ${logFile})…`);
       const consumerStatus = new ConsumerStatus();

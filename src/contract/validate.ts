@@ -2,8 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { formatMoney, lineAmounts, MONEY_PLACES, parseFixed, QUANTITY_PLACES, RATE_PLACES } from '../money.ts';
-import { formatOffset, timeZone } from '../time-zone.ts';
+import { formatMoney, lineAmounts, MONEY_PLACES, parseFixed, QUANTITY_PLACES, RATE_PLACES } from '../domain/money.ts';
+import { formatOffset, timeZone } from '../domain/time-zone.ts';
 import { surelyConforms } from './conforms.ts';
 import { SCHEMA_VERSION, type TransactionMessage } from './message.ts';
 

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, BlockList, isIPv6 } from 'node:net';
-import { UserError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import { UserError } from '../plumbing/errors.ts';
+import type { Logger } from '../plumbing/logger.ts';
 
 /** What a route answers. */
 export interface HttpResponse {

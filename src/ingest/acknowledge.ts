@@ -1,9 +1,9 @@
-import { deadLetterTopic } from '../broker/lifecycle.ts';
 import type { DeadLetterCode } from '../contract/validate.ts';
-import { errorMessage } from '../errors.ts';
 import { ensureTopics } from '../kafka/admin.ts';
 import type { KafkaConnection } from '../kafka/security.ts';
-import type { Logger } from '../logger.ts';
+import { deadLetterTopic } from '../kafka/topics.ts';
+import { errorMessage } from '../plumbing/errors.ts';
+import type { Logger } from '../plumbing/logger.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { countUnpublishedDeadLetters } from '../warehouse/sql/count-unpublished-dead-letters.ts';
 import { DeadLetterOutbox } from './dead-letter-outbox.ts';

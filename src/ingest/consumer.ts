@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorMessage, UserError } from '../errors.ts';
 import { withAdmin } from '../kafka/admin.ts';
 import { classifyKafkaError, explainKafkaError, isUnknownTopicError } from '../kafka/failures.ts';
 import type { KafkaConnection } from '../kafka/security.ts';
-import type { Logger } from '../logger.ts';
-import { backoffDelay, retryTransient } from '../retry.ts';
+import { errorMessage, UserError } from '../plumbing/errors.ts';
+import type { Logger } from '../plumbing/logger.ts';
+import { backoffDelay, retryTransient } from '../plumbing/retry.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
 import { Acknowledger, type BatchTiming, type IngestTotals } from './acknowledge.ts';

@@ -1,11 +1,11 @@
 import { ConfigResourceTypes, ProduceAcks, Producer } from '@platformatic/kafka';
-import { deadLetterTopic } from '../broker/lifecycle.ts';
-import { errorMessage } from '../errors.ts';
 import { withAdmin } from '../kafka/admin.ts';
 import { kafkaClientOptions } from '../kafka/clients.ts';
 import type { KafkaConnection } from '../kafka/security.ts';
-import { createLogger, type Logger } from '../logger.ts';
+import { deadLetterTopic } from '../kafka/topics.ts';
 import { kafkaClientMetrics } from '../metrics/registry.ts';
+import { errorMessage } from '../plumbing/errors.ts';
+import { createLogger, type Logger } from '../plumbing/logger.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import {
   type ClaimedDeadLetter,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { deadLetterTopic } from '../broker/lifecycle.ts';
+import { deadLetterTopic } from '../kafka/topics.ts';
 
 /**
  * What a dead letter becomes on its DLQ topic, and how letters are packed into sends that the

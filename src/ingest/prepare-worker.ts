@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { decodeTransaction } from '../contract/validate.ts';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../plumbing/errors.ts';
 import { factTextBuffers } from '../warehouse/sql/copy-facts.ts';
 import { type FetchedMessages, valueAt } from './fetched-batch.ts';
 import { type Preparation, prepare } from './prepare.ts';

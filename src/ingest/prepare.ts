@@ -1,6 +1,6 @@
 import { payloadHash } from '../contract/canonical.ts';
 import { boundedDetail, type DeadLetterCode, type Verdict } from '../contract/validate.ts';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../plumbing/errors.ts';
 import type { WarehouseRows } from '../warehouse/rows.ts';
 import { mapTransaction, type SourcePosition, WarehouseRowsBuilder } from './rows.ts';
 

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../plumbing/logger.ts';
 import { type FetchedBatch, type FetchedMessages, fetchedBuffers, fetchedRecords } from './fetched-batch.ts';
 import type { Preparation } from './prepare.ts';
 import type { PrepareRequest, PrepareResponse } from './prepare-worker.ts';

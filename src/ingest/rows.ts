@@ -1,5 +1,5 @@
 import type { TransactionMessage } from '../contract/message.ts';
-import { dateKey } from '../date-key.ts';
+import { dateKey } from '../domain/date-key.ts';
 import type { WarehouseRows } from '../warehouse/rows.ts';
 import { FactTextBuilder, type LineFacts, type TransactionFacts } from '../warehouse/sql/copy-facts.ts';
 

@@ -13,8 +13,8 @@ import {
 import { partitionBounds } from '../kafka/admin.ts';
 import { kafkaClientOptions } from '../kafka/clients.ts';
 import type { KafkaConnection } from '../kafka/security.ts';
-import type { Logger } from '../logger.ts';
 import { kafkaClientMetrics } from '../metrics/registry.ts';
+import type { Logger } from '../plumbing/logger.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { recordGaps, recordPositionEvent, storedPositions, storePositions } from '../warehouse/sql/read-positions.ts';
 import { BatchCollector, type FetchedBatch, ValueBuffers } from './fetched-batch.ts';

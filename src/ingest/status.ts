@@ -1,5 +1,5 @@
-import { errorMessage } from '../errors.ts';
 import type { Readiness } from '../metrics/endpoint.ts';
+import { errorMessage } from '../plumbing/errors.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { type ConsumerState, consumerMetrics } from './metrics.ts';
 

@@ -6,7 +6,7 @@ import {
   type Verdict,
   validateTransaction,
 } from '../contract/validate.ts';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../plumbing/errors.ts';
 import type { SqlRunner, TransactionRunner, Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
 import type { DeadLetterRow, WarehouseRows } from '../warehouse/rows.ts';

@@ -1,6 +1,6 @@
 import { Admin, type ClusterMetadata } from '@platformatic/kafka';
-import { UserError } from '../errors.ts';
-import { waitUntil } from '../wait.ts';
+import { UserError } from '../plumbing/errors.ts';
+import { waitUntil } from '../plumbing/wait.ts';
 import { kafkaClientOptions } from './clients.ts';
 import { explainKafkaError, isFatalKafkaError } from './failures.ts';
 import type { KafkaConnection } from './security.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { SASLMechanismValue } from '@platformatic/kafka';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../plumbing/errors.ts';
 import type { KafkaConnection } from './security.ts';
 
 /** What every Kafka client of `pos` (Consumer, Producer, Admin) is built with: where, and how it authenticates. */

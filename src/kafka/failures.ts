@@ -1,5 +1,5 @@
 import { findErrorBy, GenericError } from '@platformatic/kafka';
-import { errorMessage, UserError } from '../errors.ts';
+import { errorMessage, UserError } from '../plumbing/errors.ts';
 import type { KafkaConnection } from './security.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Environment } from '../config.ts';
-import { ConfigError } from '../errors.ts';
+import type { Environment } from '../plumbing/environment.ts';
+import { ConfigError } from '../plumbing/errors.ts';
 
 /**
  * How `pos` authenticates to Kafka and protects the connection: from a client properties file

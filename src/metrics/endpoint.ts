@@ -1,5 +1,5 @@
 import { type RunningHttpServer, startHttpServer, text } from '../http/server.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../plumbing/logger.ts';
 import { registry } from './registry.ts';
 
 /** Whether the process can do its work now, and if not, why. */

@@ -1,4 +1,4 @@
-import { dateKey } from '../date-key.ts';
+import { dateKey } from '../domain/date-key.ts';
 import type { SqlRunner } from '../warehouse/database.ts';
 
 /**

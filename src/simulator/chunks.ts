@@ -1,5 +1,5 @@
-import { ByteWriter } from '../byte-writer.ts';
 import { type CatalogSizes, createCatalog } from '../catalog/catalog.ts';
+import { ByteWriter } from '../plumbing/byte-writer.ts';
 import { encodeTransaction } from './encode.ts';
 import { type Slot, TradingPattern } from './schedule.ts';
 import { Simulator } from './simulator.ts';

@@ -1,9 +1,9 @@
-import type { ByteWriter } from '../byte-writer.ts';
 import type { Customer } from '../catalog/customers.ts';
 import type { Product } from '../catalog/products.ts';
 import { CURRENCY } from '../catalog/regions.ts';
 import type { Store } from '../catalog/stores.ts';
-import { formatMoney, MONEY_PLACES, QUANTITY_PLACES, RATE_PLACES } from '../money.ts';
+import { formatMoney, MONEY_PLACES, QUANTITY_PLACES, RATE_PLACES } from '../domain/money.ts';
+import type { ByteWriter } from '../plumbing/byte-writer.ts';
 import type { TimeZoneClock } from './local-time.ts';
 import type { Transaction } from './transactions.ts';
 

@@ -1,4 +1,4 @@
-import { formatOffset, pad2, ZoneOffsets } from '../time-zone.ts';
+import { formatOffset, pad2, ZoneOffsets } from '../domain/time-zone.ts';
 
 export interface LocalFields {
   year: number;

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ByteWriter } from '../byte-writer.ts';
 import { type CatalogSizes, createCatalog, DEFAULT_CATALOG_SEED } from '../catalog/catalog.ts';
 import type { Store } from '../catalog/stores.ts';
-import { type Logger, silentLogger } from '../logger.ts';
-import { Progress } from '../progress.ts';
-import { Random } from '../random.ts';
+import { ByteWriter } from '../plumbing/byte-writer.ts';
+import { type Logger, silentLogger } from '../plumbing/logger.ts';
+import { Progress } from '../plumbing/progress.ts';
+import { Random } from '../plumbing/random.ts';
 import { encodeChunks } from './chunk-pool.ts';
 import { chunkSlots } from './chunks.ts';
 import { encodeTransaction } from './encode.ts';

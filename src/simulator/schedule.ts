@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Store, StoreFormat } from '../catalog/stores.ts';
-import { dateKey } from '../date-key.ts';
-import type { Random } from '../random.ts';
+import { dateKey } from '../domain/date-key.ts';
+import type { Random } from '../plumbing/random.ts';
 import { type LocalFields, TimeZoneClock } from './local-time.ts';
 import { storeTraffic } from './traffic.ts';
 

@@ -1,5 +1,5 @@
 import type { Catalog } from '../catalog/catalog.ts';
-import { Random } from '../random.ts';
+import { Random } from '../plumbing/random.ts';
 import { makeReturn, makeSale, type Transaction } from './transactions.ts';
 
 /** Share of transactions that are returns of an earlier sale of the same run. */

@@ -2,12 +2,12 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { compatibilityPartitioner, type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
 import { CONTENT_TYPE, SCHEMA_HEADER } from '../contract/message.ts';
-import { errorMessage } from '../errors.ts';
 import { connectToKafka, ensureTopics, partitionCount } from '../kafka/admin.ts';
 import { kafkaClientOptions } from '../kafka/clients.ts';
 import type { KafkaConnection } from '../kafka/security.ts';
-import { type Logger, silentLogger } from '../logger.ts';
 import { kafkaClientMetrics } from '../metrics/registry.ts';
+import { errorMessage } from '../plumbing/errors.ts';
+import { type Logger, silentLogger } from '../plumbing/logger.ts';
 import { producerMetrics } from './metrics.ts';
 
 export interface SinkStats {

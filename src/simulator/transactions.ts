@@ -3,8 +3,8 @@ import type { Customer } from '../catalog/customers.ts';
 import { cashTendered, chooseTender, type Tender } from '../catalog/payments.ts';
 import type { Product } from '../catalog/products.ts';
 import type { Store } from '../catalog/stores.ts';
-import { divideRounded, lineAmounts } from '../money.ts';
-import type { Random } from '../random.ts';
+import { divideRounded, lineAmounts } from '../domain/money.ts';
+import type { Random } from '../plumbing/random.ts';
 
 /** Share of sales without a loyalty card. */
 const ANONYMOUS_SHARE = 0.35;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Environment } from '../config.ts';
-import { runProgram } from '../programs.ts';
+import type { Environment } from '../plumbing/environment.ts';
+import { runProgram } from '../plumbing/programs.ts';
 
 /** A private certificate authority: its key and its self-signed certificate (PEM files). */
 export interface Authority {

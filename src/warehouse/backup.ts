@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { type DatabaseConfig, describeDatabase, type Environment, type ServerDatabaseConfig } from '../config.ts';
-import { errorMessage, UserError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
-import { findProgram, runProgram } from '../programs.ts';
+import { type DatabaseConfig, describeDatabase, type ServerDatabaseConfig } from '../plumbing/config.ts';
+import type { Environment } from '../plumbing/environment.ts';
+import { errorMessage, UserError } from '../plumbing/errors.ts';
+import type { Logger } from '../plumbing/logger.ts';
+import { findProgram, runProgram } from '../plumbing/programs.ts';
 import { withServerClient } from './database.ts';
 import { refuseNonEmpty, warehouseRows } from './restore-guard.ts';
 import { LIBPQ_TLS_VARIABLES, libpqTlsEnvironment } from './tls.ts';

@@ -1,5 +1,5 @@
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { DatabaseConfig } from '../config.ts';
+import type { DatabaseConfig } from '../plumbing/config.ts';
 import type { CopyText } from './copy.ts';
 import type * as schema from './schema.ts';
 

@@ -1,8 +1,8 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { type DatabaseConfig, describeDatabase, type ServerDatabaseConfig } from '../config.ts';
-import { errorMessage, UserError } from '../errors.ts';
-import { type Logger, silentLogger } from '../logger.ts';
+import { type DatabaseConfig, describeDatabase, type ServerDatabaseConfig } from '../plumbing/config.ts';
+import { errorMessage, UserError } from '../plumbing/errors.ts';
+import { type Logger, silentLogger } from '../plumbing/logger.ts';
 import { type SqlRunner, sqlRunner, type Warehouse } from './connection.ts';
 import { copyIntoServer } from './copy.ts';
 import { ConnectionUnavailable, classifyDatabaseError } from './failures.ts';

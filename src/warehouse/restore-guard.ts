@@ -1,6 +1,6 @@
 /** A restore goes into an empty warehouse unless forced: the check, shared by the server's and the embedded restore. */
 
-import { UserError } from '../errors.ts';
+import { UserError } from '../plumbing/errors.ts';
 import type { SqlRunner } from './connection.ts';
 
 /** How many rows the warehouse's tables hold (the migrations' own table aside): 0 means empty. */

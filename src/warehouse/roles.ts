@@ -1,4 +1,4 @@
-import { ConfigError, errorMessage, UserError } from '../errors.ts';
+import { ConfigError, errorMessage, UserError } from '../plumbing/errors.ts';
 import type { Warehouse } from './database.ts';
 import { scramSha256Verifier } from './scram.ts';
 

@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Environment } from '../config.ts';
-import { ConfigError } from '../errors.ts';
+import type { Environment } from '../plumbing/environment.ts';
+import { ConfigError } from '../plumbing/errors.ts';
 
 /**
  * TLS to a PostgreSQL server, with libpq's sslmode semantics (not node-postgres' own, which

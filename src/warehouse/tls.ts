@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { ConnectionOptions, PeerCertificate } from 'node:tls';
-import type { Environment, ServerDatabaseConfig } from '../config.ts';
-import { errorMessage, UserError } from '../errors.ts';
+import type { ServerDatabaseConfig } from '../plumbing/config.ts';
+import type { Environment } from '../plumbing/environment.ts';
+import { errorMessage, UserError } from '../plumbing/errors.ts';
 import { type DatabaseTls, type SslMode, SYSTEM_CAS } from './tls-settings.ts';
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { TransactionMessage } from '../../src/contract/message.ts';
-import { waitUntil } from '../../src/wait.ts';
+import { waitUntil } from '../../src/plumbing/wait.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import { runCli, serverQuery, startCli, type TestDatabase, testBrokers, uniqueName } from './support/environment.ts';
 import { expectedFigures, landedCount, offsetsTotal, produceBacklog, warehouseFigures } from './support/ingest.ts';

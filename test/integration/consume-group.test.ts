@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_SIZES } from '../../src/catalog/catalog.ts';
 import type { TransactionMessage } from '../../src/contract/message.ts';
+import { waitUntil } from '../../src/plumbing/wait.ts';
 import { simulate } from '../../src/simulator/run.ts';
 import { KafkaSink } from '../../src/simulator/sinks.ts';
-import { waitUntil } from '../../src/wait.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import {
   logLines,

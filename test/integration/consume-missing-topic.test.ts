@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { waitUntil } from '../../src/wait.ts';
+import { waitUntil } from '../../src/plumbing/wait.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import { logLines, type RunningCli, startCli, type TestDatabase, testBrokers, uniqueName } from './support/environment.ts';
 import { expectedFigures, landedCount, produceBacklog, warehouseFigures } from './support/ingest.ts';

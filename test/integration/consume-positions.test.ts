@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ProduceAcks, Producer } from '@platformatic/kafka';
 import { ensureTopics, partitionBounds, withAdmin } from '../../src/kafka/admin.ts';
-import { waitUntil } from '../../src/wait.ts';
+import { waitUntil } from '../../src/plumbing/wait.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import { validSale } from '../fixtures/messages.ts';
 import { type CliResult, runCli, type TestDatabase, testBrokers, testKafka, uniqueName } from './support/environment.ts';

@@ -7,7 +7,7 @@ import { ProduceAcks, Producer } from '@platformatic/kafka';
 import type { TransactionMessage } from '../../src/contract/message.ts';
 import { MAX_MESSAGE_BYTES } from '../../src/contract/validate.ts';
 import { ensureTopics, withAdmin } from '../../src/kafka/admin.ts';
-import { waitUntil } from '../../src/wait.ts';
+import { waitUntil } from '../../src/plumbing/wait.ts';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/database.ts';
 import { validSale } from '../fixtures/messages.ts';
 import {

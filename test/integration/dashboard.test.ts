@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { findFreePort } from '../../src/broker/local-broker.ts';
-import { waitUntil } from '../../src/wait.ts';
+import { waitUntil } from '../../src/plumbing/wait.ts';
 import { openWarehouse } from '../../src/warehouse/database.ts';
 import {
   createTestDatabase,

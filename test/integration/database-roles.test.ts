@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ProduceAcks, Producer } from '@platformatic/kafka';
-import { databaseUrl } from '../../src/config.ts';
 import type { TransactionMessage } from '../../src/contract/message.ts';
+import { databaseUrl } from '../../src/plumbing/config.ts';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/database.ts';
 import { scramSha256Verifier } from '../../src/warehouse/scram.ts';
 import {

@@ -3,9 +3,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseDatabaseUrl, type ServerDatabaseConfig } from '../../src/config.ts';
 import { writeTransactions } from '../../src/ingest/write.ts';
-import { findProgram } from '../../src/programs.ts';
+import { parseDatabaseUrl, type ServerDatabaseConfig } from '../../src/plumbing/config.ts';
+import { findProgram } from '../../src/plumbing/programs.ts';
 import { openWarehouse, withServerClient } from '../../src/warehouse/database.ts';
 import { backfillLines, parse } from '../fixtures/simulated.ts';
 import { type CliResult, runCli, testDatabaseServer, uniqueName } from './support/environment.ts';

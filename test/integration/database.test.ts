@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { findFreePort } from '../../src/broker/local-broker.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger } from '../../src/plumbing/logger.ts';
 import { openWarehouse } from '../../src/warehouse/database.ts';
 import { createTestDatabase, runCli, type TestDatabase } from './support/environment.ts';
 

@@ -248,7 +248,7 @@ for (const kind of ['server', 'embedded'] as const)
         // Letters stored later are published by the timer, without a call.
         await insertDeadLetters(warehouse, [letter(topic, 100, 'late')]);
         (outboxes[0] as DeadLetterOutbox).startTimer(200);
-        const { waitUntil } = await import('../../src/wait.ts');
+        const { waitUntil } = await import('../../src/plumbing/wait.ts');
         // Marked published once Kafka has taken it (the topic shows it a moment before the mark).
         const pending = async () =>
           (

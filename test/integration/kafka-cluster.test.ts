@@ -9,7 +9,7 @@ import { findFreePort, isPortFree } from '../../src/broker/local-broker.ts';
 import type { TransactionMessage } from '../../src/contract/message.ts';
 import { partitionBounds, withAdmin } from '../../src/kafka/admin.ts';
 import { PLAINTEXT } from '../../src/kafka/security.ts';
-import { waitUntil } from '../../src/wait.ts';
+import { waitUntil } from '../../src/plumbing/wait.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import { runCli, startCli, type TestDatabase, uniqueName } from './support/environment.ts';
 import { expectedFigures, landedCount, warehouseFigures } from './support/ingest.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ensureKafkaDistribution, pinnedKafkaVersion } from '../../src/broker/distribution.ts';
-import { UserError } from '../../src/errors.ts';
+import { UserError } from '../../src/plumbing/errors.ts';
 
 /**
  * Without Maven, the jars come from Apache's release tarball, checked against its SHA-512.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { parseExposition, sampleSum } from '../../src/metrics/exposition.ts';
-import { waitUntil } from '../../src/wait.ts';
+import { waitUntil } from '../../src/plumbing/wait.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import {
   PROJECT_ROOT,

@@ -9,7 +9,7 @@ import type { TransactionMessage } from '../../src/contract/message.ts';
 import { decodeTransaction } from '../../src/contract/validate.ts';
 import { consume } from '../../src/ingest/consumer.ts';
 import { ensureTopics } from '../../src/kafka/admin.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger } from '../../src/plumbing/logger.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import { CRASH_ALWAYS, CRASH_ONCE } from '../fixtures/crashing-prepare-worker.ts';
 import { fuzzInputs } from '../fixtures/fuzz-corpus.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { divideRounded, formatFixed, parseFixed } from '../../src/domain/money.ts';
 import { writeTransactions } from '../../src/ingest/write.ts';
-import { divideRounded, formatFixed, parseFixed } from '../../src/money.ts';
 import { findReport, type ReportFilter, runReport } from '../../src/reports/reports.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import { backfillLines, parse } from '../fixtures/simulated.ts';

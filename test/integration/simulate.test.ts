@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { findFreePort } from '../../src/broker/local-broker.ts';
 import { decodeTransaction } from '../../src/contract/validate.ts';
 import { partitionCount, withAdmin } from '../../src/kafka/admin.ts';
-import { waitUntil } from '../../src/wait.ts';
+import { waitUntil } from '../../src/plumbing/wait.ts';
 import { runCli, startCli, testBrokers, testKafka, uniqueName } from './support/environment.ts';
 import { consumeAll } from './support/topics.ts';
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { waitUntil } from '../../src/wait.ts';
+import { waitUntil } from '../../src/plumbing/wait.ts';
 import { openWarehouse } from '../../src/warehouse/database.ts';
 import { type RunningCli, runCli, startCli, testBrokers, uniqueName } from './support/environment.ts';
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { withAdmin } from '../../src/kafka/admin.ts';
-import { waitUntil } from '../../src/wait.ts';
+import { waitUntil } from '../../src/plumbing/wait.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import { logLines, startCli, type TestDatabase, testBrokers, testKafka, uniqueName } from './support/environment.ts';
 import { landedCount, produceBacklog } from './support/ingest.ts';

@@ -4,8 +4,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { describeDatabase, type Environment } from '../../src/config.ts';
 import { fetchClusterMetadata } from '../../src/kafka/admin.ts';
+import { describeDatabase } from '../../src/plumbing/config.ts';
+import type { Environment } from '../../src/plumbing/environment.ts';
 import { withServerClient } from '../../src/warehouse/database.ts';
 import {
   cliEnvironment,

@@ -9,8 +9,8 @@ import { type FetchedBatch, fetchedRecords } from '../../src/ingest/fetched-batc
 import { openSession, type Session } from '../../src/ingest/session.ts';
 import { type BatchResult, StoredTopicChanged, writeBatchIsolatingRefusals } from '../../src/ingest/write.ts';
 import { ensureTopics, partitionBounds, withAdmin } from '../../src/kafka/admin.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { waitUntil } from '../../src/wait.ts';
+import { silentLogger } from '../../src/plumbing/logger.ts';
+import { waitUntil } from '../../src/plumbing/wait.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import { claimOffsets } from '../../src/warehouse/sql/ingest-offsets.ts';
 import { validSale } from '../fixtures/messages.ts';

@@ -1,4 +1,4 @@
-import { ByteWriter } from '../../byte-writer.ts';
+import { ByteWriter } from '../../plumbing/byte-writer.ts';
 import type { TransactionRunner } from '../connection.ts';
 import { copyField } from '../copy.ts';
 import type { FactText, WarehouseRows } from '../rows.ts';

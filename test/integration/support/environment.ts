@@ -4,8 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { databaseUrl, type Environment, parseDatabaseUrl, type ServerDatabaseConfig } from '../../../src/config.ts';
 import { type KafkaConnection, PLAINTEXT } from '../../../src/kafka/security.ts';
+import { databaseUrl, parseDatabaseUrl, type ServerDatabaseConfig } from '../../../src/plumbing/config.ts';
+import type { Environment } from '../../../src/plumbing/environment.ts';
 import { withServerClient } from '../../../src/warehouse/database.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort, startLocalBroker, stopLocalBroker } from '../../../src/broker/local-broker.ts';
-import { describeDatabase } from '../../../src/config.ts';
-import { errorMessage } from '../../../src/errors.ts';
 import { waitForBroker } from '../../../src/kafka/admin.ts';
-import { createLogger } from '../../../src/logger.ts';
+import { describeDatabase } from '../../../src/plumbing/config.ts';
+import { errorMessage } from '../../../src/plumbing/errors.ts';
+import { createLogger } from '../../../src/plumbing/logger.ts';
 import { isUserSetting, testBrokers, testDatabaseServer, testKafka } from './environment.ts';
 import { ensureChromium, ensurePrometheus } from './prerequisites.ts';
 

@@ -1,6 +1,6 @@
 import { DEFAULT_SIZES } from '../../../src/catalog/catalog.ts';
 import type { TransactionMessage } from '../../../src/contract/message.ts';
-import { parseFixed } from '../../../src/money.ts';
+import { parseFixed } from '../../../src/domain/money.ts';
 import { simulate } from '../../../src/simulator/run.ts';
 import { KafkaSink } from '../../../src/simulator/sinks.ts';
 import type { Warehouse } from '../../../src/warehouse/database.ts';

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../../../src/broker/local-broker.ts';
-import { waitUntil } from '../../../src/wait.ts';
+import { waitUntil } from '../../../src/plumbing/wait.ts';
 import { prometheusTools } from './prerequisites.ts';
 
 export interface PrometheusServer {

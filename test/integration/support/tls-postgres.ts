@@ -4,7 +4,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../../../src/broker/local-broker.ts';
-import { runProgram } from '../../../src/programs.ts';
+import { runProgram } from '../../../src/plumbing/programs.ts';
 import { makeAuthority, openSsl, signCertificate } from '../../../src/tls/certificates.ts';
 
 /**

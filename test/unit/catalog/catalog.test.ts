@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { createCatalog, DEFAULT_SIZES } from '../../../src/catalog/catalog.ts';
 import { CATEGORIES } from '../../../src/catalog/categories.ts';
 import { STORE_FORMATS } from '../../../src/catalog/stores.ts';
-import { Random } from '../../../src/random.ts';
+import { Random } from '../../../src/plumbing/random.ts';
 
 test('the default chain: 25 stores in every region and format, named uniquely, with 2,000 products over every category', () => {
   const catalog = createCatalog(1, DEFAULT_SIZES);

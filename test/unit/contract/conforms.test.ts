@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { surelyConforms } from '../../../src/contract/conforms.ts';
 import { matchesSchema, validateTransaction } from '../../../src/contract/validate.ts';
-import { Random } from '../../../src/random.ts';
+import { Random } from '../../../src/plumbing/random.ts';
 import { validSale } from '../../fixtures/messages.ts';
 import { astral, type Json, mutate } from '../../fixtures/mutants.ts';
 import { backfillLines, parse } from '../../fixtures/simulated.ts';

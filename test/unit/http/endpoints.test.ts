@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LiveFeed } from '../../../src/live/feed.ts';
-import { serveDashboard } from '../../../src/live/server.ts';
-import { silentLogger } from '../../../src/logger.ts';
+import { LiveFeed } from '../../../src/dashboard/feed.ts';
+import { serveDashboard } from '../../../src/dashboard/server.ts';
 import { serveMetrics } from '../../../src/metrics/endpoint.ts';
+import { silentLogger } from '../../../src/plumbing/logger.ts';
 import { capturingLogger, get } from './requests.ts';
 
 // The rules of src/http/server.ts, through each real server and its own routes.

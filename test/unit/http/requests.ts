@@ -1,7 +1,7 @@
 import { type IncomingHttpHeaders, request } from 'node:http';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { Logger } from '../../../src/logger.ts';
+import type { Logger } from '../../../src/plumbing/logger.ts';
 
 export interface Answer {
   status: number;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startHttpServer, text } from '../../../src/http/server.ts';
-import { silentLogger } from '../../../src/logger.ts';
+import { silentLogger } from '../../../src/plumbing/logger.ts';
 import { capturingLogger, get } from './requests.ts';
 
 test('the HTTP server answers its GET routes, 404 for others, 405 for other methods; port 0 picks a free port', async () => {

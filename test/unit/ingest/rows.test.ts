@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { payloadHash } from '../../../src/contract/canonical.ts';
 import type { TransactionMessage } from '../../../src/contract/message.ts';
-import { dateKey } from '../../../src/date-key.ts';
+import { dateKey } from '../../../src/domain/date-key.ts';
 import { toWarehouseRows } from '../../../src/ingest/rows.ts';
 import type { WarehouseRows } from '../../../src/warehouse/rows.ts';
 import { FACT_SALES_LINE_COLUMNS, FACT_TRANSACTION_COLUMNS, factCopyText } from '../../../src/warehouse/sql/copy-facts.ts';

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { loadConfig } from '../../../src/config.ts';
-import { ConfigError } from '../../../src/errors.ts';
 import { kafkaClientOptions } from '../../../src/kafka/clients.ts';
 import { describeSecurity, kafkaSecurityFrom, parseJaasConfig, parseProperties } from '../../../src/kafka/security.ts';
+import { loadConfig } from '../../../src/plumbing/config.ts';
+import { ConfigError } from '../../../src/plumbing/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pos-kafka-security-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

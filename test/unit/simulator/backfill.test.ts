@@ -5,7 +5,7 @@ import { createCatalog, DEFAULT_CATALOG_SEED, DEFAULT_SIZES } from '../../../src
 import { openingHours } from '../../../src/catalog/stores.ts';
 import type { TransactionMessage } from '../../../src/contract/message.ts';
 import { decodeTransaction } from '../../../src/contract/validate.ts';
-import { parseFixed } from '../../../src/money.ts';
+import { parseFixed } from '../../../src/domain/money.ts';
 import { backfillLines, parse } from '../../fixtures/simulated.ts';
 
 const SEED = 20_260_302;

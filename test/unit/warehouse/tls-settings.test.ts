@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { databaseUrl, loadConfig, type ServerDatabaseConfig } from '../../../src/config.ts';
-import { ConfigError } from '../../../src/errors.ts';
+import { databaseUrl, loadConfig, type ServerDatabaseConfig } from '../../../src/plumbing/config.ts';
+import { ConfigError } from '../../../src/plumbing/errors.ts';
 import { driverTls, libpqTlsEnvironment } from '../../../src/warehouse/tls.ts';
 import { withoutTlsParameters } from '../../../src/warehouse/tls-settings.ts';
 

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { Environment } from './config.ts';
+import type { Environment } from './environment.ts';
 
 /** The full path of an executable on PATH, or undefined: how we tell "not installed" from "failed". */
 export function findProgram(name: string, env: Environment = process.env): string | undefined {

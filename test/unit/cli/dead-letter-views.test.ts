@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deadLetterRows, describeDeadLetter } from '../../../src/ingest/dead-letter-views.ts';
+import { deadLetterRows, describeDeadLetter } from '../../../src/cli/dead-letter-views.ts';
 import type { DeadLetterDetail } from '../../../src/warehouse/sql/list-dead-letters.ts';
 
 function letter(rawValue: Uint8Array | null): DeadLetterDetail {

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
+import { loadConfig } from '../../../src/plumbing/config.ts';
+import { createLogger } from '../../../src/plumbing/logger.ts';
 
 describe('the logger masks secrets wherever they sit in a logged object', () => {
   const folder = mkdtempSync(join(tmpdir(), 'pos-logger-'));

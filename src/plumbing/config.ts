@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { type KafkaConnection, kafkaSecurityFrom } from '../kafka/security.ts';
+import { type DatabaseTls, DEFAULT_TLS, parseDatabaseTls, TLS_VARIABLES } from '../warehouse/tls-settings.ts';
+import type { Environment } from './environment.ts';
 import { ConfigError } from './errors.ts';
-import { type KafkaConnection, kafkaSecurityFrom } from './kafka/security.ts';
-import { type DatabaseTls, DEFAULT_TLS, parseDatabaseTls, TLS_VARIABLES } from './warehouse/tls-settings.ts';
 
 const DEFAULT_TOPIC = 'PointOfSale';
 export const DEFAULT_KAFKA_PORT = 9092;
@@ -79,8 +80,6 @@ export interface Config {
   logFormat: 'pretty' | 'json' | undefined;
   metrics: MetricsConfig;
 }
-
-export type Environment = Record<string, string | undefined>;
 
 /**
  * The one config loader: the process environment, over a `.env` file in the working directory.

@@ -3,13 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { type HttpResponse, type RunningHttpServer, startHttpServer } from '../http/server.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../plumbing/logger.ts';
 import type { LiveFeed } from './feed.ts';
 
-/** The page's own files (src/web; a build in dist/ finds them beside itself or in the package's src/web). */
+/** The page's own files (src/dashboard/page; a build in dist/ finds them beside itself or in the package's src/dashboard/page). */
 function webFolder(): string {
-  const beside = fileURLToPath(new URL('../web/', import.meta.url));
-  return existsSync(`${beside}index.html`) ? beside : fileURLToPath(new URL('../../src/web/', import.meta.url));
+  const beside = fileURLToPath(new URL('./page/', import.meta.url));
+  return existsSync(`${beside}index.html`) ? beside : fileURLToPath(new URL('../../src/dashboard/page/', import.meta.url));
 }
 
 /** Every file the page may load, by URL path: a fixed mapping, never a path from the request. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatOffset, timeZone } from '../../src/time-zone.ts';
+import { formatOffset, timeZone } from '../../../src/domain/time-zone.ts';
 
 test('knows the zones of the IANA database and their links, and nothing else', () => {
   assert.equal(timeZone('America/New_York')?.timezone, 'America/New_York');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Random, ZipfSampler } from '../../src/random.ts';
+import { Random, ZipfSampler } from '../../../src/plumbing/random.ts';
 
 test('the same seed and key give the same sequence; another key another one', () => {
   const draw = (random: Random) => Array.from({ length: 5 }, () => random.uint32());

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { divideRounded, formatFixed, formatQuantity, lineAmounts, multiplyDivideRounded, parseFixed } from '../../src/money.ts';
+import {
+  divideRounded,
+  formatFixed,
+  formatQuantity,
+  lineAmounts,
+  multiplyDivideRounded,
+  parseFixed,
+} from '../../../src/domain/money.ts';
 
 describe('money', () => {
   test('rounds half away from zero, for positive and negative amounts', () => {

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { describeDatabase, loadConfig } from '../../src/config.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { describeDatabase, loadConfig } from '../../../src/plumbing/config.ts';
+import { ConfigError } from '../../../src/plumbing/errors.ts';
 
 const emptyDir = () => mkdtempSync(join(tmpdir(), 'pos-config-'));
 const load = (env: Record<string, string>, cwd = emptyDir()) => loadConfig({ env, cwd });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dashboardLines } from '../../src/dashboard.ts';
+import { dashboardLines } from '../../../src/dashboard/terminal.ts';
 
 test('the live view shows produced, ingested, lag, dead letters and each store today', () => {
   const lines = dashboardLines({

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorMessage } from '../errors.ts';
 import { partitionBounds } from '../kafka/admin.ts';
 import type { KafkaConnection } from '../kafka/security.ts';
-import type { Logger } from '../logger.ts';
+import { errorMessage } from '../plumbing/errors.ts';
+import type { Logger } from '../plumbing/logger.ts';
 import { latestTransactionAt, warehouseTotals } from '../reports/today.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { storedPositions } from '../warehouse/sql/read-positions.ts';

@@ -21,7 +21,7 @@ import { kafkaConnection, kafkaUp } from '../src/broker/lifecycle.ts';
 import { DEFAULT_BATCH_SIZE } from '../src/ingest/batch-size.ts';
 import { withAdmin } from '../src/kafka/admin.ts';
 import { deadLetterTopic } from '../src/kafka/topics.ts';
-import { databaseUrl, loadConfig, type ServerDatabaseConfig, serverOrLocal } from '../src/plumbing/config.ts';
+import { databaseUrl, loadConfig, type ServerDatabaseConfig } from '../src/plumbing/config.ts';
 import { createLogger } from '../src/plumbing/logger.ts';
 import { openWarehouse, withServerClient } from '../src/warehouse/database.ts';
 import { migrateWarehouse } from '../src/warehouse/migrate.ts';
@@ -29,6 +29,7 @@ import { acceptAll, copyReference, type RawMessage } from './copy-reference.ts';
 import { naiveIngest } from './naive-ingest.ts';
 import { prefill } from './prefill.ts';
 import { runPos } from './run-pos.ts';
+import { benchServer } from './server.ts';
 
 const { values } = parseArgs({
   options: {
@@ -51,7 +52,7 @@ const up = await kafkaUp(config, { logger });
 const kafka = kafkaConnection(config);
 const { brokers } = kafka;
 const topic = `bench-ingest-${Date.now()}`;
-const server = serverOrLocal(config.database);
+const server = benchServer(config.database);
 const number = (n: number) => Math.round(n).toLocaleString('en-US');
 
 console.log(`Producing a backlog of ${number(count)} transactions to ${topic}…`);

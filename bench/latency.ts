@@ -20,11 +20,12 @@ import {
   type Sample,
   sampleSum,
 } from '../src/metrics/exposition.ts';
-import { databaseUrl, loadConfig, serverOrLocal } from '../src/plumbing/config.ts';
+import { databaseUrl, loadConfig } from '../src/plumbing/config.ts';
 import { createLogger } from '../src/plumbing/logger.ts';
 import { waitUntil } from '../src/plumbing/wait.ts';
 import { withServerClient } from '../src/warehouse/database.ts';
 import { runPos, startPos } from './run-pos.ts';
+import { benchServer } from './server.ts';
 
 const { values } = parseArgs({
   options: {
@@ -39,7 +40,7 @@ const up = await kafkaUp(config, { logger: createLogger({ level: 'warn' }) });
 const kafka = kafkaConnection(config);
 const { brokers } = kafka;
 const topic = `bench-latency-${Date.now()}`;
-const server = serverOrLocal(config.database);
+const server = benchServer(config.database);
 const database = `pos_bench_latency_${Date.now()}`;
 const adminQuery = (text: string) => withServerClient(server, (admin) => admin.query(text));
 const HISTOGRAM = 'pos_consumer_end_to_end_latency_seconds';

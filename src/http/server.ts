@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { type AddressInfo, BlockList, isIPv6 } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { UserError } from '../plumbing/errors.ts';
+import { isLoopbackHost } from '../plumbing/hosts.ts';
 import type { Logger } from '../plumbing/logger.ts';
 
 /** What a route answers. */
@@ -50,21 +51,6 @@ const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'content-security-policy': "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 } as const;
-
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
-
-/** Whether an address to bind (a name or an IP, IPv6 with or without brackets) is this machine's loopback. */
-function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  if (bare === 'localhost') return true;
-  try {
-    return LOOPBACK.check(bare, isIPv6(bare) ? 'ipv6' : 'ipv4');
-  } catch {
-    return false; // a name, not an address
-  }
-}
 
 /**
  * Which `Host` headers a server bound to `host` answers, or undefined for any. On a loopback

@@ -51,11 +51,8 @@ export class WarehouseRowsBuilder {
       '',
       paymentMethod,
     );
-    this.#facts.add(
-      facts,
-      { store: storeIndex, customer: customerIndex, paymentMethod: paymentMethodIndex },
-      lines.map(({ item, ...line }) => ({ ...line, product: this.#products.offer(item.sku, at, asOf, item) })),
-    );
+    for (const line of lines) line.product = this.#products.offer(line.item.sku, at, asOf, line.item);
+    this.#facts.add(facts, { store: storeIndex, customer: customerIndex, paymentMethod: paymentMethodIndex }, lines);
   }
 
   finish(): WarehouseRows {
@@ -111,7 +108,8 @@ export interface MappedTransaction {
   store: TransactionMessage['store'];
   customer: { customerId: string; name: string; email: string; loyaltyTier: string } | null;
   paymentMethod: { method: string; cardBrand: string | null };
-  lines: (LineFacts & { item: TransactionMessage['items'][number] })[];
+  /** Each line's product member is its index among the batch's, set as the line joins a batch. */
+  lines: (LineFacts & { item: TransactionMessage['items'][number]; product: number })[];
 }
 
 /**
@@ -158,6 +156,7 @@ export function mapTransaction({ message, hash, source }: AcceptedMessage): Mapp
       tax: item.tax,
       lineTotal: item.line_total,
       item,
+      product: -1,
     })),
   };
 }

@@ -33,7 +33,7 @@ export interface EmbeddedDatabaseConfig {
 /** With neither DATABASE_URL nor PG_* set, the embedded database; otherwise the server they name. */
 export type DatabaseConfig = ServerDatabaseConfig | EmbeddedDatabaseConfig;
 
-/** The PostgreSQL server the tests and the prototype's defaults assume: local, trust auth. */
+/** The PostgreSQL server the prototype's PG_* defaults name: local, trust auth. */
 export const LOCAL_SERVER: ServerDatabaseConfig = {
   kind: 'server',
   source: 'default',
@@ -239,11 +239,6 @@ function nonEmpty(value: string | undefined): string | undefined {
 /** A password as given (spaces may be part of it); a blank one is none. */
 function password(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
-}
-
-/** The server a tool that needs one uses: the configured one, else the local server (tests, benchmarks). */
-export function serverOrLocal(config: DatabaseConfig): ServerDatabaseConfig {
-  return config.kind === 'server' ? config : LOCAL_SERVER;
 }
 
 /** The settings as a URL, password and TLS settings included: for a child process's DATABASE_URL, never for a message. */

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { isIPv4, isIPv6 } from 'node:net';
 import type { ConnectionOptions, PeerCertificate } from 'node:tls';
 import type { ServerDatabaseConfig } from '../plumbing/config.ts';
 import type { Environment } from '../plumbing/environment.ts';
 import { errorMessage, UserError } from '../plumbing/errors.ts';
+import { isLoopbackHost } from '../plumbing/hosts.ts';
 import { type DatabaseTls, type SslMode, SYSTEM_CAS } from './tls-settings.ts';
 
 /**
@@ -50,15 +50,6 @@ export function libpqTlsEnvironment(tls: DatabaseTls): Environment {
 
 /** The variables libpq reads that pos sets itself: stripped from a tool's inherited environment first. */
 export const LIBPQ_TLS_VARIABLES = ['PGSSLMODE', 'PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCRL', 'PGREQUIRESSL'];
-
-/** Whether `host` is this machine: a loopback name or address, or a Unix socket's folder. */
-export function isLoopbackHost(host: string): boolean {
-  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  if (name.startsWith('/') || name === 'localhost' || name.endsWith('.localhost')) return true;
-  if (isIPv4(name)) return name.startsWith('127.');
-  if (isIPv6(name)) return name === '::1' || /^::ffff:127\./.test(name) || /^(0{1,4}:){7}0{0,3}1$/.test(name);
-  return false;
-}
 
 /**
  * Whether a session is worth a warning: sslmode=prefer (set, or libpq's default) found a server

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isLoopbackHost, warnsOfPlaintext } from '../../../src/warehouse/tls.ts';
+import { isLoopbackHost } from '../../../src/plumbing/hosts.ts';
+import { warnsOfPlaintext } from '../../../src/warehouse/tls.ts';
 import { SSL_MODES } from '../../../src/warehouse/tls-settings.ts';
 
 describe('the warning about a session that sslmode=prefer left in plaintext', () => {

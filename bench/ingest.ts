@@ -16,10 +16,11 @@
  * and of the COPY reference, to see how the rates hold as the warehouse grows.
  */
 import { parseArgs } from 'node:util';
-import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
+import { MessagesStreamModes } from '@platformatic/kafka';
 import { kafkaConnection, kafkaUp } from '../src/broker/lifecycle.ts';
 import { DEFAULT_BATCH_SIZE } from '../src/ingest/batch-size.ts';
 import { withAdmin } from '../src/kafka/admin.ts';
+import { createConsumer } from '../src/kafka/clients.ts';
 import { deadLetterTopic } from '../src/kafka/topics.ts';
 import { databaseUrl, loadConfig, type ServerDatabaseConfig } from '../src/plumbing/config.ts';
 import { createLogger } from '../src/plumbing/logger.ts';
@@ -200,12 +201,7 @@ function runConsumer(database: ServerDatabaseConfig, members: number): ReturnTyp
 
 /** The first `n` messages of the topic, partition by partition, with their positions. */
 async function readMessages(n: number): Promise<RawMessage[]> {
-  const consumer = new Consumer({
-    clientId: 'bench-reader',
-    groupId: `bench-reader-${Date.now()}`,
-    bootstrapBrokers: brokers,
-    maxWaitTime: 200,
-  });
+  const consumer = createConsumer(kafka, 'bench-reader', { groupId: `bench-reader-${Date.now()}`, maxWaitTime: 200 });
   const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
   const messages: RawMessage[] = [];
   for await (const message of stream) {

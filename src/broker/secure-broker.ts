@@ -6,12 +6,11 @@ import {
   AclOperations,
   AclPermissionTypes,
   alterUserScramCredentialsV0,
-  Connection,
   ResourcePatternTypes,
   ResourceTypes,
 } from '@platformatic/kafka';
 import { withAdmin } from '../kafka/admin.ts';
-import { kafkaClientOptions } from '../kafka/clients.ts';
+import { createConnection } from '../kafka/clients.ts';
 import type { KafkaConnection } from '../kafka/security.ts';
 import type { Environment } from '../plumbing/environment.ts';
 import { UserError } from '../plumbing/errors.ts';
@@ -151,7 +150,7 @@ export function pipelineAcls(topic: string, dlqTopic: string, group: string, pri
 /** Creates (or replaces the password of) a SCRAM-SHA-512 user, through the super user's connection. */
 export async function setScramPassword(admin: KafkaConnection, user: string, password: string): Promise<void> {
   const [host, port] = splitAddress(admin.brokers[0] ?? '');
-  const connection = new Connection('pos-admin', kafkaClientOptions(admin, 'pos-admin'));
+  const connection = createConnection(admin, 'pos-admin');
   try {
     await connection.connect(host, port);
     const salt = randomBytes(32);

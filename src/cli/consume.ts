@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_BATCH_SIZE } from '../ingest/batch-size.ts';
+import { CONSUME_RULES } from '../ingest/options.ts';
 import { ConfigError } from '../plumbing/errors.ts';
 import { commandContext, type GlobalOptions, interruptSignal, print } from './context.ts';
 import * as flags from './flags.ts';
@@ -21,7 +22,7 @@ export function registerConsumeCommand(program: Command): void {
   const command = program
     .command('consume')
     .description('ingest the topic into the PostgreSQL star schema, exactly once, dead-lettering what it cannot accept')
-    .option('--group <name>', 'consumer group', 'pos-warehouse')
+    .option('--group <name>', 'consumer group', flags.text(CONSUME_RULES.group), 'pos-warehouse')
     .option('--topic <name>', 'topic to read (default: POS_TOPIC or PointOfSale)', flags.topic)
     .option('--from-beginning', 'a partition the group has no offset for starts at its beginning (the default)')
     .option('--from-latest', 'a partition the group has no offset for starts at its end: only what arrives from now on')
@@ -30,23 +31,28 @@ export function registerConsumeCommand(program: Command): void {
       'exit 0 once no message has come for this long (5s, 1m) and the group has ingested the whole topic',
       flags.duration,
     )
-    .option('--batch-size <n>', 'messages per database transaction, at most', flags.integer(1, 20_000), DEFAULT_BATCH_SIZE)
+    .option(
+      '--batch-size <n>',
+      'messages per database transaction, at most',
+      flags.integer(CONSUME_RULES.batchSize),
+      DEFAULT_BATCH_SIZE,
+    )
     .option(
       '--batch-bytes <n>',
       'bytes of messages per database transaction, at most (default: a 128th of the heap, 4 to 16 MiB)',
-      flags.integer(1, 1024 ** 3),
+      flags.integer(CONSUME_RULES.batchBytes),
     )
     .option(
       '--members <n>',
       'consumer-group members in this process, writing in parallel (each its own partitions and transactions)',
-      flags.integer(1, 64),
+      flags.integer(CONSUME_RULES.members),
       1,
     )
     .option(
       '--instance-id <id>',
       'static group membership (group.instance.id): one id per process, the same at each restart, so that a restarted ' +
         'member gets its partitions back at once; with --members N, member i is ID-i',
-      flags.instanceId,
+      flags.text(CONSUME_RULES.instanceId),
     );
   addMetricsOptions(command, 'serve /metrics, /healthz and /readyz on this port (default: off)').action(
     async (options: ConsumeFlags, command: Command) => {
@@ -57,10 +63,13 @@ export function registerConsumeCommand(program: Command): void {
       const { migrateWarehouse } = await import('../warehouse/migrate.ts');
       const { consume } = await import('../ingest/consumer.ts');
       const { ConsumerStatus } = await import('../ingest/status.ts');
+      const { consumerMetrics } = await import('../ingest/metrics.ts');
 
       const kafka = kafkaConnection(config);
       const topic = options.topic ?? config.topic;
       const status = new ConsumerStatus();
+      // Registered before the endpoint serves them: the first scrape has every series, at zero.
+      consumerMetrics();
       const endpoint = await startMetricsEndpoint(options, config, logger, () => status.readiness());
       try {
         await connectToKafka(kafka, config.kafka.external);

@@ -1,9 +1,11 @@
 import { InvalidArgumentError } from 'commander';
 import { parsePort, parseTopicName } from '../plumbing/config.ts';
+import { ISO_DATE, oneOf as oneOfRule, type Rule, wholeNumber } from '../plumbing/options.ts';
 
 /**
  * Parsers for flag values: a bad value fails with commander's usage error (exit 2), which names
- * the flag; the message says what the flag takes.
+ * the flag; the message says what the flag takes. A flag that sets an option of the library checks
+ * it with the option's own rule (src/plumbing/options.ts), as the library does.
  */
 function invalid(message: string): never {
   throw new InvalidArgumentError(message);
@@ -34,37 +36,41 @@ export function topic(value: string): string {
   }
 }
 
-/** Kafka's rule for a `group.instance.id`: 1 to 249 of a-z, A-Z, 0-9, ".", "_" and "-" (not "." or ".."). */
-export function instanceId(value: string): string {
-  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(value) || value === '.' || value === '..') {
-    invalid(`expected 1 to 249 characters from a-z, A-Z, 0-9, ".", "_" and "-", such as the host name, not "${value}".`);
-  }
-  return value;
+/** Text that follows `rule` (an option's rule). */
+export function text(rule: Rule<string>): (value: string) => string {
+  return (value) => {
+    if (!rule.accepts(value)) invalid(`expected ${rule.expected}, not "${value}".`);
+    return value;
+  };
 }
 
-/** A whole number ≥ min (and ≤ max); underscores and commas allowed as separators: 1_000_000. */
-export function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+/**
+ * A whole number that follows `rule` (an option's rule, or from `min` to `max`); underscores and
+ * commas allowed as separators: 1_000_000.
+ */
+export function integer(rule: Rule<number>): (value: string) => number;
+export function integer(min: number, max?: number): (value: string) => number;
+export function integer(ruleOrMin: Rule<number> | number, max?: number): (value: string) => number {
+  const rule = typeof ruleOrMin === 'number' ? wholeNumber(ruleOrMin, max) : ruleOrMin;
   return (value) => {
     const number = Number(value.replace(/[_,]/g, ''));
-    if (!/^\d[\d_,]*$/.test(value) || !Number.isSafeInteger(number) || number < min || number > max) {
-      invalid(`expected a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}, not "${value}".`);
-    }
+    if (!/^\d[\d_,]*$/.test(value) || !rule.accepts(number)) invalid(`expected ${rule.expected}, not "${value}".`);
     return number;
   };
 }
 
-export function positiveNumber(value: string): number {
-  const number = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || !(number > 0)) invalid(`expected a number above 0, not "${value}".`);
-  return number;
+/** A decimal number that follows `rule` (an option's rule). */
+export function decimal(rule: Rule<number>): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value) || !rule.accepts(number)) invalid(`expected ${rule.expected}, not "${value}".`);
+    return number;
+  };
 }
 
 /** A calendar date, YYYY-MM-DD. */
 export function isoDate(value: string): string {
-  const parsed = Date.parse(`${value}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(parsed) || new Date(parsed).toISOString().slice(0, 10) !== value) {
-    invalid(`expected a date as YYYY-MM-DD, e.g. 2026-01-31, not "${value}".`);
-  }
+  if (!ISO_DATE.accepts(value)) invalid(`expected ${ISO_DATE.expected}, not "${value}".`);
   return value;
 }
 
@@ -95,9 +101,10 @@ export function duration(value: string): number {
 }
 
 export function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {
+  const rule = oneOfRule(choices);
   return (value) => {
-    if (!choices.includes(value as T)) invalid(`expected one of ${choices.join(', ')}, not "${value}".`);
-    return value as T;
+    if (!rule.accepts(value)) invalid(`expected ${rule.expected}, not "${value}".`);
+    return value;
   };
 }
 

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { DEFAULT_CATALOG_SEED, DEFAULT_SIZES } from '../catalog/catalog.ts';
 import { ConfigError } from '../plumbing/errors.ts';
+import { checkCustomersPerStore, SIMULATION_RULES as rules } from '../simulator/options.ts';
 import { commandContext, type GlobalOptions, interruptSignal, print } from './context.ts';
 import * as flags from './flags.ts';
 import { addMetricsOptions, type MetricsFlags, startMetricsEndpoint } from './metrics.ts';
@@ -37,36 +38,36 @@ export function registerSimulateCommand(program: Command): void {
     .description(
       'produce realistic, seeded POS transactions to Kafka: in real time at a rate, or a backfill of --count as fast as possible',
     )
-    .option('--rate <per-second>', 'real time: transactions per second across all stores', flags.positiveNumber, 20)
+    .option('--rate <per-second>', 'real time: transactions per second across all stores', flags.decimal(rules.rate), 20)
     .option('--duration <time>', 'real time: stop after this long (30s, 10m, 2h); default: until Ctrl-C', flags.duration)
-    .option('--speed <factor>', 'real time: simulated seconds per real second', flags.positiveNumber, 1)
-    .option('--count <n>', 'backfill this many transactions, as fast as the broker takes them', flags.integer(1))
-    .option('--start <date>', 'backfill: first local trading day, YYYY-MM-DD', flags.isoDate, '2026-01-01')
-    .option('--days <n>', 'backfill: number of trading days', flags.integer(1, 3660), 30)
+    .option('--speed <factor>', 'real time: simulated seconds per real second', flags.decimal(rules.speed), 1)
+    .option('--count <n>', 'backfill this many transactions, as fast as the broker takes them', flags.integer(rules.count))
+    .option('--start <date>', 'backfill: first local trading day, YYYY-MM-DD', flags.text(rules.startDate), '2026-01-01')
+    .option('--days <n>', 'backfill: number of trading days', flags.integer(rules.days), 30)
     .option(
       '--seed <n>',
       'seed of everything random; the same seed gives the same backfill, byte for byte (default: random)',
-      flags.integer(0),
+      flags.integer(rules.seed),
     )
     .option(
       '--catalog-seed <n>',
       'seed of the chain itself: its stores, products and customers',
-      flags.integer(0),
+      flags.integer(rules.catalogSeed),
       DEFAULT_CATALOG_SEED,
     )
     .option('--topic <name>', 'topic to produce to (default: POS_TOPIC or PointOfSale)', flags.topic)
     .option('--partitions <n>', 'partitions of the topic, if it has to be created', flags.integer(1, 10_000), 6)
-    .option('--stores <n>', 'stores in the chain', flags.integer(1, 100_000), DEFAULT_SIZES.stores)
+    .option('--stores <n>', 'stores in the chain', flags.integer(rules.stores), DEFAULT_SIZES.stores)
     .option(
       '--products <n>',
       'products in the catalog (at least one per category: 18)',
-      flags.integer(18, 10_000_000),
+      flags.integer(rules.products),
       DEFAULT_SIZES.products,
     )
     .option(
       '--customers <n>',
       'loyalty-card customers (at least one per store)',
-      flags.integer(1, 100_000_000),
+      flags.integer(rules.customers),
       DEFAULT_SIZES.customers,
     )
     .option('--dry-run', 'write the messages to stdout instead of Kafka')
@@ -85,7 +86,7 @@ export function registerSimulateCommand(program: Command): void {
     .option(
       '--threads <n>',
       'backfill: worker threads that make transactions (output is the same for any number)',
-      flags.integer(0, 64),
+      flags.integer(rules.threads),
       defaultThreads(),
     );
   addMetricsOptions(command, 'serve /metrics, /healthz and /readyz on this port (default: off)').action(
@@ -101,17 +102,16 @@ export function registerSimulateCommand(program: Command): void {
         if (backfill && sources(name) === 'cli')
           throw new ConfigError(`--${name} is for real time, and --count asks for a backfill.`, 'Use one or the other.');
       }
-      if (options.customers < options.stores) {
-        throw new ConfigError(
-          `--customers ${options.customers} is fewer than --stores ${options.stores}.`,
-          'Give every store at least one customer.',
-        );
-      }
+      checkCustomersPerStore(options, (size) => `--${size}`);
       const seed = options.seed ?? flags.randomSeed();
       const topic = options.topic ?? config.topic;
 
       const { simulate } = await import('../simulator/run.ts');
       const { JsonLinesSink, KafkaSink } = await import('../simulator/sinks.ts');
+      const { producerMetrics, simulatorMetrics } = await import('../simulator/metrics.ts');
+      // Registered before the endpoint serves them: the first scrape has every series, at zero.
+      producerMetrics();
+      simulatorMetrics();
       let readiness: import('../metrics/endpoint.ts').Readiness = { ready: false, reason: 'connecting to Kafka' };
       const endpoint = await startMetricsEndpoint(options, config, logger, () => readiness);
       try {

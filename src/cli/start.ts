@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createLogger } from '../plumbing/logger.ts';
+import { START_RULES } from '../start/options.ts';
 import { commandContext, type GlobalOptions, interruptSignal, print } from './context.ts';
 import * as flags from './flags.ts';
 import { addMetricsOptions, type MetricsFlags, startMetricsEndpoint } from './metrics.ts';
@@ -28,10 +29,15 @@ export function registerStartCommand(program: Command): void {
   const command = program
     .command('start')
     .description('the whole pipeline in one command: local broker, warehouse, simulator and consumer, with a live view')
-    .option('--rate <per-second>', 'transactions per second across all stores', flags.positiveNumber, 20)
-    .option('--speed <factor>', 'simulated seconds per real second (60: an hour of trading a minute)', flags.positiveNumber, 1)
+    .option('--rate <per-second>', 'transactions per second across all stores', flags.decimal(START_RULES.rate), 20)
+    .option(
+      '--speed <factor>',
+      'simulated seconds per real second (60: an hour of trading a minute)',
+      flags.decimal(START_RULES.speed),
+      1,
+    )
     .option('--duration <time>', 'stop after this long (30s, 10m); default: until Ctrl-C', flags.duration)
-    .option('--seed <n>', 'seed of the simulation (default: random)', flags.integer(0))
+    .option('--seed <n>', 'seed of the simulation (default: random)', flags.integer(START_RULES.seed))
     .option(
       '--web-port <port>',
       'serve the live web dashboard on this port of 127.0.0.1 (0: any free port)',
@@ -39,7 +45,7 @@ export function registerStartCommand(program: Command): void {
       8080,
     )
     .option('--no-web', 'no web dashboard')
-    .option('--group <name>', 'the consumer group (one group reads one topic)', 'pos-warehouse');
+    .option('--group <name>', 'the consumer group (one group reads one topic)', flags.text(START_RULES.group), 'pos-warehouse');
   addMetricsOptions(command, 'serve /metrics, /healthz and /readyz on this port (default: a free port, printed)').action(
     async (options: StartFlags, command: Command) => {
       const context = commandContext(command.optsWithGlobals<GlobalOptions>());
@@ -60,8 +66,14 @@ export function registerStartCommand(program: Command): void {
       const { start } = await import('../start/start.ts');
       const { TerminalView } = await import('../dashboard/terminal.ts');
       const { ConsumerStatus } = await import('../ingest/status.ts');
+      const { consumerMetrics } = await import('../ingest/metrics.ts');
+      const { producerMetrics, simulatorMetrics } = await import('../simulator/metrics.ts');
       if (live) print(`Starting (the logs go to ${logFile})…`);
       const consumerStatus = new ConsumerStatus();
+      // Registered before the endpoint serves them: the first scrape has every series, at zero.
+      consumerMetrics();
+      producerMetrics();
+      simulatorMetrics();
       const endpoint = await startMetricsEndpoint(options, config, logger, () => consumerStatus.readiness(), 0);
       if (endpoint) print(`Metrics at ${endpoint.url}/metrics (health: /healthz, /readyz)`);
       const web = options.web

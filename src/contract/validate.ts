@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { formatMoney, lineAmounts, MONEY_PLACES, parseFixed, QUANTITY_PLACES, RATE_PLACES } from '../domain/money.ts';
 import { formatOffset, timeZone } from '../domain/time-zone.ts';
@@ -41,14 +41,27 @@ export const MAX_MESSAGE_BYTES = 512 * 1024;
 /** Dead-letter details are at most this many characters, so they never carry much of the message they describe. */
 export const MAX_DETAIL_LENGTH = 1000;
 
-// `verbose` puts the offending value on the error, for the detail of a forbidden character.
-const ajv = new Ajv2020({ allErrors: false, strict: true, verbose: true });
-(addFormats as unknown as (instance: Ajv2020) => void)(ajv);
-const schemaValidator = ajv.compile<TransactionMessage>(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
+/** The compiled JSON Schema, once something asks for it (importing the package compiles nothing). */
+let schemaValidator: ValidateFunction<TransactionMessage> | undefined;
+
+/** The compiled JSON Schema: compiled on the first call (some 100 ms), the same function after. */
+function compiledSchema(): ValidateFunction<TransactionMessage> {
+  if (schemaValidator) return schemaValidator;
+  // `verbose` puts the offending value on the error, for the detail of a forbidden character.
+  const ajv = new Ajv2020({ allErrors: false, strict: true, verbose: true });
+  (addFormats as unknown as (instance: Ajv2020) => void)(ajv);
+  schemaValidator = ajv.compile<TransactionMessage>(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
+  return schemaValidator;
+}
+
+/** Whether the JSON Schema has been compiled in this thread yet (a diagnostic: importing compiles nothing). */
+export function schemaCompiled(): boolean {
+  return schemaValidator !== undefined;
+}
 
 /** The compiled JSON Schema's own verdict, without the quick path in front of it (for the tests that hold the two together). */
 export function matchesSchema(candidate: unknown): boolean {
-  return schemaValidator(candidate);
+  return compiledSchema()(candidate);
 }
 
 /** Raw bytes from the topic → a valid message, or the dead-letter code and a detail that says what is wrong. */
@@ -80,8 +93,9 @@ export function validateTransaction(candidate: unknown): Verdict {
       return rejected('unknown_version', `schema_version ${JSON.stringify(version)}; this consumer reads ${SCHEMA_VERSION}`);
     }
   }
-  if (!surelyConforms(candidate) && !schemaValidator(candidate)) {
-    return rejected('schema', schemaProblem(mostSpecific(schemaValidator.errors ?? [])));
+  if (!surelyConforms(candidate)) {
+    const schema = schemaValidator ?? compiledSchema();
+    if (!schema(candidate)) return rejected('schema', schemaProblem(mostSpecific(schema.errors ?? [])));
   }
   const zoneProblem = timeZoneProblem(candidate);
   if (zoneProblem) return rejected('schema', zoneProblem);

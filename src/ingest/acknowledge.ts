@@ -6,7 +6,7 @@ import { errorMessage } from '../plumbing/errors.ts';
 import type { Logger } from '../plumbing/logger.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { countUnpublishedDeadLetters } from '../warehouse/sql/count-unpublished-dead-letters.ts';
-import { DeadLetterOutbox } from './dead-letter-outbox.ts';
+import { DeadLetterOutbox, type DeadLetterOutboxOptions } from './dead-letter-outbox.ts';
 import type { FetchedBatch } from './fetched-batch.ts';
 import { consumerMetrics, type LagSource } from './metrics.ts';
 import type { PositionPlan } from './positions.ts';
@@ -62,13 +62,18 @@ export interface BatchTiming {
   writeSeconds: number;
 }
 
+/** What the acknowledge step reads. */
 export interface AcknowledgeOptions {
+  /** Where the DLQ topic is made. */
   kafka: KafkaConnection;
+  /** The topic consumed: its DLQ topic, and its dead letters not yet published. */
   topic: string;
   warehouse: Warehouse;
   logger: Logger;
   /** Called after each committed batch, with the running totals. */
   onBatch?: (totals: IngestTotals) => void;
+  /** The dead-letter outbox the step runs. */
+  outbox: DeadLetterOutboxOptions;
 }
 
 /**
@@ -89,12 +94,7 @@ export class Acknowledger {
 
   private constructor(options: AcknowledgeOptions) {
     this.#options = options;
-    this.#outbox = new DeadLetterOutbox({
-      warehouse: options.warehouse,
-      kafka: options.kafka,
-      logger: options.logger,
-      topics: [options.topic],
-    });
+    this.#outbox = new DeadLetterOutbox(options.outbox);
   }
 
   static async start(options: AcknowledgeOptions): Promise<Acknowledger> {
@@ -109,7 +109,7 @@ export class Acknowledger {
   /** A member's session reports its lag (for the progress log and the metrics) until the returned function is called. */
   addLagSource(source: LagSource): () => void {
     this.#lagSources.add(source);
-    const removeMetric = consumerMetrics.addLagSource(source);
+    const removeMetric = consumerMetrics().addLagSource(source);
     return () => {
       this.#lagSources.delete(source);
       removeMetric();
@@ -122,11 +122,12 @@ export class Acknowledger {
     this.totals.gaps += plan.gaps.length;
     this.totals.missing += missing;
     if (plan.recreated) this.totals.topicRecreations++;
-    consumerMetrics.rebalances.inc();
-    consumerMetrics.gaps.inc(plan.gaps.length);
-    consumerMetrics.gapMessages.inc(missing);
-    if (plan.gaps.length > 0) consumerMetrics.lastGap.setToCurrentTime();
-    if (plan.recreated) consumerMetrics.recreations.inc();
+    const metrics = consumerMetrics();
+    metrics.rebalances.inc();
+    metrics.gaps.inc(plan.gaps.length);
+    metrics.gapMessages.inc(missing);
+    if (plan.gaps.length > 0) metrics.lastGap.setToCurrentTime();
+    if (plan.recreated) metrics.recreations.inc();
   }
 
   /** A batch is committed to the database. */
@@ -174,7 +175,7 @@ export class Acknowledger {
   /** The outbox's backlog, for `pos_consumer_dead_letters_unpublished`; unknown while the database is away. */
   async #countUnpublished(): Promise<void> {
     try {
-      consumerMetrics.deadLettersUnpublished.set(
+      consumerMetrics().deadLettersUnpublished.set(
         await countUnpublishedDeadLetters(this.#options.warehouse, [this.#options.topic]),
       );
     } catch (error) {
@@ -239,17 +240,18 @@ export class Acknowledger {
 
 /** The batch in the metrics: outcomes, dead letters by code, lines, write time, and each message's end-to-end latency. */
 function countBatch(batch: FetchedBatch, result: BatchResult, timing: BatchTiming): void {
-  const { messages: outcomes } = consumerMetrics;
+  const metrics = consumerMetrics();
+  const { messages: outcomes } = metrics;
   outcomes.inc({ outcome: 'landed' }, result.landed);
   outcomes.inc({ outcome: 'duplicate' }, result.duplicates);
   outcomes.inc({ outcome: 'already_ingested' }, result.alreadyIngested);
   outcomes.inc({ outcome: 'dead_letter' }, result.rejected.length);
-  for (const { code } of result.rejected) consumerMetrics.deadLetters.inc({ code });
-  consumerMetrics.lines.inc(result.lines);
-  consumerMetrics.batches.inc();
-  consumerMetrics.batchWrite.observe(timing.writeSeconds);
+  for (const { code } of result.rejected) metrics.deadLetters.inc({ code });
+  metrics.lines.inc(result.lines);
+  metrics.batches.inc();
+  metrics.batchWrite.observe(timing.writeSeconds);
   for (const timestamp of batch.timestamps) {
-    consumerMetrics.endToEnd.observe(Math.max(0, timing.committedAt - timestamp) / 1000);
+    metrics.endToEnd.observe(Math.max(0, timing.committedAt - timestamp) / 1000);
   }
 }
 

@@ -7,14 +7,15 @@ import type { Logger } from '../plumbing/logger.ts';
 import { backoffDelay, retryTransient } from '../plumbing/retry.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
-import { Acknowledger, type BatchTiming, type IngestTotals } from './acknowledge.ts';
+import { type AcknowledgeOptions, Acknowledger, type BatchTiming, type IngestTotals } from './acknowledge.ts';
 import { DEFAULT_BATCH_SIZE, defaultBatchBytes } from './batch-size.ts';
 import type { FetchedBatch } from './fetched-batch.ts';
 import { KnownMembers } from './known-members.ts';
 import { consumerMetrics } from './metrics.ts';
+import { checkConsumeOptions } from './options.ts';
 import type { StartPolicy } from './positions.ts';
 import { BatchPreparer } from './preparer.ts';
-import { openSession, partitionsBehind, type Session, TopicChanged } from './session.ts';
+import { openSession, partitionsBehind, type Session, type SessionOptions, TopicChanged } from './session.ts';
 import { ConsumerStatus } from './status.ts';
 import {
   type BatchResult,
@@ -79,10 +80,13 @@ export interface ConsumeOptions {
  * With several members, one that fails stops the others, and the run fails with its error.
  */
 export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
+  checkConsumeOptions(options);
+  // The series are created at zero before the first batch: a rate or an alert sees them from the start.
+  consumerMetrics();
   if (options.untilIdleMs !== undefined) await requireTopic(options);
   const status = options.status ?? new ConsumerStatus();
   status.useDatabase(options.warehouse);
-  const acknowledger = await Acknowledger.start(options);
+  const acknowledger = await Acknowledger.start(acknowledgeOptions(options));
   const stopMembers = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stopMembers.signal]) : stopMembers.signal;
   const members = options.members ?? 1;
@@ -94,12 +98,7 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
     await Promise.all(
       Array.from({ length: members }, (_, member) =>
         runMember(
-          {
-            ...options,
-            signal,
-            logger: members > 1 ? options.logger.child({ member }) : options.logger,
-            ...memberInstanceId(options.instanceId, member, members),
-          },
+          memberOptions(options, member, members, signal),
           acknowledger,
           new MemberStatus(status, member),
           preparer,
@@ -117,10 +116,40 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
   }
 }
 
-/** Each member of a process needs its own static id: `ID` alone, or `ID-0`, `ID-1`, … with several. */
-function memberInstanceId(instanceId: string | undefined, member: number, members: number): { instanceId?: string } {
-  if (instanceId === undefined) return {};
-  return { instanceId: members > 1 ? `${instanceId}-${member}` : instanceId };
+/** What the acknowledge step reads, and its dead-letter outbox: the consumed topic's letters. */
+function acknowledgeOptions(options: ConsumeOptions): AcknowledgeOptions {
+  const { kafka, topic, warehouse, logger, onBatch } = options;
+  return {
+    kafka,
+    topic,
+    warehouse,
+    logger,
+    ...(onBatch ? { onBatch } : {}),
+    outbox: { warehouse, kafka, logger, topics: [topic] },
+  };
+}
+
+/** What one member of the group reads: its sessions' settings (session.ts), and the signal that stops it. */
+type MemberOptions = Omit<SessionOptions, 'onPlaced' | 'signal'> & { signal: AbortSignal };
+
+/** Member `member`'s options: the defaults applied, its own logger (with several) and static id. */
+function memberOptions(options: ConsumeOptions, member: number, members: number, signal: AbortSignal): MemberOptions {
+  const { kafka, topic, group, warehouse, instanceId, untilIdleMs } = options;
+  return {
+    kafka,
+    topic,
+    group,
+    warehouse,
+    startAt: options.startAt ?? 'earliest',
+    logger: members > 1 ? options.logger.child({ member }) : options.logger,
+    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    batchBytes: options.batchBytes ?? defaultBatchBytes(),
+    lingerMs: options.lingerMs ?? DEFAULT_LINGER_MS,
+    // Each member of a process needs its own static id: `ID` alone, or `ID-0`, `ID-1`, … with several.
+    ...(instanceId === undefined ? {} : { instanceId: members > 1 ? `${instanceId}-${member}` : instanceId }),
+    ...(untilIdleMs === undefined ? {} : { untilIdleMs }),
+    signal,
+  };
 }
 
 /** One member's part of the consumer's status, and the retries it counts. */
@@ -140,7 +169,7 @@ class MemberStatus {
 
   /** About to wait before trying again. */
   waiting(dependency: 'database' | 'kafka' | 'other', error: unknown): void {
-    consumerMetrics.retries.inc({ dependency });
+    consumerMetrics().retries.inc({ dependency });
     if (dependency === 'database') this.#status.set(this.#member, 'waiting_for_database', error);
     if (dependency === 'kafka') this.#status.set(this.#member, 'waiting_for_kafka', error);
   }
@@ -158,7 +187,7 @@ async function requireTopic(options: ConsumeOptions): Promise<void> {
 
 /** One member of the group: sessions one after another until stopped, idle, or failing for good. */
 async function runMember(
-  options: ConsumeOptions,
+  options: MemberOptions,
   acknowledger: Acknowledger,
   status: MemberStatus,
   preparer: BatchPreparer,
@@ -166,25 +195,11 @@ async function runMember(
   const { logger, signal } = options;
   const failures = new FailureCount(options, status);
   let idleSince = Date.now();
-  while (!signal?.aborted) {
+  while (!signal.aborted) {
     let session: Session | undefined;
     try {
       // A member waiting out an outage stays 'waiting' until its next session has joined.
-      session = await openSession({
-        kafka: options.kafka,
-        topic: options.topic,
-        group: options.group,
-        startAt: options.startAt ?? 'earliest',
-        warehouse: options.warehouse,
-        logger,
-        batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
-        batchBytes: options.batchBytes ?? defaultBatchBytes(),
-        lingerMs: options.lingerMs ?? DEFAULT_LINGER_MS,
-        ...(options.instanceId === undefined ? {} : { instanceId: options.instanceId }),
-        ...(options.untilIdleMs === undefined ? {} : { untilIdleMs: options.untilIdleMs }),
-        ...(signal ? { signal } : {}),
-        onPlaced: (plan) => acknowledger.placed(plan),
-      });
+      session = await openSession({ ...options, onPlaced: (plan) => acknowledger.placed(plan) });
       const removeLagSource = acknowledger.addLagSource(session.lag);
       status.set('running');
       // The batch being written while the next one is read and prepared (on the preparer's thread):
@@ -244,7 +259,7 @@ async function runMember(
         removeLagSource();
       }
     } catch (error) {
-      if (signal?.aborted && !(error instanceof UserError)) {
+      if (signal.aborted && !(error instanceof UserError)) {
         logger.info(
           { err: errorMessage(error) },
           'Stopped while waiting: the batch in flight was abandoned, nothing of it is written',
@@ -258,6 +273,9 @@ async function runMember(
   }
 }
 
+/** What the reaction to a failure reads: whom to name in messages, where to log, what stops the waiting. */
+type FailureOptions = Pick<MemberOptions, 'kafka' | 'topic' | 'group' | 'warehouse' | 'logger' | 'signal'>;
+
 /**
  * What the consumer does after a failure: an outage (the broker or the database away) is waited
  * out for as long as it lasts; a moved read position (a gap, a recreated topic) is placed again at
@@ -265,13 +283,13 @@ async function runMember(
  * then stops the run with its error, rather than looping on it forever.
  */
 class FailureCount {
-  readonly #options: ConsumeOptions;
+  readonly #options: FailureOptions;
   readonly #status: MemberStatus;
   #outages = 0;
   #repositionings = 0;
   #others = 0;
 
-  constructor(options: ConsumeOptions, status: MemberStatus) {
+  constructor(options: FailureOptions, status: MemberStatus) {
     this.#options = options;
     this.#status = status;
   }
@@ -284,7 +302,7 @@ class FailureCount {
 
   async react(error: unknown): Promise<void> {
     if (error instanceof UserError) throw error;
-    throwIfFatal(error, this.#options);
+    throwIfFatal(error, this.#options.warehouse);
     const { logger } = this.#options;
     const kafka = classifyKafkaError(error);
     if (kafka === 'fatal') {
@@ -329,9 +347,9 @@ class FailureCount {
 }
 
 /** A database that cannot work as configured (missing, no schema, no permission) ends the run with a clear message. */
-function throwIfFatal(error: unknown, options: ConsumeOptions): void {
+function throwIfFatal(error: unknown, warehouse: Warehouse): void {
   if (classifyDatabaseError(error) !== 'fatal') return;
-  throw new UserError(`PostgreSQL at ${options.warehouse.description} cannot take the data: ${errorMessage(error)}`, {
+  throw new UserError(`PostgreSQL at ${warehouse.description} cannot take the data: ${errorMessage(error)}`, {
     hint: 'Run `pos db migrate`, and check that the database and user are the ones you meant.',
     cause: error,
   });
@@ -363,7 +381,7 @@ function nextOrFailure<T>(next: Promise<T>, writing: Promise<void> | undefined):
  * says when it committed, and how long the successful attempt took.
  */
 async function writeWithRetries(
-  options: ConsumeOptions,
+  options: Pick<MemberOptions, 'warehouse' | 'logger' | 'signal'>,
   batch: PreparedBatch,
   scope: OffsetScope,
   known: KnownMembers,
@@ -380,7 +398,7 @@ async function writeWithRetries(
       isTransient: (error) => classifyDatabaseError(error) === 'transient',
       logger: options.logger,
       onRetry: (error) => status.waiting('database', error),
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: options.signal,
     },
   );
 }

@@ -1,9 +1,9 @@
-import { ConfigResourceTypes, ProduceAcks, Producer } from '@platformatic/kafka';
+import { ConfigResourceTypes, ProduceAcks } from '@platformatic/kafka';
 import { withAdmin } from '../kafka/admin.ts';
-import { kafkaClientOptions } from '../kafka/clients.ts';
+import { createProducer, type KafkaProducer } from '../kafka/clients.ts';
+import { classifySendFailure, describeRefusal } from '../kafka/failures.ts';
 import type { KafkaConnection } from '../kafka/security.ts';
 import { deadLetterTopic } from '../kafka/topics.ts';
-import { kafkaClientMetrics } from '../metrics/registry.ts';
 import { errorMessage } from '../plumbing/errors.ts';
 import { createLogger, type Logger } from '../plumbing/logger.ts';
 import type { Warehouse } from '../warehouse/database.ts';
@@ -59,7 +59,7 @@ export class DeadLetterOutbox {
   readonly #kafka: KafkaConnection;
   readonly #logger: Logger;
   readonly #topics: string[] | undefined;
-  readonly #producer: Producer;
+  readonly #producer: KafkaProducer;
   readonly #budgets = new Map<string, { budget: number; readAt: number }>();
   #chain: Promise<unknown> = Promise.resolve();
   #queued: Promise<PublishResult> | undefined;
@@ -72,12 +72,7 @@ export class DeadLetterOutbox {
     this.#topics = options.topics;
     // Not idempotent: @platformatic/kafka's idempotent producer never settles its first send when
     // no broker answers; duplicates on a retried send are within the outbox's at-least-once anyway.
-    this.#producer = new Producer({
-      ...kafkaClientOptions(options.kafka, 'pos-dead-letters'),
-      acks: ProduceAcks.ALL,
-      retries: 3,
-      metrics: kafkaClientMetrics('pos-dead-letters'),
-    });
+    this.#producer = createProducer(options.kafka, 'pos-dead-letters', { acks: ProduceAcks.ALL, retries: 3 });
   }
 
   /** Publishes every letter that is due; see the module's comment. */
@@ -215,8 +210,9 @@ export class DeadLetterOutbox {
       await settle(records, []);
       return undefined;
     }
-    if (isUnreachable(failure)) throw failure;
-    if (records.length === 1 || isTopicRefusal(failure)) {
+    const kind = classifySendFailure(failure);
+    if (kind === 'unreachable') throw failure;
+    if (records.length === 1 || kind === 'topic') {
       await settle(
         [],
         records.map((record) => ({ record, error: failure })),
@@ -225,7 +221,7 @@ export class DeadLetterOutbox {
     }
     for (const [index, record] of records.entries()) {
       const refusal = await this.#deliver([record], settle);
-      if (refusal !== undefined && isTopicRefusal(refusal)) {
+      if (refusal !== undefined && classifySendFailure(refusal) === 'topic') {
         await settle(
           [],
           records.slice(index + 1).map((rest) => ({ record: rest, error: refusal })),
@@ -316,44 +312,4 @@ export async function readMaxMessageBytes(
     ),
   ).catch((error: unknown) => logger.debug({ err: errorMessage(error) }, "Could not read the DLQ topics' max.message.bytes"));
   return limits;
-}
-
-/** The errors inside a Kafka client error (it nests them: a send's, a response's, a partition's). */
-function* nestedErrors(error: unknown): Generator<Record<string, unknown>> {
-  if (error === null || typeof error !== 'object') return;
-  yield error as Record<string, unknown>;
-  for (const inner of (error as { errors?: unknown[] }).errors ?? []) yield* nestedErrors(inner);
-  yield* nestedErrors((error as { cause?: unknown }).cause);
-}
-
-/** The broker's reasons (its error codes and messages), not the client's wrappers. */
-function describeRefusal(error: unknown): string {
-  const reasons = [...nestedErrors(error)]
-    .filter((inner) => typeof inner.apiId === 'string')
-    .map((inner) => `${inner.apiId}: ${String(inner.serverErrorMessage || inner.message)}`);
-  return (reasons.length > 0 ? [...new Set(reasons)].join('; ') : errorMessage(error)).slice(0, 1000);
-}
-
-/** No broker answered (connection refused, timed out): not the letters' fault. */
-function isUnreachable(error: unknown): boolean {
-  const nested = [...nestedErrors(error)];
-  return (
-    !nested.some((inner) => typeof inner.apiId === 'string') &&
-    nested.some((inner) => inner.code === 'PLT_KFK_NETWORK' || inner.code === 'PLT_KFK_TIMEOUT')
-  );
-}
-
-/** Refusals that concern the DLQ topic, not the records: sending its letters one by one would be refused the same. */
-const TOPIC_REFUSALS = new Set([
-  'UNKNOWN_TOPIC_OR_PARTITION',
-  'INVALID_TOPIC_EXCEPTION',
-  'TOPIC_AUTHORIZATION_FAILED',
-  'LEADER_NOT_AVAILABLE',
-  'NOT_LEADER_OR_FOLLOWER',
-  'NOT_ENOUGH_REPLICAS',
-  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
-]);
-
-function isTopicRefusal(error: unknown): boolean {
-  return [...nestedErrors(error)].some((inner) => typeof inner.apiId === 'string' && TOPIC_REFUSALS.has(inner.apiId));
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { deadLetterTopic } from '../kafka/topics.ts';
+import { type Backoff, backoffDelay } from '../plumbing/retry.ts';
 
 /**
  * What a dead letter becomes on its DLQ topic, and how letters are packed into sends that the
@@ -125,6 +126,8 @@ export function planSends(records: DeadLetterRecord[], budgetOf: (topic: string)
 }
 
 /** How long a letter Kafka refused waits before its next try: 10 s, doubling with each attempt, at most an hour. */
+const PUBLISH_RETRY_BACKOFF: Backoff = { firstMs: 10_000, maxMs: 3_600_000, jitter: 0 };
+
 export function publishRetryDelayMs(attempts: number): number {
-  return Math.min(3_600_000, 10_000 * 2 ** Math.max(0, attempts - 1));
+  return backoffDelay(attempts, PUBLISH_RETRY_BACKOFF);
 }

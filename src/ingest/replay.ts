@@ -4,13 +4,12 @@ import type { Warehouse } from '../warehouse/database.ts';
 import {
   type DeadLetterToReplay,
   deadLettersToReplay,
-  deleteReplayCopies,
-  lastDeadLetterId,
   recordReplayOutcomes,
   replayStates,
   SETTLED_REPLAY_OUTCOMES,
 } from '../warehouse/sql/replay-dead-letters.ts';
 import { storedPayloadHashes } from '../warehouse/sql/stored-payload-hashes.ts';
+import { KnownMembers } from './known-members.ts';
 import type { SourcePosition } from './rows.ts';
 import { type IncomingRecord, writeBatchIsolatingRefusals } from './write.ts';
 
@@ -54,7 +53,8 @@ const PAGE = 500;
  * Replays dead letters: re-validates each one's raw bytes with today's code and writes those that
  * now pass through the consumer's write path (writeBatchIsolatingRefusals), so each transaction
  * lands at most once whoever else writes it; then records `replayed_at` and the outcome. A letter
- * that fails again is not stored again: it keeps its row, with the new outcome.
+ * that fails again is not stored again (the write path is told not to store dead letters): it
+ * keeps its row, with the new outcome.
  */
 export async function replayDeadLetters(warehouse: Warehouse, selection: ReplaySelection): Promise<ReplayResult> {
   const result: ReplayResult = { letters: [], outcomes: {}, alreadySettled: [], notFound: [] };
@@ -96,7 +96,7 @@ async function replayPage(warehouse: Warehouse, letters: DeadLetterToReplay[]): 
     });
   }
 
-  // Compared here rather than by the write path, which would store a conflict as a new dead letter.
+  // Compared here: the write path counts duplicates without saying which messages they were.
   const stored = await storedPayloadHashes(warehouse, [...new Set(candidates.map((candidate) => candidate.transactionId))]);
   const toWrite: typeof candidates = [];
   for (const candidate of candidates) {
@@ -116,11 +116,14 @@ async function replayPage(warehouse: Warehouse, letters: DeadLetterToReplay[]): 
   }
 
   if (toWrite.length > 0) {
-    const before = await lastDeadLetterId(warehouse);
-    // No offset scope: a replay moves no consumer group's offsets.
+    // No offset scope: a replay moves no consumer group's offsets. What is refused again comes
+    // back without being stored: each letter has its row already.
     const written = await writeBatchIsolatingRefusals(
       warehouse,
       toWrite.map((candidate) => candidate.record),
+      undefined,
+      new KnownMembers(),
+      { storeDeadLetters: false },
     );
     const refusals = new Map(
       written.rejected.map((rejection) => [
@@ -128,7 +131,6 @@ async function replayPage(warehouse: Warehouse, letters: DeadLetterToReplay[]): 
         rejection,
       ]),
     );
-    const copies: Buffer[] = [];
     for (const { letter, record, transactionId } of toWrite) {
       const refusal = refusals.get(record.source ? positionKey(record.source) : `id:${transactionId}`);
       if (!refusal) {
@@ -140,9 +142,7 @@ async function replayPage(warehouse: Warehouse, letters: DeadLetterToReplay[]): 
       const outcome: ReplayOutcome =
         refusal.code === 'conflict' ? 'conflict' : refusal.code === 'database' ? 'refused' : `invalid:${refusal.code}`;
       outcomes.set(letter.id, { id: letter.id, outcome, detail: refusal.detail });
-      if (!record.source && record.value) copies.push(record.value);
     }
-    await deleteReplayCopies(warehouse, before, copies);
   }
   return letters.map((letter) => outcomes.get(letter.id) as ReplayedLetter);
 }

@@ -2,7 +2,6 @@ import type { TracingChannelSubscribers } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import {
   type ClientDiagnosticEvent,
-  Consumer,
   consumerFetchesChannel,
   ListOffsetTimestamps,
   type Message,
@@ -11,13 +10,12 @@ import {
   MessagesStreamModes,
 } from '@platformatic/kafka';
 import { partitionBounds } from '../kafka/admin.ts';
-import { kafkaClientOptions } from '../kafka/clients.ts';
+import { createConsumer, type KafkaConsumer } from '../kafka/clients.ts';
 import type { KafkaConnection } from '../kafka/security.ts';
-import { kafkaClientMetrics } from '../metrics/registry.ts';
 import type { Logger } from '../plumbing/logger.ts';
 import type { Warehouse } from '../warehouse/database.ts';
 import { recordGaps, recordPositionEvent, storedPositions, storePositions } from '../warehouse/sql/read-positions.ts';
-import { BatchCollector, type FetchedBatch, ValueBuffers } from './fetched-batch.ts';
+import { BatchCollector, type BatchOrigin, type FetchedBatch, ValueBuffers } from './fetched-batch.ts';
 import type { PartitionLag } from './metrics.ts';
 import { type PartitionBounds, type PositionPlan, partitionsNotCaughtUp, planPositions, type StartPolicy } from './positions.ts';
 
@@ -77,13 +75,25 @@ type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
  */
 const READ_AHEAD_BATCHES = 1;
 
+/** Joins the group, places the read positions of the first assignment, and reads from them. */
 export async function openSession(options: SessionOptions): Promise<Session> {
-  const { topic, logger } = options;
-  const consumer = new Consumer({
-    ...kafkaClientOptions(options.kafka, 'pos-consumer'),
+  const consumer = createGroupConsumer(options);
+  const stream = await openStream(consumer, options.topic);
+  // Collects what the stream fetches, which it does not until the positions are placed…
+  const session = new GroupSession(consumer, stream, options);
+  // …here, and again on every later assignment; then the session hands out batches (next).
+  await session.start();
+  return session;
+}
+
+/** Who joins the group, and as whom: what the session's Kafka consumer is made from. */
+type Membership = Pick<SessionOptions, 'kafka' | 'group' | 'instanceId'>;
+
+function createGroupConsumer(options: Membership): KafkaConsumer {
+  return createConsumer(options.kafka, 'pos-consumer', {
     groupId: options.group,
     // The classic protocol with its default (eager) assignor: every assignment ends in
-    // 'consumer:group:join', where the positions are placed below before anything is fetched.
+    // 'consumer:group:join', where the positions are placed before anything is fetched.
     // (Its cooperative assignor resumes the stream itself mid-rebalance, and the consumer protocol
     // of KIP-848 announces only the first assignment: either could fetch unplaced partitions.)
     ...(options.instanceId === undefined ? {} : { groupInstanceId: options.instanceId }),
@@ -92,7 +102,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     heartbeatInterval: 1000,
     maxWaitTime: 500,
     // Bounded read-ahead (memory stays flat): messages are copied out of the client as they
-    // arrive (see `collect` below), and fetching stops once the next batch is full, while the
+    // arrive (see ReadAhead), and fetching stops once the next batch is full, while the
     // previous one is written, so that a backlog still makes full batches without waiting (see
     // lingerMs). Small fetches, 128 KB: the client makes a fetch's messages all at once, and at
     // 512 KB (some 1,500 messages, decompressed) they outgrew the young generation and were
@@ -100,242 +110,347 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     highWaterMark: 256,
     maxBytes: 128 * 1024,
     maxBytesPerPartition: 128 * 1024,
-    metrics: kafkaClientMetrics('pos-consumer'),
   });
-  let stream: Stream;
+}
+
+/** The stream of the topic's messages, from offsets the session places; the consumer is closed if it cannot be opened. */
+async function openStream(consumer: KafkaConsumer, topic: string): Promise<Stream> {
   try {
     // FAIL: an offset the log does not have is never replaced by the client's guess (its earliest
     // or latest); the session ends with the error and the next one places the positions again.
-    stream = await consumer.consume({
+    return await consumer.consume({
       topics: [topic],
       mode: MessagesStreamModes.MANUAL,
       fallbackMode: MessagesStreamFallbackModes.FAIL,
-      offsets: [], // placed below, from the database, once the assignment is known
+      offsets: [], // placed by the session, from the database, once the assignment is known
       autocommit: false,
     });
   } catch (error) {
     await consumer.close(true).catch(() => {});
     throw error;
   }
-  const fetching = new FetchGate(stream);
-  // Nothing is fetched until the positions are placed: paused before the first fetch can start.
-  fetching.hold('placing');
-  const inFlight = new FetchesInFlight(consumer);
-  let failure: unknown;
-  stream.on('error', (error) => {
-    failure = error;
-  });
-  // Messages are copied out of the client as soon as it hands them over, into the next batch and,
-  // once that is full, into the ones after it: left in the client's buffer while a batch is
-  // written, its objects (several a message) outlived the young generation, and collecting them
-  // cost the main thread more than anything else it does. Fetching stops while the next batch is
-  // full; what a fetch under way brings is still copied. The stream fetches only while someone
-  // reads, so this listener stays attached for the whole session.
-  const buffers = new ValueBuffers();
-  // The topic's id and the placement of the read positions (1, 2, … in this session) that the
-  // messages are fetched under, stamped on each batch: a batch of an earlier placement is dropped.
-  let topicId = '';
-  let placement = 0;
-  const collector = (values?: Uint8Array<ArrayBuffer>) =>
-    new BatchCollector(topic, options.batchSize, options.batchBytes, values, { topicId, placement });
-  const collected = [collector()];
-  const fullBatches = () => collected.length - ((collected.at(-1) as BatchCollector).full ? 0 : 1);
-  const collect = () => {
-    for (let message = stream.read() as Message | null; message !== null; message = stream.read() as Message | null) {
-      let last = collected.at(-1) as BatchCollector;
-      if (last.full) {
-        last = collector(buffers.take(last.bytes));
-        collected.push(last);
+}
+
+/**
+ * One membership: collects what the stream fetches (ReadAhead), places the read positions on
+ * every assignment (#place), and hands out the batches fetched under the positions in force (next).
+ */
+class GroupSession implements Session {
+  readonly #consumer: KafkaConsumer;
+  readonly #stream: Stream;
+  readonly #options: SessionOptions;
+  readonly #fetching: FetchGate;
+  readonly #inFlight: FetchesInFlight;
+  readonly #readAhead: ReadAhead;
+  /** The topic's id and the placement of the read positions (1, 2, … in this session) that messages are fetched under. */
+  #placed: BatchOrigin = { topicId: '', placement: 0 };
+  /** The partitions placed in the current assignment. */
+  #placedPartitions = new Set<number>();
+  /** A placement under way (a rebalance), which a batch waits for before it is handed out. */
+  #placing: Promise<void> | undefined;
+  #failure: unknown;
+  readonly #processedUpTo = new Map<number, bigint>();
+
+  constructor(consumer: KafkaConsumer, stream: Stream, options: SessionOptions) {
+    this.#consumer = consumer;
+    this.#stream = stream;
+    this.#options = options;
+    this.#fetching = new FetchGate(stream);
+    // Nothing is fetched until the positions are placed: paused before the first fetch can start.
+    this.#fetching.hold('placing');
+    this.#inFlight = new FetchesInFlight(consumer);
+    stream.on('error', (error) => {
+      this.#failure = error;
+    });
+    const { topic, batchSize, batchBytes } = options;
+    this.#readAhead = new ReadAhead(stream, this.#fetching, { topic, batchSize, batchBytes });
+  }
+
+  get topicId(): string {
+    return this.#placed.topicId;
+  }
+
+  /** Places the positions of the first assignment and starts fetching; places them again on every later one. */
+  async start(): Promise<void> {
+    try {
+      await this.#place();
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+    this.#fetching.release('placing');
+    this.#consumer.on('consumer:group:join', () => this.#rejoined());
+  }
+
+  async next(since: number): Promise<FetchedBatch | 'idle' | 'stopped'> {
+    // Idle time counts only while a member of the group: joining, or waiting out a rebalance
+    // (a killed member holds its partitions until its session times out), is not idleness.
+    const idle = { since };
+    for (;;) {
+      const ready = await this.#batchReady(idle);
+      if (ready !== 'ready') return ready;
+      const batch = this.#readAhead.take();
+      if (await this.#inForce(batch)) return batch;
+      this.#readAhead.give(batch);
+      this.#options.logger.debug(
+        { messages: batch.length, placement: batch.placement },
+        'Dropped a batch read before the positions were placed again',
+      );
+    }
+  }
+
+  recycle(batch: FetchedBatch): void {
+    this.#readAhead.give(batch);
+  }
+
+  processed(batch: FetchedBatch): void {
+    for (let index = 0; index < batch.length; index++) {
+      this.#processedUpTo.set(batch.partitions[index] as number, (batch.offsets[index] as bigint) + 1n);
+    }
+  }
+
+  /** Bound to its session: handed out as a lag source. */
+  lag = async (): Promise<PartitionLag[] | undefined> => {
+    const { topic } = this.#options;
+    try {
+      const latest = (await this.#consumer.listOffsets({ topics: [topic] })).get(topic) ?? [];
+      const lags: PartitionLag[] = [];
+      for (const partition of this.#placedPartitions) {
+        const position = this.#processedUpTo.get(partition) ?? this.#stream.offsetsToFetch.get(`${topic}:${partition}`);
+        const end = latest[partition];
+        if (position === undefined || end === undefined) continue;
+        lags.push({ topic, partition, messages: end > position ? Number(end - position) : 0 });
       }
-      last.add(message);
+      return lags;
+    } catch {
+      return undefined;
     }
-    if (fullBatches() >= READ_AHEAD_BATCHES) fetching.hold('ahead');
-  };
-  stream.on('readable', collect);
-  /** Drops what was fetched under the previous positions: the batches collected, and what the stream holds. */
-  const dropFetched = () => {
-    let dropped = 0;
-    for (const batch of collected.splice(0)) {
-      dropped += batch.length;
-      buffers.give(batch.finish());
-    }
-    while (stream.read() !== null) dropped++;
-    return dropped;
   };
 
-  /** The partitions placed in the current assignment. */
-  let placedPartitions = new Set<number>();
-  const place = async (): Promise<void> => {
-    const assigned = consumer.assignments?.find((assignment) => assignment.topic === topic)?.partitions ?? [];
-    const [metadata, starts, ends] = await Promise.all([
-      consumer.metadata({ topics: [topic], forceUpdate: true }),
-      consumer.listOffsets({ topics: [topic], timestamp: ListOffsetTimestamps.EARLIEST }),
-      consumer.listOffsets({ topics: [topic], timestamp: ListOffsetTimestamps.LATEST }),
-    ]);
-    const currentId = metadata.topics.get(topic)?.id;
-    if (!currentId) throw new Error(`topic ${topic} is not in the cluster's metadata`);
-    const bounds: PartitionBounds[] = assigned.map((partition) => ({
-      partition,
-      start: starts.get(topic)?.[partition] ?? 0n,
-      end: ends.get(topic)?.[partition] ?? 0n,
-    }));
-    const plan = await options.warehouse.transaction(async (tx) => {
-      // Locked: two members placing at once take turns, and see each other's decisions.
-      const stored = await storedPositions(tx, options.group, topic, true);
-      const decided = planPositions({ topicId: currentId, assigned: bounds, stored, policy: options.startAt });
-      await storePositions(tx, options.group, topic, currentId, decided.writes);
-      await recordGaps(tx, options.group, topic, decided.gaps);
-      if (decided.recreated) {
-        await recordPositionEvent(tx, {
-          group: options.group,
-          topic,
-          partition: null,
-          kind: 'topic_recreated',
-          detail: `topic id ${decided.recreated.previousTopicId} replaced by ${decided.recreated.topicId}; read again from offset 0`,
-        });
-      }
-      for (const truncation of decided.truncations) {
-        await recordPositionEvent(tx, {
-          group: options.group,
-          topic,
-          partition: truncation.partition,
-          kind: 'offset_beyond_end',
-          detail: `stored offset ${truncation.stored} is beyond the high watermark ${truncation.end}; resumed at ${truncation.end}`,
-        });
-      }
-      return decided;
-    });
-    reportPlan(plan, options);
+  close(): Promise<void> {
+    this.#inFlight.close();
+    return closeQuietly(this.#stream, this.#consumer);
+  }
+
+  /** Waits until the next batch is full, or has lingered long enough; or says the session is idle or stopped. */
+  async #batchReady(idle: { since: number }): Promise<'ready' | 'idle' | 'stopped'> {
+    const { lingerMs, untilIdleMs, signal } = this.#options;
+    let deadline: number | undefined;
+    for (;;) {
+      if (this.#failure) throw this.#failure;
+      if (signal?.aborted) return 'stopped';
+      this.#readAhead.collect();
+      const first = this.#readAhead.first;
+      if (first.full) return 'ready';
+      if (first.length > 0) deadline ??= Date.now() + lingerMs;
+      const now = Date.now();
+      if (!this.#consumer.isActive()) idle.since = now;
+      if (deadline !== undefined && now >= deadline) return 'ready';
+      if (first.length === 0 && untilIdleMs !== undefined && now - idle.since >= untilIdleMs) return 'idle';
+      const waitMs = deadline !== undefined ? deadline - now : untilIdleMs !== undefined ? idle.since + untilIdleMs - now : 1000;
+      await waitForData(this.#stream, Math.max(1, Math.min(waitMs, 1000)), signal);
+    }
+  }
+
+  /**
+   * Positions placed again meanwhile, or being placed (a rebalance): a batch read before belongs
+   * to positions no longer in force, and is not handed out.
+   */
+  async #inForce(batch: FetchedBatch): Promise<boolean> {
+    const current = async () => {
+      await this.#placing;
+      if (this.#failure) throw this.#failure;
+      return batch.placement === this.#placed.placement;
+    };
+    if (!(await current())) return false;
+    await assertSameTopic(this.#consumer, this.#options.topic, batch.topicId ?? '');
+    return current();
+  }
+
+  /**
+   * On every later assignment: stop fetching (synchronously, before the client's own refresh can
+   * fetch from a guess), place the new partitions, go on.
+   */
+  #rejoined(): void {
+    this.#fetching.hold('placing');
+    const placed = (this.#placing ?? Promise.resolve())
+      .then(() => this.#place())
+      .then(
+        () => {
+          if (this.#placing === placed) this.#fetching.release('placing');
+        },
+        (error: unknown) => {
+          this.#failure ??= error;
+        },
+      );
+    this.#placing = placed;
+  }
+
+  /** Places the read positions of the current assignment (decidePositions), and reads on from them. */
+  async #place(): Promise<void> {
+    const { topic, logger } = this.#options;
+    const { topicId, plan } = await decidePositions(this.#consumer, this.#options);
+    reportPlan(plan, this.#options);
     // What was read ahead came from the previous positions (perhaps of a topic since deleted, or
     // beyond a truncated log's end): none of it is handed out. A fetch sent before this placement
     // is let finish first, so that nothing it brings joins a batch of the new one; then every
     // partition is read again from where the database says (a message read twice is skipped by
     // its offset when written).
-    await inFlight.settled(FETCH_SETTLE_MS);
-    const dropped = dropFetched();
-    placement++;
-    topicId = currentId;
-    collected.push(collector());
-    fetching.release('ahead');
-    for (const [partition, offset] of plan.starts) stream.offsetsToFetch.set(`${topic}:${partition}`, offset);
-    placedPartitions = new Set(plan.starts.keys());
-    options.onPlaced?.(plan);
+    await this.#inFlight.settled(FETCH_SETTLE_MS);
+    this.#placed = { topicId, placement: this.#placed.placement + 1 };
+    const dropped = this.#readAhead.restart(this.#placed);
+    for (const [partition, offset] of plan.starts) this.#stream.offsetsToFetch.set(`${topic}:${partition}`, offset);
+    this.#placedPartitions = new Set(plan.starts.keys());
+    this.#options.onPlaced?.(plan);
     logger.info(
       {
         topic,
         topicId,
-        placement,
+        placement: this.#placed.placement,
         ...(dropped > 0 ? { droppedReadAhead: dropped } : {}),
         positions: Object.fromEntries([...plan.starts].map(([partition, offset]) => [partition, String(offset)])),
       },
       'Reading the assigned partitions from these offsets',
     );
-  };
-  try {
-    await place();
-  } catch (error) {
-    inFlight.close();
-    await closeQuietly(stream, consumer);
-    throw error;
   }
-  fetching.release('placing');
+}
 
-  // On every later assignment: stop fetching (synchronously, before the client's own refresh can
-  // fetch from a guess), place the new partitions, go on.
-  let placing: Promise<void> | undefined;
-  consumer.on('consumer:group:join', () => {
-    fetching.hold('placing');
-    const placed = (placing ?? Promise.resolve()).then(place).then(
-      () => {
-        if (placing === placed) fetching.release('placing');
-      },
-      (error: unknown) => {
-        failure ??= error;
-      },
-    );
-    placing = placed;
+/**
+ * Where each assigned partition is read from: the topic's identity and bounds from Kafka, the
+ * stored positions from the database, decided by positions.ts (topic identity, gaps, truncation,
+ * new partitions) and stored, with what was found, before anything is fetched from them.
+ */
+async function decidePositions(
+  consumer: KafkaConsumer,
+  options: Pick<SessionOptions, 'topic' | 'group' | 'startAt' | 'warehouse'>,
+): Promise<{ topicId: string; plan: PositionPlan }> {
+  const { topic, group, warehouse } = options;
+  const assigned = consumer.assignments?.find((assignment) => assignment.topic === topic)?.partitions ?? [];
+  const [metadata, starts, ends] = await Promise.all([
+    consumer.metadata({ topics: [topic], forceUpdate: true }),
+    consumer.listOffsets({ topics: [topic], timestamp: ListOffsetTimestamps.EARLIEST }),
+    consumer.listOffsets({ topics: [topic], timestamp: ListOffsetTimestamps.LATEST }),
+  ]);
+  const topicId = metadata.topics.get(topic)?.id;
+  if (!topicId) throw new Error(`topic ${topic} is not in the cluster's metadata`);
+  const bounds: PartitionBounds[] = assigned.map((partition) => ({
+    partition,
+    start: starts.get(topic)?.[partition] ?? 0n,
+    end: ends.get(topic)?.[partition] ?? 0n,
+  }));
+  const plan = await warehouse.transaction(async (tx) => {
+    // Locked: two members placing at once take turns, and see each other's decisions.
+    const stored = await storedPositions(tx, group, topic, true);
+    const decided = planPositions({ topicId, assigned: bounds, stored, policy: options.startAt });
+    await storePositions(tx, group, topic, topicId, decided.writes);
+    await recordGaps(tx, group, topic, decided.gaps);
+    if (decided.recreated) {
+      await recordPositionEvent(tx, {
+        group,
+        topic,
+        partition: null,
+        kind: 'topic_recreated',
+        detail: `topic id ${decided.recreated.previousTopicId} replaced by ${decided.recreated.topicId}; read again from offset 0`,
+      });
+    }
+    for (const truncation of decided.truncations) {
+      await recordPositionEvent(tx, {
+        group,
+        topic,
+        partition: truncation.partition,
+        kind: 'offset_beyond_end',
+        detail: `stored offset ${truncation.stored} is beyond the high watermark ${truncation.end}; resumed at ${truncation.end}`,
+      });
+    }
+    return decided;
   });
+  return { topicId, plan };
+}
 
-  const processedUpTo = new Map<number, bigint>();
-  return {
-    get topicId() {
-      return topicId;
-    },
-    async next(since) {
-      // Idle time counts only while a member of the group: joining, or waiting out a rebalance
-      // (a killed member holds its partitions until its session times out), is not idleness.
-      let idleSince = since;
-      for (;;) {
-        let deadline: number | undefined;
-        for (;;) {
-          if (failure) throw failure;
-          if (options.signal?.aborted) return 'stopped';
-          collect();
-          const first = collected[0] as BatchCollector;
-          if (first.full) break;
-          if (first.length > 0) deadline ??= Date.now() + options.lingerMs;
-          const now = Date.now();
-          if (!consumer.isActive()) idleSince = now;
-          if (deadline !== undefined && now >= deadline) break;
-          if (first.length === 0 && options.untilIdleMs !== undefined && now - idleSince >= options.untilIdleMs) return 'idle';
-          const waitMs =
-            deadline !== undefined
-              ? deadline - now
-              : options.untilIdleMs !== undefined
-                ? idleSince + options.untilIdleMs - now
-                : 1000;
-          await waitForData(stream, Math.max(1, Math.min(waitMs, 1000)), options.signal);
-        }
-        const batch = (collected.shift() as BatchCollector).finish();
-        if (collected.length === 0) collected.push(collector(buffers.take(batch.values.length)));
-        if (fullBatches() < READ_AHEAD_BATCHES) fetching.release('ahead');
-        collect();
-        // Positions placed again meanwhile, or being placed (a rebalance): a batch read before
-        // belongs to positions no longer in force, and is not handed out.
-        const current = async () => {
-          await placing;
-          if (failure) throw failure;
-          return batch.placement === placement;
-        };
-        if (await current()) {
-          await assertSameTopic(consumer, topic, batch.topicId ?? '');
-          if (await current()) return batch;
-        }
-        buffers.give(batch);
-        logger.debug(
-          { messages: batch.length, placement: batch.placement },
-          'Dropped a batch read before the positions were placed again',
-        );
+/**
+ * What the stream has fetched and the session has not handed out yet: the next batch and, once
+ * that is full, the ones after it. Messages are copied out of the client as soon as it hands them
+ * over: left in the client's buffer while a batch is written, its objects (several a message)
+ * outlived the young generation, and collecting them cost the main thread more than anything else
+ * it does. Fetching stops while the next batch is full; what a fetch under way brings is still
+ * copied. The stream fetches only while someone reads, so the listener stays attached for the
+ * whole session. Each batch is stamped with the topic id and placement it was fetched under: a
+ * batch of an earlier placement is dropped.
+ */
+class ReadAhead {
+  readonly #stream: Stream;
+  readonly #fetching: FetchGate;
+  readonly #limits: Pick<SessionOptions, 'topic' | 'batchSize' | 'batchBytes'>;
+  readonly #buffers = new ValueBuffers();
+  #origin: BatchOrigin = { topicId: '', placement: 0 };
+  readonly #collected: BatchCollector[];
+
+  constructor(stream: Stream, fetching: FetchGate, limits: Pick<SessionOptions, 'topic' | 'batchSize' | 'batchBytes'>) {
+    this.#stream = stream;
+    this.#fetching = fetching;
+    this.#limits = limits;
+    this.#collected = [this.#collector()];
+    stream.on('readable', () => this.collect());
+  }
+
+  /** The batch handed out next, as collected so far. */
+  get first(): BatchCollector {
+    return this.#collected[0] as BatchCollector;
+  }
+
+  /** Copies what the stream holds into the batches; stops fetching once enough are full. */
+  collect(): void {
+    const stream = this.#stream;
+    for (let message = stream.read() as Message | null; message !== null; message = stream.read() as Message | null) {
+      let last = this.#collected.at(-1) as BatchCollector;
+      if (last.full) {
+        last = this.#collector(this.#buffers.take(last.bytes));
+        this.#collected.push(last);
       }
-    },
-    recycle(batch) {
-      buffers.give(batch);
-    },
-    processed(batch) {
-      for (let index = 0; index < batch.length; index++) {
-        processedUpTo.set(batch.partitions[index] as number, (batch.offsets[index] as bigint) + 1n);
-      }
-    },
-    async lag() {
-      try {
-        const latest = (await consumer.listOffsets({ topics: [topic] })).get(topic) ?? [];
-        const lags: PartitionLag[] = [];
-        for (const partition of placedPartitions) {
-          const position = processedUpTo.get(partition) ?? stream.offsetsToFetch.get(`${topic}:${partition}`);
-          const end = latest[partition];
-          if (position === undefined || end === undefined) continue;
-          lags.push({ topic, partition, messages: end > position ? Number(end - position) : 0 });
-        }
-        return lags;
-      } catch {
-        return undefined;
-      }
-    },
-    close: () => {
-      inFlight.close();
-      return closeQuietly(stream, consumer);
-    },
-  };
+      last.add(message);
+    }
+    if (this.#fullBatches() >= READ_AHEAD_BATCHES) this.#fetching.hold('ahead');
+  }
+
+  /** Takes the first batch out, and reads on. */
+  take(): FetchedBatch {
+    const batch = (this.#collected.shift() as BatchCollector).finish();
+    if (this.#collected.length === 0) this.#collected.push(this.#collector(this.#buffers.take(batch.values.length)));
+    if (this.#fullBatches() < READ_AHEAD_BATCHES) this.#fetching.release('ahead');
+    this.collect();
+    return batch;
+  }
+
+  /** A batch done with (written, or dropped): its buffer takes a batch to come. */
+  give(batch: FetchedBatch): void {
+    this.#buffers.give(batch);
+  }
+
+  /**
+   * Drops what was fetched under the previous positions (the batches collected, and what the
+   * stream holds), and collects from now on under `origin`. Returns the messages dropped.
+   */
+  restart(origin: BatchOrigin): number {
+    let dropped = 0;
+    for (const batch of this.#collected.splice(0)) {
+      dropped += batch.length;
+      this.#buffers.give(batch.finish());
+    }
+    while (this.#stream.read() !== null) dropped++;
+    this.#origin = origin;
+    this.#collected.push(this.#collector());
+    this.#fetching.release('ahead');
+    return dropped;
+  }
+
+  #collector(values?: Uint8Array<ArrayBuffer>): BatchCollector {
+    const { topic, batchSize, batchBytes } = this.#limits;
+    return new BatchCollector(topic, batchSize, batchBytes, values, this.#origin);
+  }
+
+  #fullBatches(): number {
+    return this.#collected.length - ((this.#collected.at(-1) as BatchCollector).full ? 0 : 1);
+  }
 }
 
 /** How long a placement waits for a fetch sent before it to finish (a fetch waits 500 ms for data at most, plus its retries). */
@@ -425,7 +540,7 @@ class FetchGate {
  * placed for: a topic deleted and recreated between two fetches must not be read at the old
  * topic's offsets. (The write step checks the same id against the database.)
  */
-async function assertSameTopic(consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, topic: string, topicId: string) {
+async function assertSameTopic(consumer: KafkaConsumer, topic: string, topicId: string) {
   const current = (await consumer.metadata({ topics: [topic] })).topics.get(topic)?.id;
   if (current !== topicId) throw new TopicChanged(topic, topicId, current);
 }
@@ -476,7 +591,7 @@ export async function partitionsBehind(
   return partitionsNotCaughtUp(topicId, partitions, stored);
 }
 
-async function closeQuietly(stream: Stream, consumer: Consumer<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
+async function closeQuietly(stream: Stream, consumer: KafkaConsumer): Promise<void> {
   await stream.close().catch(() => {});
   // Leaving the group hands the partitions to the other members at once. A static member leaves
   // too (LeaveGroup by its member id): a stop may be for good, and a member that stays would hold

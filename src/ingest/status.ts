@@ -32,7 +32,7 @@ export class ConsumerStatus {
   set(member: number, state: ConsumerState, error?: unknown): void {
     this.#members.set(member, { state, ...(error === undefined ? {} : { reason: errorMessage(error) }) });
     const current = this.state;
-    consumerMetrics.setState(current, current === 'running');
+    consumerMetrics().setState(current, current === 'running');
   }
 
   /** The worst member's state; 'starting' before any member has begun. */

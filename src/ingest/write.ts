@@ -20,6 +20,7 @@ import { upsertDates } from '../warehouse/sql/upsert-dates.ts';
 import { memberUpserts, upsertMembers } from '../warehouse/sql/upsert-members.ts';
 import { upsertPaymentMethods } from '../warehouse/sql/upsert-payment-methods.ts';
 import { KnownMembers } from './known-members.ts';
+import { checkWriteArguments } from './options.ts';
 import { decidedInput, firstOccurrences, type Outcome, type Preparation, prepare, verdictOf } from './prepare.ts';
 import { type SourcePosition, toWarehouseRows } from './rows.ts';
 
@@ -65,8 +66,17 @@ export interface BatchResult {
   duplicates: number;
   /** Messages at offsets this consumer group had already ingested (redelivered by Kafka): skipped. */
   alreadyIngested: number;
-  /** Messages that were not accepted, each stored as a dead letter. */
+  /** Messages that were not accepted, each stored as a dead letter (unless `storeDeadLetters: false`). */
   rejected: Rejection[];
+}
+
+/** How the write path treats a batch. */
+export interface WriteOptions {
+  /**
+   * Whether the messages not accepted are stored in `pos.dead_letter` (default true). A replay of
+   * dead letters says false: a letter that fails again keeps its one row, and is not stored again.
+   */
+  storeDeadLetters?: boolean;
 }
 
 /** A message as it arrived, as the write path keeps it (a dead letter stores its bytes). */
@@ -165,13 +175,14 @@ async function writeBatch(
   batch: PreparedBatch,
   scope: OffsetScope | undefined,
   known: KnownMembers,
+  options: WriteOptions,
 ): Promise<BatchResult> {
   try {
-    return await writeBatchOnce(warehouse, batch, scope, known, true);
+    return await writeBatchOnce(warehouse, batch, scope, known, options, true);
   } catch (error) {
     // A fresh batch met a stored id: written again the long way, in a transaction of its own.
     if (!(error instanceof StoredIdMet)) throw error;
-    return writeBatchOnce(warehouse, batch, scope, known, false);
+    return writeBatchOnce(warehouse, batch, scope, known, options, false);
   }
 }
 
@@ -181,6 +192,7 @@ async function writeBatchOnce(
   batch: PreparedBatch,
   scope: OffsetScope | undefined,
   known: KnownMembers,
+  options: WriteOptions,
   asPrepared: boolean,
 ): Promise<BatchResult> {
   const { records, outcomes } = batch;
@@ -264,7 +276,7 @@ async function writeBatchOnce(
     }
     for (const index of repeats) compareWithStored(index, storedAs.get(accepted(index).id));
 
-    await insertDeadLetters(tx, deadLetters);
+    if (options.storeDeadLetters !== false) await insertDeadLetters(tx, deadLetters);
     // Newer attributes for the stored members of what was written, and the offsets, in one
     // statement; last, so that writers at the same time hold each other's member rows only until
     // their commit, not while they copy.
@@ -397,11 +409,12 @@ export async function writeBatchIsolatingRefusals(
   batch: IncomingRecord[] | PreparedBatch,
   scope?: OffsetScope,
   known = new KnownMembers(),
+  options: WriteOptions = {},
 ): Promise<BatchResult> {
   const prepared = Array.isArray(batch) ? prepareBatch(batch) : batch;
   const { records } = prepared;
   try {
-    return await writeBatch(warehouse, prepared, scope, known);
+    return await writeBatch(warehouse, prepared, scope, known, options);
   } catch (error) {
     if (classifyDatabaseError(error) !== 'data' || records.length === 0) throw error;
     if (records.length === 1) {
@@ -411,11 +424,21 @@ export async function writeBatchIsolatingRefusals(
         outcomes: [{ ok: false, code: 'database', detail: boundedDetail(`PostgreSQL refused it: ${errorMessage(error)}`) }],
         rows: toWarehouseRows([]),
       };
-      return writeBatch(warehouse, refused, scope, known);
+      const result = await writeBatch(warehouse, refused, scope, known, options);
+      // The message was valid, so its transaction id is known: the rejection says which it was.
+      const accepted = prepared.outcomes[0];
+      if (accepted?.ok) for (const rejection of result.rejected) rejection.transactionId ??= accepted.id;
+      return result;
     }
     const middle = Math.ceil(records.length / 2);
-    const first = await writeBatchIsolatingRefusals(warehouse, slicePrepared(prepared, 0, middle), scope, known);
-    const second = await writeBatchIsolatingRefusals(warehouse, slicePrepared(prepared, middle, records.length), scope, known);
+    const first = await writeBatchIsolatingRefusals(warehouse, slicePrepared(prepared, 0, middle), scope, known, options);
+    const second = await writeBatchIsolatingRefusals(
+      warehouse,
+      slicePrepared(prepared, middle, records.length),
+      scope,
+      known,
+      options,
+    );
     return {
       landed: first.landed + second.landed,
       lines: first.lines + second.lines,
@@ -436,7 +459,8 @@ export async function writeBatchIsolatingRefusals(
  * const { landed, rejected } = await writeTransactions(warehouse, [message1, message2]);
  * ```
  */
-export function writeTransactions(warehouse: Warehouse, messages: readonly unknown[]): Promise<BatchResult> {
+export async function writeTransactions(warehouse: Warehouse, messages: readonly unknown[]): Promise<BatchResult> {
+  checkWriteArguments(warehouse, messages);
   return writeBatchIsolatingRefusals(
     warehouse,
     messages.map((message) => ({

@@ -1,7 +1,7 @@
-import { Admin, type ClusterMetadata } from '@platformatic/kafka';
+import type { Admin, ClusterMetadata } from '@platformatic/kafka';
 import { UserError } from '../plumbing/errors.ts';
 import { waitUntil } from '../plumbing/wait.ts';
-import { kafkaClientOptions } from './clients.ts';
+import { createAdmin } from './clients.ts';
 import { explainKafkaError, isFatalKafkaError } from './failures.ts';
 import type { KafkaConnection } from './security.ts';
 
@@ -24,17 +24,8 @@ export interface PartitionState {
   isr: number[];
 }
 
-function createAdmin(connection: KafkaConnection): Admin {
-  return new Admin({
-    ...kafkaClientOptions(connection, 'pos-admin'),
-    connectTimeout: 2000,
-    requestTimeout: 10_000,
-    retries: 0,
-  });
-}
-
 export async function withAdmin<T>(connection: KafkaConnection, use: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = createAdmin(connection);
+  const admin = createAdmin(connection, 'pos-admin', { connectTimeout: 2000, requestTimeout: 10_000, retries: 0 });
   try {
     return await use(admin);
   } finally {

@@ -35,12 +35,63 @@ export function isUnknownTopicError(error: unknown): boolean {
   });
 }
 
+/**
+ * Why Kafka did not take a send, for a producer that can try again later, and record by record
+ * (the dead-letter outbox):
+ * - `unreachable`: no broker answered (connection refused, timed out): not the records' fault;
+ * - `topic`: the broker refused the send for its topic (missing, not allowed, no leader, too few
+ *   replicas): each record sent alone would be refused the same;
+ * - `records`: any other refusal (a record too large, …): the other records may pass.
+ */
+export type SendFailure = 'unreachable' | 'topic' | 'records';
+
+/** Refusals that concern the topic, not the records. */
+const TOPIC_REFUSALS = new Set([
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'INVALID_TOPIC_EXCEPTION',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_OR_FOLLOWER',
+  'NOT_ENOUGH_REPLICAS',
+  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+]);
+
+export function classifySendFailure(error: unknown): SendFailure {
+  const nested = [...nestedErrors(error)];
+  const apiIds = nested.map((inner) => inner.apiId).filter((apiId): apiId is string => typeof apiId === 'string');
+  if (apiIds.some((apiId) => TOPIC_REFUSALS.has(apiId))) return 'topic';
+  // An answer from a broker (an error code) means it was reached, whatever else failed beside.
+  if (apiIds.length === 0 && nested.some((inner) => inner.code === 'PLT_KFK_NETWORK' || inner.code === 'PLT_KFK_TIMEOUT')) {
+    return 'unreachable';
+  }
+  return 'records';
+}
+
+/** The broker's reasons for a refusal (its error codes and messages), not the client's wrappers; at most 1,000 characters. */
+export function describeRefusal(error: unknown): string {
+  const reasons = [...nestedErrors(error)]
+    .filter((inner) => typeof inner.apiId === 'string')
+    .map((inner) => `${inner.apiId}: ${String(inner.serverErrorMessage || inner.message)}`);
+  return (reasons.length > 0 ? [...new Set(reasons)].join('; ') : errorMessage(error)).slice(0, 1000);
+}
+
+/**
+ * The error and those inside it: the client nests them (a send's, a response's, a partition's)
+ * in `errors` (AggregateError) and `cause`.
+ */
+function* nestedErrors(error: unknown, seen = new Set<unknown>()): Generator<Record<string, unknown>> {
+  if (error === null || typeof error !== 'object' || seen.has(error)) return;
+  seen.add(error);
+  yield error as Record<string, unknown>;
+  const inner = (error as { errors?: unknown }).errors;
+  for (const nested of Array.isArray(inner) ? inner : []) yield* nestedErrors(nested, seen);
+  yield* nestedErrors((error as { cause?: unknown }).cause, seen);
+}
+
 /** Whether the error, or one it aggregates or wraps, matches. */
 function someError(error: unknown, matches: (error: unknown) => boolean): boolean {
-  if (error === null || error === undefined) return false;
-  if (matches(error)) return true;
-  const nested = error instanceof AggregateError ? error.errors : [];
-  return [...nested, (error as { cause?: unknown }).cause].some((inner) => inner !== error && someError(inner, matches));
+  for (const inner of nestedErrors(error)) if (matches(inner)) return true;
+  return false;
 }
 
 /** Node's codes for a server certificate the client does not trust (or that names another host). */

@@ -1,6 +1,6 @@
 import { type RunningHttpServer, startHttpServer, text } from '../http/server.ts';
 import type { Logger } from '../plumbing/logger.ts';
-import { registry } from './registry.ts';
+import { metricsRegistry } from './registry.ts';
 
 /** Whether the process can do its work now, and if not, why. */
 export type Readiness = { ready: true } | { ready: false; reason: string };
@@ -24,7 +24,10 @@ export async function serveMetrics(options: MetricsEndpointOptions): Promise<Run
     port: options.port,
     logger: options.logger,
     routes: {
-      '/metrics': async () => ({ status: 200, contentType: registry.contentType, body: await registry.metrics() }),
+      '/metrics': async () => {
+        const registry = metricsRegistry();
+        return { status: 200, contentType: registry.contentType, body: await registry.metrics() };
+      },
       '/healthz': () => text(200, 'ok\n'),
       '/readyz': async () => {
         const readiness = await options.readiness();

@@ -5,6 +5,7 @@ import { type KafkaConnection, kafkaSecurityFrom } from '../kafka/security.ts';
 import { type DatabaseTls, DEFAULT_TLS, parseDatabaseTls, TLS_VARIABLES } from '../warehouse/tls-settings.ts';
 import type { Environment } from './environment.ts';
 import { ConfigError } from './errors.ts';
+import { isKafkaName } from './options.ts';
 
 const DEFAULT_TOPIC = 'PointOfSale';
 export const DEFAULT_KAFKA_PORT = 9092;
@@ -209,7 +210,7 @@ export function parsePort(value: string, name: string, options: { allowZero?: bo
 
 /** Kafka's own rule for topic names. */
 export function parseTopicName(value: string, name: string): string {
-  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(value) || value === '.' || value === '..') {
+  if (!isKafkaName(value)) {
     throw new ConfigError(
       `${name} "${value}" is not a valid Kafka topic name.`,
       'Use 1 to 249 characters from a-z, A-Z, 0-9, ".", "_" and "-".',

@@ -14,9 +14,26 @@ export interface RetryOptions {
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
-/** The wait before retry number `attempt`: exponential, capped at 30 s, with full jitter (so that many clients do not retry in step). */
-export function backoffDelay(attempt: number): number {
-  return Math.round(Math.random() * Math.min(30_000, 200 * 2 ** attempt));
+/** How long to wait before each retry: the one backoff of `pos`, with each caller's own bounds. */
+export interface Backoff {
+  /** The wait before the first retry; each further retry waits twice as long… */
+  firstMs: number;
+  /** …up to this. */
+  maxMs: number;
+  /**
+   * The share of each wait that is random, so that many clients do not retry in step: 1 waits
+   * anywhere up to the wait (full jitter), 0.5 from half of it to all of it, 0 exactly the wait.
+   */
+  jitter: number;
+}
+
+/** Waiting out an outage (PostgreSQL, Kafka): 0.4 s at first, at most 30 s, full jitter. */
+export const OUTAGE_BACKOFF: Backoff = { firstMs: 400, maxMs: 30_000, jitter: 1 };
+
+/** The wait before retry number `attempt` (1, 2, …; 0 counts as 1), in whole milliseconds. */
+export function backoffDelay(attempt: number, backoff: Backoff = OUTAGE_BACKOFF): number {
+  const wait = Math.min(backoff.maxMs, backoff.firstMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(wait * (1 - backoff.jitter + backoff.jitter * Math.random()));
 }
 
 /**

@@ -9,6 +9,7 @@ import { encodeChunks } from './chunk-pool.ts';
 import { chunkSlots } from './chunks.ts';
 import { encodeTransaction } from './encode.ts';
 import { simulatorMetrics } from './metrics.ts';
+import { checkSimulationOptions } from './options.ts';
 import { backfillSchedule, TradingPattern } from './schedule.ts';
 import { Simulator } from './simulator.ts';
 import type { MessageSink } from './sinks.ts';
@@ -67,6 +68,7 @@ export interface SimulationResult {
 
 /** `pos simulate`: makes transactions from the seed and hands them to the sink (Kafka or stdout). */
 export async function simulate(options: SimulationOptions): Promise<SimulationResult> {
+  checkSimulationOptions(options);
   const logger = options.logger ?? silentLogger;
   const catalogSeed = options.catalogSeed ?? DEFAULT_CATALOG_SEED;
   const catalog = createCatalog(catalogSeed, options.sizes);
@@ -80,17 +82,18 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       stream: options.progressStream,
       ...(options.mode.kind === 'backfill' ? { total: options.mode.count } : {}),
     });
+  const metrics = simulatorMetrics();
   let made = 0;
   const emit = (store: number, value: Buffer): Promise<void> | undefined => {
     made++;
-    simulatorMetrics.made.inc();
+    metrics.made.inc();
     options.onTransaction?.(made);
     progress?.update(made, { failed: options.sink.stats.failed });
     return options.sink.write((catalog.stores[store] as Store).storeId, value);
   };
 
   let skipped = 0;
-  simulatorMetrics.running.set(1);
+  metrics.running.set(1);
   try {
     if (options.mode.kind === 'backfill') {
       const slots = chunkSlots(backfillSchedule(pattern, new Random(options.seed, 0x5c4ed), options.mode));
@@ -113,7 +116,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       const simulator = new Simulator(catalog, options.seed, 0);
       const out = new ByteWriter();
       const make = (at: number, store: number) => {
-        simulatorMetrics.clock.set(at / 1000);
+        metrics.clock.set(at / 1000);
         const transaction = simulator.transactionAt(at, store);
         out.reset();
         encodeTransaction(transaction, pattern.clock(transaction.store), out);
@@ -126,7 +129,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     await options.sink.close().catch(() => {});
     throw error;
   } finally {
-    simulatorMetrics.running.set(0);
+    metrics.running.set(0);
     progress?.finish();
   }
   const stats = await options.sink.close();

@@ -1,13 +1,13 @@
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { compatibilityPartitioner, type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
+import { compatibilityPartitioner, type MessageToProduce, ProduceAcks } from '@platformatic/kafka';
 import { CONTENT_TYPE, SCHEMA_HEADER } from '../contract/message.ts';
 import { connectToKafka, ensureTopics, partitionCount } from '../kafka/admin.ts';
-import { kafkaClientOptions } from '../kafka/clients.ts';
+import { createProducer, type KafkaProducer } from '../kafka/clients.ts';
 import type { KafkaConnection } from '../kafka/security.ts';
-import { kafkaClientMetrics } from '../metrics/registry.ts';
 import { errorMessage } from '../plumbing/errors.ts';
 import { type Logger, silentLogger } from '../plumbing/logger.ts';
+import { type Backoff, backoffDelay } from '../plumbing/retry.ts';
 import { producerMetrics } from './metrics.ts';
 
 export interface SinkStats {
@@ -47,18 +47,18 @@ const LINGER_MS = 5;
 /** Batches in flight at once; more wait (backpressure on the simulator). */
 const MAX_IN_FLIGHT = 4;
 /**
- * Tries of a failed request, 0.1 s apart at first, then twice as long each time up to 5 s: about a
- * minute in all, longer than a cluster takes to move the leaders of a lost broker (its session
- * timeout, 6 to 9 s, then an election). Idempotence makes every retry safe.
+ * Tries of a failed request, 0.1 to 0.2 s apart at first, then twice as long each time up to 5 s:
+ * about a minute in all, longer than a cluster takes to move the leaders of a lost broker (its
+ * session timeout, 6 to 9 s, then an election). Idempotence makes every retry safe.
  */
 const RETRIES = 16;
-const MAX_RETRY_DELAY_MS = 5000;
+const RETRY_BACKOFF: Backoff = { firstMs: 200, maxMs: 5000, jitter: 0.5 };
 /**
  * A send that has neither succeeded nor failed after this long is stalled: @platformatic/kafka
  * 2.12.1's idempotent producer can stop settling sends after a partition leader dies. It can also
  * give a send up within a second of a leader's loss, its retries unspent ("not the leader" twice,
  * then "out of order sequence number"). Either way the batch is sent again on a new producer, after
- * RESEND_DELAY_MS doubling up to 8 s (the cluster elects a new leader meanwhile), at most
+ * a wait of 1 s doubling up to 8 s (RESEND_BACKOFF: the cluster elects a new leader meanwhile), at most
  * SEND_ATTEMPTS times in all and never starting later than RESEND_WITHIN_MS after the first try
  * (so that Kafka down for good is still reported within a few minutes), and counted as failed
  * only then. A resend may write a batch twice to the topic (the first try may have landed): the
@@ -67,11 +67,10 @@ const MAX_RETRY_DELAY_MS = 5000;
  */
 const SEND_STALL_MS = 30_000;
 const SEND_ATTEMPTS = 5;
-const RESEND_DELAY_MS = 1000;
+const RESEND_BACKOFF: Backoff = { firstMs: 1000, maxMs: 8000, jitter: 0.5 };
 const RESEND_WITHIN_MS = 90_000;
 
 type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
-type KafkaProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
 
 const HEADERS = new Map([
   [Buffer.from('content-type'), Buffer.from(CONTENT_TYPE)],
@@ -89,6 +88,7 @@ export class KafkaSink implements MessageSink {
   readonly stats: SinkStats = { sent: 0, failed: 0, retried: 0, bytes: 0 };
   readonly #options: KafkaSinkOptions;
   readonly #logger: Logger;
+  readonly #metrics = producerMetrics();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #keys = new Map<string, { key: Buffer; partition: number }>();
   #producer: KafkaProducer;
@@ -159,17 +159,16 @@ export class KafkaSink implements MessageSink {
 
   #createProducer(): KafkaProducer {
     const { compression } = this.#options;
-    return new Producer({
-      ...kafkaClientOptions(this.#options.kafka, 'pos-simulator'),
+    return createProducer(this.#options.kafka, 'pos-simulator', {
       idempotent: true,
       acks: ProduceAcks.ALL,
       ...(compression && compression !== 'none' ? { compression } : {}),
       retries: RETRIES,
       retryDelay: (_client, operation, attempt, retries, error) => {
-        const delay = Math.min(MAX_RETRY_DELAY_MS, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
+        const delay = backoffDelay(attempt, RETRY_BACKOFF);
         this.stats.retried++;
         this.#logger.warn(
-          { err: errorMessage(error), operation, attempt, of: retries, retryInMs: Math.round(delay) },
+          { err: errorMessage(error), operation, attempt, of: retries, retryInMs: delay },
           'Kafka did not take a request; retrying it (idempotent: nothing is written twice)',
         );
         return delay;
@@ -178,7 +177,6 @@ export class KafkaSink implements MessageSink {
       // A request queued on a connection to a broker that died is not failed with the connection:
       // it waits for this timeout (30 s by default) before it is retried elsewhere.
       requestTimeout: 10_000,
-      metrics: kafkaClientMetrics('pos-simulator'),
     });
   }
 
@@ -222,27 +220,27 @@ export class KafkaSink implements MessageSink {
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       const producer = this.#producer;
-      const stopTimer = producerMetrics.sendDuration.startTimer();
+      const stopTimer = this.#metrics.sendDuration.startTimer();
       const outcome = await settleWithin(this.#send(producer, messages), SEND_STALL_MS);
       stopTimer();
       if (outcome.status === 'fulfilled') {
         this.stats.sent += messages.length;
         this.stats.bytes += bytes;
-        producerMetrics.transactions.inc(messages.length);
-        producerMetrics.bytes.inc(bytes);
+        this.#metrics.transactions.inc(messages.length);
+        this.#metrics.bytes.inc(bytes);
         return;
       }
-      producerMetrics.sendFailures.inc();
+      this.#metrics.sendFailures.inc();
       this.#retire(producer);
       if (attempt < SEND_ATTEMPTS && performance.now() - started < RESEND_WITHIN_MS) {
         this.stats.retried++;
-        const delay = Math.min(8 * RESEND_DELAY_MS, RESEND_DELAY_MS * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+        const delay = backoffDelay(attempt, RESEND_BACKOFF);
         this.#logger.warn(
           {
             messages: messages.length,
             topic: this.#options.topic,
             attempt,
-            resendInMs: Math.round(delay),
+            resendInMs: delay,
             ...(outcome.status === 'stalled' ? { waitedMs: SEND_STALL_MS } : { err: errorMessage(outcome.reason) }),
           },
           outcome.status === 'stalled'
@@ -253,7 +251,7 @@ export class KafkaSink implements MessageSink {
         continue;
       }
       this.stats.failed += messages.length;
-      producerMetrics.failedTransactions.inc(messages.length);
+      this.#metrics.failedTransactions.inc(messages.length);
       this.#logger.error(
         {
           err: outcome.status === 'rejected' ? errorMessage(outcome.reason) : `no answer within ${SEND_STALL_MS} ms`,

@@ -17,6 +17,7 @@ import { openWarehouse, type Warehouse } from '../warehouse/database.ts';
 import { migrateWarehouse } from '../warehouse/migrate.ts';
 import { anchorOffsets } from '../warehouse/sql/ingest-offsets.ts';
 import { salesToday } from '../warehouse/sql/sales-today.ts';
+import { checkStartOptions } from './options.ts';
 
 /** The consumer group of `pos start` unless told otherwise: the same as `pos consume`'s. */
 const DEFAULT_START_GROUP = 'pos-warehouse';
@@ -58,6 +59,7 @@ export interface StartSummary {
  * so what it shows is what this run produces; later runs resume where the warehouse left off.
  */
 export async function start(options: StartOptions): Promise<StartSummary> {
+  checkStartOptions(options);
   const { config, logger } = options;
   const brokerWasRunning = config.kafka.external || localKafkaRunning(config);
   await kafkaUp(config, { logger });

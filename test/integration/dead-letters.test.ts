@@ -350,6 +350,63 @@ for (const kind of ['server', 'embedded'] as const)
       assert.deepEqual(await snapshot(warehouse), before);
     });
 
+    test('a replay that PostgreSQL refuses again leaves exactly the original letters: the same rows and ids, no id used', {
+      timeout: 60_000,
+    }, async () => {
+      const topic = uniqueName('replay_refused');
+      const refusedSale = (transactionId: string): TransactionMessage => ({
+        ...validSale(),
+        transaction_id: transactionId,
+        store: { ...validSale().store, store_id: 'S665' },
+      });
+      const refused = { errorCode: 'database', errorDetail: 'PostgreSQL refused it' } as const;
+      await insertDeadLetters(warehouse, [
+        letter(topic, 1, JSON.stringify(refusedSale('c0000000-0000-4000-8000-000000000665')), refused),
+        // Without a source position (written with writeTransactions): a copy of it would be a new row.
+        letter(null, 0, JSON.stringify(refusedSale('c0000000-0000-4000-8000-000000000666')), refused),
+      ]);
+      const letters = () =>
+        warehouse.query<Record<string, unknown>>(
+          `select id::text as id, topic_id::text as topic_id, topic, partition, "offset"::text as "offset", key, raw_value,
+                  error_code, error_detail, created_at, published_at
+             from pos.dead_letter order by id`,
+        );
+      const lastId = async () =>
+        (await warehouse.query<{ id: string }>('select last_value::text as id from pos.dead_letter_id_seq'))[0]?.id;
+      const ids = (
+        await warehouse.query<{ id: string }>(
+          "select id::text as id from pos.dead_letter where topic = $1 or (topic is null and error_code = 'database') order by id",
+          [topic],
+        )
+      ).map((row) => row.id);
+      assert.equal(ids.length, 2);
+
+      // A rule of this database only, standing for any refusal the contract cannot foresee.
+      await warehouse.query("alter table pos.dim_store add constraint test_no_s665 check (store_id <> 'S665')");
+      try {
+        const before = { letters: await letters(), lastId: await lastId() };
+        const replayed = await replayDeadLetters(warehouse, { ids });
+        assert.deepEqual(
+          replayed.letters.map((entry) => [entry.id, entry.outcome]),
+          ids.map((id) => [id, 'refused']),
+        );
+        assert.match(replayed.letters[0]?.detail ?? '', /test_no_s665/);
+        assert.match(replayed.letters[1]?.detail ?? '', /test_no_s665/);
+        assert.deepEqual(await letters(), before.letters, 'the same letters, with the same ids: none stored again, none deleted');
+        assert.equal(await lastId(), before.lastId, 'no dead letter was inserted, not even one deleted afterwards');
+        const outcomes = await warehouse.query<{ replay_outcome: string }>(
+          'select replay_outcome from pos.dead_letter where id = any($1::bigint[]) order by id',
+          [ids],
+        );
+        assert.deepEqual(
+          outcomes.map((row) => row.replay_outcome),
+          ['refused', 'refused'],
+        );
+      } finally {
+        await warehouse.query('alter table pos.dim_store drop constraint test_no_s665');
+      }
+    });
+
     test('letters that would meet other stored letters at the same position of the same topic id fail the batch, storing none', async () => {
       const topic = uniqueName('dlq_conflicting');
       const topicId = randomUUID();

@@ -56,26 +56,3 @@ export async function recordReplayOutcomes(db: SqlRunner, outcomes: { id: string
     [outcomes.map((entry) => entry.id), outcomes.map((entry) => entry.outcome)],
   );
 }
-
-/** The newest dead letter's id ('0' when there is none). */
-export async function lastDeadLetterId(db: SqlRunner): Promise<string> {
-  const [row] = await db.query<{ id: string }>('select coalesce(max(id), 0)::text as id from pos.dead_letter');
-  return row?.id ?? '0';
-}
-
-/**
- * Deletes the copies that the write path stored, after `afterId`, of replayed letters that have no
- * source position (written with `writeTransactions`): a replayed letter is never stored twice.
- * (Letters with a source position are not: the dead-letter table keeps one per position.)
- */
-export async function deleteReplayCopies(db: SqlRunner, afterId: string, rawValues: Buffer[]): Promise<number> {
-  if (rawValues.length === 0) return 0;
-  const rows = await db.query(
-    `delete from pos.dead_letter
-      where topic is null and id > $1::bigint
-        and raw_value in (select decode(value, 'hex') from unnest($2::text[]) as copy (value))
-     returning id`,
-    [afterId, rawValues.map((value) => value.toString('hex'))],
-  );
-  return rows.length;
-}

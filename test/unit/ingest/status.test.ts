@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConsumerStatus } from '../../../src/ingest/status.ts';
-import { registry } from '../../../src/metrics/registry.ts';
+import { metricsRegistry } from '../../../src/metrics/registry.ts';
 
 async function gauge(name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
-  const metric = (await registry.getMetricsAsJSON()).find((entry) => entry.name === name);
+  const metric = (await metricsRegistry().getMetricsAsJSON()).find((entry) => entry.name === name);
   const value = metric?.values.find((entry) => Object.entries(labels).every(([key, label]) => entry.labels[key] === label));
   return value?.value;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { errorMessage, UserError } from '../plumbing/errors.ts';
 import { registerConsumeCommand } from './consume.ts';
@@ -12,6 +13,7 @@ import { registerStartCommand } from './start.ts';
 export function buildProgram(): Command {
   const program = new Command('pos')
     .description('Simulated point-of-sale transactions through Apache Kafka into a PostgreSQL star schema.')
+    .version(packageVersion(), '--version', 'the version of pos-pipeline')
     .option('--log-level <level>', 'silent, fatal, error, warn, info, debug or trace (default: LOG_LEVEL or info)')
     .option(
       '--kafka-config <file>',
@@ -48,4 +50,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     process.stderr.write(`pos: unexpected error: ${errorMessage(error)}\n${(error as Error)?.stack ?? ''}\n`);
     return 1;
   }
+}
+
+/** The package's version, from its package.json (two folders up from src/cli and dist/cli alike). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }

@@ -46,6 +46,7 @@ describe('the published package: packed, installed into an empty folder, run wit
       cwd: PROJECT_ROOT,
       env: npmEnvironment(),
       maxBuffer: 64 * 1024 * 1024,
+      timeout: 200_000,
     });
     const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: PackedFile[] }[];
     assert.ok(packed);
@@ -77,7 +78,12 @@ describe('the published package: packed, installed into an empty folder, run wit
   }, async () => {
     assert.ok(tarball, 'the pack test ran first');
     const env = npmEnvironment();
-    await run('npm', ['install', '--no-save', '--prefer-offline', tarball], { cwd: installFolder, env, maxBuffer: 64 * 1024 * 1024 });
+    await run('npm', ['install', '--no-save', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
+      cwd: installFolder,
+      env,
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 240_000,
+    });
     // The installed bin, through npx, as a user in that folder runs it.
     const pos = (args: string[], extra: Record<string, string> = {}) =>
       run('npx', ['--no-install', 'pos', ...args], {
@@ -91,7 +97,10 @@ describe('the published package: packed, installed into an empty folder, run wit
     assert.equal(printed.trim(), version);
 
     const kafka = { KAFKA_BROKERS: testBrokers().join(','), POS_TOPIC: uniqueName('package') };
-    const started = await pos(['start', '--duration', '10s', '--rate', '20', '--no-web', '--group', uniqueName('package')], kafka);
+    const started = await pos(
+      ['start', '--duration', '10s', '--rate', '20', '--no-web', '--group', uniqueName('package')],
+      kafka,
+    );
     const ran = /Ran \d+ s: ([\d,]+) transactions produced, ([\d,]+) landed in the warehouse/.exec(started.stdout);
     assert.ok(ran, started.stdout);
     assert.ok(Number((ran[2] as string).replaceAll(',', '')) > 0, started.stdout);

@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ProduceAcks, Producer } from '@platformatic/kafka';
 import { payloadHash } from '../../src/contract/canonical.ts';
 import type { TransactionMessage } from '../../src/contract/message.ts';
 import { decodeTransaction } from '../../src/contract/validate.ts';
@@ -16,32 +15,8 @@ import { fuzzInputs } from '../fixtures/fuzz-corpus.ts';
 import { validSale } from '../fixtures/messages.ts';
 import { backfillLines, parse } from '../fixtures/simulated.ts';
 import { runCli, type TestDatabase, testBrokers, testKafka, uniqueName } from './support/environment.ts';
+import { produceValues } from './support/topics.ts';
 import { migratedWarehouse } from './support/warehouse.ts';
-
-/** Sends the values to partition 0 of a new topic, in this order: message i is at offset i. */
-async function produceAt(topic: string, values: Buffer[]): Promise<void> {
-  await ensureTopics(testKafka(), [{ name: topic, partitions: 1 }]);
-  const producer = new Producer({ clientId: 'test-poison-pills', bootstrapBrokers: testBrokers(), acks: ProduceAcks.ALL });
-  try {
-    // Sends of at most 512 KB: a record batch must stay under the broker's message.max.bytes.
-    let batch: Buffer[] = [];
-    let bytes = 0;
-    const send = async () => {
-      if (batch.length === 0) return;
-      await producer.send({ messages: batch.map((value) => ({ topic, partition: 0, key: Buffer.from('S001'), value })) });
-      batch = [];
-      bytes = 0;
-    };
-    for (const value of values) {
-      if (bytes + value.length > 512 * 1024) await send();
-      batch.push(value);
-      bytes += value.length;
-    }
-    await send();
-  } finally {
-    await producer.close();
-  }
-}
 
 /** What should become of each offset, worked out from the bytes alone: landed, a duplicate, or a dead letter of this code. */
 function expectedOutcomes(values: Buffer[]): string[] {
@@ -97,7 +72,11 @@ describe('no single message stops the pipeline', () => {
     leap.occurred_at = '2026-06-30T19:59:60.000-04:00';
     const corpus = fuzzInputs(41, 400, [validSale(), ...parse(lines.slice(0, 50))]);
     const values = [...lines.slice(0, 100), Buffer.from(JSON.stringify(leap)), ...lines.slice(100), ...corpus];
-    await produceAt(topic, values);
+    await ensureTopics(testKafka(), [{ name: topic, partitions: 1 }]);
+    await produceValues(
+      topic,
+      values.map((value) => ({ partition: 0, value })),
+    );
     const expected = expectedOutcomes(values);
 
     const result = await runCli(['consume', '--topic', topic, '--group', uniqueName('group'), '--until-idle', '4s'], {
@@ -133,7 +112,11 @@ describe('no single message stops the pipeline', () => {
     const values: Buffer[] = messages.map((message) => Buffer.from(JSON.stringify(message)));
     values[40] = marked(messages[40] as TransactionMessage, CRASH_ALWAYS);
     values[90] = marked(messages[90] as TransactionMessage, CRASH_ONCE);
-    await produceAt(topic, values);
+    await ensureTopics(testKafka(), [{ name: topic, partitions: 1 }]);
+    await produceValues(
+      topic,
+      values.map((value) => ({ partition: 0, value })),
+    );
     const folder = await mkdtemp(join(tmpdir(), 'pos-crash-'));
     process.env.POS_TEST_CRASH_ONCE_FILE = join(folder, 'crashed-once');
     try {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { ProduceAcks, Producer } from '@platformatic/kafka';
 import pino from 'pino';
 import type { TransactionMessage } from '../../src/contract/message.ts';
 import { decodeTransaction } from '../../src/contract/validate.ts';
@@ -15,7 +14,7 @@ import type { Warehouse } from '../../src/warehouse/database.ts';
 import { claimOffsets } from '../../src/warehouse/sql/ingest-offsets.ts';
 import { validSale } from '../fixtures/messages.ts';
 import { type CliResult, runCli, type TestDatabase, testBrokers, testKafka, uniqueName } from './support/environment.ts';
-import { consumeAll } from './support/topics.ts';
+import { consumeAll, produceValues } from './support/topics.ts';
 import { migratedWarehouse } from './support/warehouse.ts';
 
 /**
@@ -243,20 +242,11 @@ function saleWithId(transactionId: string): TransactionMessage {
   return { ...validSale(), transaction_id: transactionId };
 }
 
-async function produce(topic: string, messages: { partition: number; value: string }[]): Promise<void> {
-  const producer = new Producer({ clientId: 'test-identity', bootstrapBrokers: testBrokers(), acks: ProduceAcks.ALL });
-  try {
-    await producer.send({
-      messages: messages.map(({ partition, value }) => ({
-        topic,
-        partition,
-        key: Buffer.from('S001'),
-        value: Buffer.from(value),
-      })),
-    });
-  } finally {
-    await producer.close();
-  }
+function produce(topic: string, messages: { partition: number; value: string }[]): Promise<void> {
+  return produceValues(
+    topic,
+    messages.map(({ partition, value }) => ({ partition, value: Buffer.from(value) })),
+  );
 }
 
 /** Deletes the topic, waits until it is gone, and creates it again under the same name (a new topic id). */

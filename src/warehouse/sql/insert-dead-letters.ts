@@ -24,7 +24,6 @@ export class DeadLettersNotStored extends Error {
  */
 export async function insertDeadLetters(db: SqlRunner, letters: DeadLetterRow[]): Promise<number> {
   if (letters.length === 0) return 0;
-  const hex = (bytes: Buffer | null) => (bytes === null ? null : bytes.toString('hex'));
   // The outer select reads the table as it was before the insert: `already_stored` counts the
   // letters that were there, byte for byte, so that stored + already_stored covers the batch.
   const [counts] = await db.query<{ stored: number; already_stored: number }>(
@@ -43,20 +42,10 @@ export async function insertDeadLetters(db: SqlRunner, letters: DeadLetterRow[])
      select (select count(*) from stored)::int as stored,
             (select count(*) from incoming i
               where exists (select 1 from pos.dead_letter d
-                             where d.topic = i.topic and d.partition = i.partition and d."offset" = i."offset"
-                               and coalesce(d.topic_id, '${UNKNOWN_TOPIC_ID}'::uuid) = coalesce(i.topic_id, '${UNKNOWN_TOPIC_ID}'::uuid)
+                             where ${SAME_POSITION}
                                and d.key is not distinct from i.key and d.raw_value is not distinct from i.raw_value))::int
               as already_stored`,
-    [
-      letters.map((letter) => letter.topicId),
-      letters.map((letter) => letter.topic),
-      letters.map((letter) => letter.partition),
-      letters.map((letter) => (letter.offset === null ? null : String(letter.offset))),
-      letters.map((letter) => hex(letter.key)),
-      letters.map((letter) => hex(letter.rawValue)),
-      letters.map((letter) => letter.errorCode),
-      letters.map((letter) => letter.errorDetail),
-    ],
+    [...positionColumns(letters), letters.map((letter) => letter.errorCode), letters.map((letter) => letter.errorDetail)],
   );
   const stored = Number(counts?.stored ?? 0);
   const alreadyStored = Number(counts?.already_stored ?? 0);
@@ -68,26 +57,37 @@ export async function insertDeadLetters(db: SqlRunner, letters: DeadLetterRow[])
 
 /** Where letters of the batch meet stored letters with other bytes at their position (the first few), to name them. */
 async function conflicting(db: SqlRunner, letters: DeadLetterRow[]): Promise<string[]> {
-  const hex = (bytes: Buffer | null) => (bytes === null ? null : bytes.toString('hex'));
   const rows = await db.query<{ position: string }>(
     `select format('%s/%s@%s (topic id %s, stored as letter %s)', i.topic, i.partition, i."offset",
                    coalesce(i.topic_id::text, 'unknown'), d.id) as position
        from unnest($1::uuid[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::text[])
             as i (topic_id, topic, partition, "offset", key, raw_value)
        join pos.dead_letter d
-         on d.topic = i.topic and d.partition = i.partition and d."offset" = i."offset"
-        and coalesce(d.topic_id, '${UNKNOWN_TOPIC_ID}'::uuid) = coalesce(i.topic_id, '${UNKNOWN_TOPIC_ID}'::uuid)
+         on ${SAME_POSITION}
       where d.key is distinct from decode(i.key, 'hex') or d.raw_value is distinct from decode(i.raw_value, 'hex')
       order by d.id
       limit 5`,
-    [
-      letters.map((letter) => letter.topicId),
-      letters.map((letter) => letter.topic),
-      letters.map((letter) => letter.partition),
-      letters.map((letter) => (letter.offset === null ? null : String(letter.offset))),
-      letters.map((letter) => hex(letter.key)),
-      letters.map((letter) => hex(letter.rawValue)),
-    ],
+    positionColumns(letters),
   );
   return rows.map((row) => row.position);
+}
+
+/** A stored letter `d` at the position of an incoming one `i`: same topic, partition, offset and topic id (none counts as the all-zero id). */
+const SAME_POSITION = `d.topic = i.topic and d.partition = i.partition and d."offset" = i."offset"
+  and coalesce(d.topic_id, '${UNKNOWN_TOPIC_ID}'::uuid) = coalesce(i.topic_id, '${UNKNOWN_TOPIC_ID}'::uuid)`;
+
+/** The letters' positions and bytes as parameter arrays: topic id, topic, partition, offset, key and value (hex). */
+function positionColumns(letters: DeadLetterRow[]): (string | number | null)[][] {
+  return [
+    letters.map((letter) => letter.topicId),
+    letters.map((letter) => letter.topic),
+    letters.map((letter) => letter.partition),
+    letters.map((letter) => (letter.offset === null ? null : String(letter.offset))),
+    letters.map((letter) => hex(letter.key)),
+    letters.map((letter) => hex(letter.rawValue)),
+  ];
+}
+
+function hex(bytes: Buffer | null): string | null {
+  return bytes === null ? null : bytes.toString('hex');
 }

@@ -1,5 +1,5 @@
-import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
-import { uniqueName } from './environment.ts';
+import { Consumer, MessagesStreamModes, ProduceAcks, Producer } from '@platformatic/kafka';
+import { testBrokers, uniqueName } from './environment.ts';
 
 export interface ConsumedMessage {
   partition: number;
@@ -50,4 +50,32 @@ export async function consumeAll(
     await consumer.close(true).catch(() => {});
   }
   return [...seen.values()].sort((a, b) => a.partition - b.partition || Number(a.offset - b.offset));
+}
+
+/**
+ * Sends the values, key S001, to their partitions of `topic` in this order (acks=all), in sends of
+ * at most 512 KB: a record batch must stay under the broker's message.max.bytes.
+ */
+export async function produceValues(topic: string, messages: { partition: number; value: Buffer }[]): Promise<void> {
+  const producer = new Producer({ clientId: 'test-producer', bootstrapBrokers: testBrokers(), acks: ProduceAcks.ALL });
+  try {
+    let batch: { partition: number; value: Buffer }[] = [];
+    let bytes = 0;
+    const send = async () => {
+      if (batch.length === 0) return;
+      await producer.send({
+        messages: batch.map(({ partition, value }) => ({ topic, partition, key: Buffer.from('S001'), value })),
+      });
+      batch = [];
+      bytes = 0;
+    };
+    for (const message of messages) {
+      if (bytes + message.value.length > 512 * 1024) await send();
+      batch.push(message);
+      bytes += message.value.length;
+    }
+    await send();
+  } finally {
+    await producer.close();
+  }
 }

@@ -61,7 +61,7 @@ export function prepare(input: PrepareInput): Preparation {
       seen.add(id);
       rows.addMapped(mapped);
     } catch (error) {
-      outcomes.push(unprocessable(`preparing it failed: ${errorMessage(error)}`));
+      outcomes.push(failedWith(error));
     }
   }
   return { outcomes, rows: rows.finish() };
@@ -72,12 +72,17 @@ export function verdictOf(decide: () => Verdict): Verdict {
   try {
     return decide();
   } catch (error) {
-    return { ok: false, code: 'unprocessable', detail: boundedDetail(`preparing it failed: ${errorMessage(error)}`) };
+    return failedWith(error);
   }
 }
 
-function unprocessable(detail: string): Outcome {
+/** The dead letter of a message that could not be prepared: a verdict and an outcome alike. */
+function unprocessable(detail: string): { ok: false; code: 'unprocessable'; detail: string } {
   return { ok: false, code: 'unprocessable', detail: boundedDetail(detail) };
+}
+
+function failedWith(error: unknown): { ok: false; code: 'unprocessable'; detail: string } {
+  return unprocessable(`preparing it failed: ${errorMessage(error)}`);
 }
 
 /** Records with their verdicts made already (the API's path, without a worker), as prepare()'s input. */

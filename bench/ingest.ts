@@ -111,7 +111,9 @@ try {
     console.log(
       `Ingesting with \`pos consume\` (${members} member${members === 1 ? '' : 's'}, batches of ${number(batchSize)}) into ${database.database}…`,
     );
-    consumed.push({ members, ...(await runConsumer(database, members)) });
+    const result = await runConsumer(database, members);
+    // Members adding to the same aggregate rows must not deadlock (each one would cost a second).
+    consumed.push({ members, ...result, deadlocks: await deadlocksIn(database.database) });
     await runReference(copies[i + 1] as ServerDatabaseConfig);
   }
 
@@ -133,7 +135,10 @@ try {
   const put = (figure: string, column: string, value: number | string) => {
     table[figure] = { ...table[figure], [column]: value };
   };
-  for (const [i, { members, landed, lines, activeSeconds: seconds, peakRssMB, observedPeakRssMB }] of consumed.entries()) {
+  for (const [
+    i,
+    { members, landed, lines, activeSeconds: seconds, peakRssMB, observedPeakRssMB, deadlocks },
+  ] of consumed.entries()) {
     const column = `${members} member${members === 1 ? '' : 's'}`;
     const rate = landed / seconds;
     const [before, after] = [copyRates[i] as number, copyRates[i + 1] as number];
@@ -145,6 +150,7 @@ try {
     put('pos consume transactions/s', column, Math.round(rate));
     put('pos consume lines/s', column, Math.round(lines / seconds));
     put('consumer peak RSS MB', column, observedPeakRssMB ?? peakRssMB);
+    put('deadlocks between members', column, deadlocks);
     put('raw COPY transactions/s (before / after)', column, `${Math.round(before)} / ${Math.round(after)}`);
     put('raw COPY transactions/s (their mean)', column, Math.round(copyRate));
     put('naive loop transactions/s', column, Math.round(naiveRate));
@@ -156,6 +162,15 @@ try {
   for (const name of databases.reverse()) await adminQuery(`drop database if exists ${name} with (force)`);
   await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }));
   if (up.started) console.log('The local broker was started for this benchmark; `npx pos kafka down` stops it.');
+}
+
+async function deadlocksIn(database: string): Promise<number> {
+  return withServerClient(server, async (admin) => {
+    const [row] = await admin.query<{ deadlocks: string }>('select deadlocks::text from pg_stat_database where datname = $1', [
+      database,
+    ]);
+    return Number(row?.deadlocks ?? 0);
+  });
 }
 
 async function adminQuery(text: string): Promise<void> {

@@ -23,6 +23,8 @@ export const DEAD_LETTER_CODES = [
   'database',
   /** Preparing it threw, or crashed the preparing thread: a case the checks above missed, isolated so that the rest lands. */
   'unprocessable',
+  /** Dated before the first local date whose facts the warehouse holds (`pos db prune`): a replay could not be told from a new transaction. */
+  'pruned',
 ] as const;
 export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[number];
 

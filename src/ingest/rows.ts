@@ -1,5 +1,7 @@
 import type { TransactionMessage } from '../contract/message.ts';
 import { dateKey } from '../domain/date-key.ts';
+import { MONEY_PLACES, parseFixed, QUANTITY_PLACES } from '../domain/money.ts';
+import { AggregateDeltaBuilder, type TransactionAmounts } from '../warehouse/aggregate-deltas.ts';
 import type { WarehouseRows } from '../warehouse/rows.ts';
 import { FactTextBuilder, type LineFacts, type TransactionFacts } from '../warehouse/sql/copy-facts.ts';
 
@@ -33,6 +35,7 @@ export class WarehouseRowsBuilder {
   readonly #customers = new Newest<{ name: string; email: string; loyaltyTier: string }>();
   readonly #paymentMethods = new Newest<{ method: string; cardBrand: string | null }>();
   readonly #facts = new FactTextBuilder();
+  readonly #aggregates = new AggregateDeltaBuilder();
 
   /** Maps the message and adds it; mapTransaction may throw, and then nothing of the message was added. */
   add(accepted: AcceptedMessage): void {
@@ -40,7 +43,7 @@ export class WarehouseRowsBuilder {
   }
 
   /** Adds a mapped message: only collections and bytes, nothing left that a message's content can make fail. */
-  addMapped({ facts, at, store, customer, paymentMethod, lines }: MappedTransaction): void {
+  addMapped({ facts, at, amounts, store, customer, paymentMethod, lines }: MappedTransaction): void {
     const asOf = facts.occurredAt;
     this.#dates.add(facts.dateKey);
     const storeIndex = this.#stores.offer(store.store_id, at, asOf, store);
@@ -53,6 +56,7 @@ export class WarehouseRowsBuilder {
     );
     for (const line of lines) line.product = this.#products.offer(line.item.sku, at, asOf, line.item);
     this.#facts.add(facts, { store: storeIndex, customer: customerIndex, paymentMethod: paymentMethodIndex }, lines);
+    this.#aggregates.add(amounts, storeIndex, paymentMethodIndex, lines);
   }
 
   finish(): WarehouseRows {
@@ -96,6 +100,11 @@ export class WarehouseRowsBuilder {
         paymentMethod: paymentMethods.renumbering,
         product: products.renumbering,
       }),
+      aggregates: this.#aggregates.finish({
+        store: stores.renumbering,
+        product: products.renumbering,
+        paymentMethod: paymentMethods.renumbering,
+      }),
     };
   }
 }
@@ -105,6 +114,8 @@ export interface MappedTransaction {
   facts: TransactionFacts;
   /** occurred_at in milliseconds: which of several versions of a dimension member is the newest. */
   at: number;
+  /** What the transaction adds to the aggregates, in integer units. */
+  amounts: TransactionAmounts;
   store: TransactionMessage['store'];
   customer: { customerId: string; name: string; email: string; loyaltyTier: string } | null;
   paymentMethod: { method: string; cardBrand: string | null };
@@ -121,27 +132,42 @@ export function mapTransaction({ message, hash, source }: AcceptedMessage): Mapp
   const at = Date.parse(asOf);
   if (Number.isNaN(at)) throw new RangeError(`occurred_at ${JSON.stringify(asOf)} is not a time`);
   const { customer, payment } = message;
+  const facts: TransactionFacts = {
+    transactionId: message.transaction_id,
+    type: message.type,
+    originalTransactionId: message.original_transaction_id,
+    occurredAt: asOf,
+    dateKey: dateKey(asOf),
+    localHour: Number(asOf.slice(11, 13)),
+    registerId: message.register_id,
+    cashierId: message.cashier_id,
+    currency: message.currency,
+    subtotal: message.subtotal,
+    discountTotal: message.discount_total,
+    taxTotal: message.tax_total,
+    total: message.total,
+    sourceTopic: source?.topic ?? null,
+    sourcePartition: source?.partition ?? null,
+    sourceOffset: source?.offset ?? null,
+    payloadHash: hash.toString('hex'),
+  };
   return {
-    facts: {
-      transactionId: message.transaction_id,
-      type: message.type,
-      originalTransactionId: message.original_transaction_id,
-      occurredAt: asOf,
-      dateKey: dateKey(asOf),
-      localHour: Number(asOf.slice(11, 13)),
-      registerId: message.register_id,
-      cashierId: message.cashier_id,
-      currency: message.currency,
-      subtotal: message.subtotal,
-      discountTotal: message.discount_total,
-      taxTotal: message.tax_total,
-      total: message.total,
-      sourceTopic: source?.topic ?? null,
-      sourcePartition: source?.partition ?? null,
-      sourceOffset: source?.offset ?? null,
-      payloadHash: hash.toString('hex'),
-    },
+    facts,
     at,
+    amounts: {
+      sale: message.type === 'sale',
+      dateKey: facts.dateKey,
+      hour: facts.localHour,
+      at,
+      subtotal: units(message.subtotal, MONEY_PLACES, 'subtotal'),
+      discount: units(message.discount_total, MONEY_PLACES, 'discount_total'),
+      tax: units(message.tax_total, MONEY_PLACES, 'tax_total'),
+      total: units(message.total, MONEY_PLACES, 'total'),
+      lines: message.items.map((item) => ({
+        quantity: units(item.quantity, QUANTITY_PLACES, 'quantity'),
+        lineTotal: units(item.line_total, MONEY_PLACES, 'line_total'),
+      })),
+    },
     store: message.store,
     customer: customer
       ? { customerId: customer.customer_id, name: customer.name, email: customer.email, loyaltyTier: customer.loyalty_tier }
@@ -159,6 +185,13 @@ export function mapTransaction({ message, hash, source }: AcceptedMessage): Mapp
       product: -1,
     })),
   };
+}
+
+/** A decimal of the contract in integer units; the contract's patterns leave nothing this refuses, but should that change, the message is refused, not the batch. */
+function units(text: string, places: number, field: string): number {
+  const value = parseFixed(text, places);
+  if (value === undefined) throw new RangeError(`${field} ${JSON.stringify(text)} is not a decimal of at most ${places} places`);
+  return value;
 }
 
 /** The rows of these messages, in this order. */

@@ -6,10 +6,13 @@ import {
   type Verdict,
   validateTransaction,
 } from '../contract/validate.ts';
+import { dateKey } from '../domain/date-key.ts';
 import { errorMessage } from '../plumbing/errors.ts';
 import type { SqlRunner, TransactionRunner, Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
+import { writableFrom } from '../warehouse/retention.ts';
 import type { DeadLetterRow, WarehouseRows } from '../warehouse/rows.ts';
+import { aggregateUpserts } from '../warehouse/sql/add-aggregates.ts';
 import { copyFacts, copyFreshFacts, StoredIdMet } from '../warehouse/sql/copy-facts.ts';
 import { addKeys, type DimensionKeys, dimensionKeys, membersWithoutKeys } from '../warehouse/sql/dimension-keys.ts';
 import { claimOffsets, offsetsAdvance } from '../warehouse/sql/ingest-offsets.ts';
@@ -223,6 +226,9 @@ async function writeBatchOnce(
     }
     const { candidates, repeats } = firstOccurrences(fresh, outcomes);
     const accepted = (index: number) => outcomes[index] as Outcome & { ok: true };
+    const pruned = await refusePruned(tx, batch, candidates, (index, before) =>
+      reject(index, 'pruned', prunedDetail(accepted(index).id, before), accepted(index).id),
+    );
 
     // What each id is stored as once this batch commits: later copies in the batch are compared with it.
     const storedAs = new Map<string, string>();
@@ -233,7 +239,7 @@ async function writeBatchOnce(
     };
     let novel: number[];
     let written: { inserted: Set<string>; raced: Map<string, string>; rows: WarehouseRows };
-    if (asPrepared && fresh.length === records.length) {
+    if (asPrepared && fresh.length === records.length && pruned.ids.size === 0) {
       members = await writtenAsPrepared(tx, batch.rows, known);
       novel = [...candidates.values()];
       written = { inserted: new Set(candidates.keys()), raced: new Map(), rows: batch.rows };
@@ -274,13 +280,18 @@ async function writeBatchOnce(
         compareWithStored(index, raced.get(id));
       }
     }
-    for (const index of repeats) compareWithStored(index, storedAs.get(accepted(index).id));
+    for (const index of repeats) {
+      const { id } = accepted(index);
+      if (pruned.ids.has(id)) reject(index, 'pruned', prunedDetail(id, pruned.before), id);
+      else compareWithStored(index, storedAs.get(id));
+    }
 
     if (options.storeDeadLetters !== false) await insertDeadLetters(tx, deadLetters);
-    // Newer attributes for the stored members of what was written, and the offsets, in one
-    // statement; last, so that writers at the same time hold each other's member rows only until
-    // their commit, not while they copy.
+    // What was written added to the aggregates, newer attributes for the stored members of it,
+    // and the offsets, in one statement; last, so that writers at the same time hold each other's
+    // aggregate and member rows only until their commit, not while they copy.
     await runTogether(tx, [
+      ...(result.landed > 0 ? aggregateUpserts(written.rows, members.keys) : []),
       ...memberUpserts(written.rows),
       scope ? offsetsAdvance(scope.consumerGroup, scope.topic, nextOffsets(records)) : undefined,
     ]);
@@ -288,6 +299,33 @@ async function writeBatchOnce(
   });
   if (members) known.learn(members.keys, members.dates);
   return result;
+}
+
+/**
+ * Takes out of `candidates` the transactions dated before the facts' retention (retention.ts)
+ * and refuses each (`refuse`); returns their ids and the first date the warehouse holds.
+ */
+async function refusePruned(
+  tx: SqlRunner,
+  batch: PreparedBatch,
+  candidates: Map<string, number>,
+  refuse: (index: number, before: number) => void,
+): Promise<{ ids: Set<string>; before: number }> {
+  const before = await writableFrom(tx);
+  const ids = new Set<string>();
+  // The batch's dates are sorted: most batches are all after the cut, and nothing is parsed.
+  if ((batch.rows.dates[0] ?? before) >= before) return { ids, before };
+  for (const [id, index] of candidates) {
+    if (dateKey(messageAt(batch, index).occurred_at) >= before) continue;
+    refuse(index, before);
+    ids.add(id);
+    candidates.delete(id);
+  }
+  return { ids, before };
+}
+
+function prunedDetail(id: string, before: number): string {
+  return `transaction ${id} is dated before ${before}, the first local date whose facts the warehouse holds (pos db prune): it cannot be told from a replay`;
 }
 
 /** The dimension keys a batch used and the dates it added. */

@@ -1,4 +1,5 @@
 /** The rows the warehouse's statements take (src/warehouse/sql), as the write path hands them over. */
+import type { AggregateDeltas } from './aggregate-deltas.ts';
 
 /**
  * The rows of a batch as the write path takes them: the dimension members, column by column, as
@@ -7,6 +8,8 @@
  */
 export interface WarehouseRows extends DimensionRows {
   facts: FactText;
+  /** What the facts add to the aggregates. */
+  aggregates: AggregateDeltas;
 }
 
 /** The distinct members of a batch's dimensions, each sorted by natural key. */

@@ -5,7 +5,7 @@ import { waitUntil } from '../../src/plumbing/wait.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import { runCli, serverQuery, startCli, type TestDatabase, testBrokers, uniqueName } from './support/environment.ts';
 import { expectedFigures, landedCount, offsetsTotal, produceBacklog, warehouseFigures } from './support/ingest.ts';
-import { migratedWarehouse } from './support/warehouse.ts';
+import { emptyFacts, migratedWarehouse } from './support/warehouse.ts';
 
 const COUNT = 20_000;
 
@@ -58,7 +58,7 @@ describe('pos consume survives crashes and outages, and the result stays exact',
   test('PostgreSQL refusing connections mid-stream: the consumer waits, recovers by itself, and every transaction lands once', {
     timeout: 300_000,
   }, async () => {
-    await warehouse.query('truncate pos.fact_sales_line, pos.fact_transaction, pos.ingest_offset');
+    await emptyFacts(warehouse, ['pos.ingest_offset']);
     const name = database.config.database;
     const running = startCli(
       ['consume', '--topic', topic, '--from-beginning', '--group', outage, '--batch-size', '1000', '--until-idle', '5s'],

@@ -8,7 +8,7 @@ import { validSale } from '../fixtures/messages.ts';
 import { type CliResult, runCli, type TestDatabase, testBrokers, testKafka, uniqueName } from './support/environment.ts';
 import { expectedFigures, landedCount, produceBacklog, warehouseFigures } from './support/ingest.ts';
 import { consumeAll } from './support/topics.ts';
-import { migratedWarehouse } from './support/warehouse.ts';
+import { emptyFacts, migratedWarehouse } from './support/warehouse.ts';
 
 /**
  * Where a consumer group reads from when the log has moved under it: a new group, a topic deleted
@@ -35,7 +35,7 @@ describe('pos consume: read positions that no restart, deletion or recreation ca
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Read 1,500 messages: 1,500 transactions landed/);
     assert.deepEqual(await warehouseFigures(warehouse), expectedFigures(messages));
-    await warehouse.query('truncate pos.fact_sales_line, pos.fact_transaction');
+    await emptyFacts(warehouse);
   });
 
   test('a topic deleted and recreated under the same name: the new messages all land, with a warning naming both ids', {
@@ -72,7 +72,7 @@ describe('pos consume: read positions that no restart, deletion or recreation ca
     assert.equal(events.length, 1);
     assert.equal(events[0]?.kind, 'topic_recreated');
     assert.match(events[0]?.detail ?? '', new RegExp(`${oldId}.*${newId}`));
-    await warehouse.query('truncate pos.fact_sales_line, pos.fact_transaction');
+    await emptyFacts(warehouse);
   });
 
   test('records deleted below the stored offsets: the rest land, each gap is recorded with exact bounds, and --until-idle exits 0', {

@@ -3,6 +3,7 @@ import type { TransactionMessage } from '../../../src/contract/message.ts';
 import { parseFixed } from '../../../src/domain/money.ts';
 import { simulate } from '../../../src/simulator/run.ts';
 import { KafkaSink } from '../../../src/simulator/sinks.ts';
+import { AGGREGATES, aggregateDifferences } from '../../../src/warehouse/aggregates.ts';
 import type { Warehouse } from '../../../src/warehouse/database.ts';
 import { testBrokers, testKafka } from './environment.ts';
 import { consumeAll } from './topics.ts';
@@ -28,6 +29,8 @@ export interface Figures {
   total: number;
   tax: number;
   byStore: Record<string, number>;
+  /** Per aggregate table, its rows that differ from the facts: none, whatever happened on the way. */
+  aggregatesDifferingFromFacts: Record<string, number>;
 }
 
 const cents = (text: string) => parseFixed(text, 2) as number;
@@ -42,6 +45,7 @@ export function expectedFigures(messages: TransactionMessage[]): Figures {
     total: messages.reduce((sum, message) => sum + cents(message.total), 0),
     tax: messages.reduce((sum, message) => sum + cents(message.tax_total), 0),
     byStore,
+    aggregatesDifferingFromFacts: Object.fromEntries(AGGREGATES.map((aggregate) => [aggregate.table, 0])),
   };
 }
 
@@ -62,6 +66,11 @@ export async function warehouseFigures(warehouse: Warehouse): Promise<Figures> {
     total: cents(facts?.total ?? '0.00'),
     tax: cents(facts?.tax ?? '0.00'),
     byStore: Object.fromEntries(stores.map((row) => [row.store_id, cents(row.total)])),
+    aggregatesDifferingFromFacts: Object.fromEntries(
+      await Promise.all(
+        AGGREGATES.map(async (aggregate) => [aggregate.table, await aggregateDifferences(warehouse, aggregate, 0)] as const),
+      ),
+    ),
   };
 }
 

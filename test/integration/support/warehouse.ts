@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AGGREGATES } from '../../../src/warehouse/aggregates.ts';
 import { openWarehouse, type Warehouse } from '../../../src/warehouse/database.ts';
 import { migrateWarehouse } from '../../../src/warehouse/migrate.ts';
 import { createTestDatabase, type TestDatabase } from './environment.ts';
@@ -49,6 +50,7 @@ export async function snapshot(warehouse: Warehouse): Promise<Record<string, str
     dim_payment_method: 't',
     fact_transaction: 't',
     fact_sales_line: 't',
+    ...Object.fromEntries(AGGREGATES.map((aggregate) => [aggregate.table.replace('pos.', ''), 't'])),
     dead_letter: '(t.topic, t.partition, t."offset", t.key, t.raw_value, t.error_code, t.error_detail, t.created_at)',
   };
   const result: Record<string, string> = {};
@@ -59,4 +61,10 @@ export async function snapshot(warehouse: Warehouse): Promise<Record<string, str
     result[table] = `${summary?.count} rows, ${summary?.checksum}`;
   }
   return result;
+}
+
+/** Empties the facts and their aggregates (and `also`), for a test that ingests the same messages again. */
+export async function emptyFacts(warehouse: Warehouse, also: string[] = []): Promise<void> {
+  const tables = ['pos.fact_sales_line', 'pos.fact_transaction', ...AGGREGATES.map((aggregate) => aggregate.table), ...also];
+  await warehouse.query(`truncate ${tables.join(', ')}`);
 }

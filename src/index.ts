@@ -74,4 +74,6 @@ export {
   type Warehouse,
 } from './warehouse/database.ts';
 export { type MigrationResult, migrateWarehouse, resetWarehouse } from './warehouse/migrate.ts';
+export { type PruneOptions, type PruneResult, pruneFacts } from './warehouse/prune.ts';
+export { type RebuildResult, rebuildAggregates } from './warehouse/rebuild-aggregates.ts';
 export type { DatabaseTls, SslMode } from './warehouse/tls-settings.ts';

@@ -289,7 +289,10 @@ async function writeBatchOnce(
     if (options.storeDeadLetters !== false) await insertDeadLetters(tx, deadLetters);
     // What was written added to the aggregates, newer attributes for the stored members of it,
     // and the offsets, in one statement; last, so that writers at the same time hold each other's
-    // aggregate and member rows only until their commit, not while they copy.
+    // aggregate and member rows only until their commit, not while they copy. Writers take turns
+    // for this last step (each rows' locks in one order, but the order of a statement's parts
+    // is PostgreSQL's): a deadlock would cost a second.
+    await tx.query('select pg_advisory_xact_lock($1)', [LAST_STEP_LOCK]);
     await runTogether(tx, [
       ...(result.landed > 0 ? aggregateUpserts(written.rows, members.keys) : []),
       ...memberUpserts(written.rows),
@@ -327,6 +330,9 @@ async function refusePruned(
 function prunedDetail(id: string, before: number): string {
   return `transaction ${id} is dated before ${before}, the first local date whose facts the warehouse holds (pos db prune): it cannot be told from a replay`;
 }
+
+/** Held from a writer's last statement to its commit (an arbitrary, fixed key). */
+const LAST_STEP_LOCK = 7_020_417;
 
 /** The dimension keys a batch used and the dates it added. */
 interface StoredMembers {

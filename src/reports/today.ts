@@ -55,31 +55,34 @@ export interface TodayFigures {
 export function categoriesToday(db: SqlRunner, at: Date): Promise<CategorySales[]> {
   return db.query<CategorySales & Record<string, unknown>>(
     `with ${TODAY}
-     select p.category, count(*)::int as lines, sum(l.line_total)::text as net_sales
+     select p.category, sum(a.lines)::int as lines, sum(a.net_sales)::text as net_sales
        from today t
-       join pos.fact_transaction f on f.store_key = t.store_key and f.date_key = t.date_key
-       join pos.fact_sales_line l on l.transaction_id = f.transaction_id
-       join pos.dim_product p on p.product_key = l.product_key
+       join pos.agg_product_day a on a.date_key = t.date_key and a.store_key = t.store_key
+       join pos.dim_product p on p.product_key = a.product_key
       group by p.category
-      order by sum(l.line_total) desc, p.category`,
+      order by sum(a.net_sales) desc, p.category`,
     [at.toISOString()],
   );
 }
 
-/** Transactions per local hour today against the average of the same hour on each store's earlier days. */
+/**
+ * Transactions per local hour today against the average of the same hour on each store's earlier
+ * days: the earlier transactions in that hour over the number of earlier dates with any trade.
+ */
 export function hourlyToday(db: SqlRunner, at: Date): Promise<HourSales[]> {
   return db.query<HourSales & Record<string, unknown>>(
     `with ${TODAY},
-     facts as (
-       select f.date_key, f.local_hour, f.date_key = t.date_key as is_today
-         from pos.fact_transaction f join today t on t.store_key = f.store_key and f.date_key <= t.date_key
+     hours as (
+       select a.date_key, a.local_hour, a.sales + a.returns as transactions, a.date_key = t.date_key as is_today
+         from pos.agg_store_hour a join today t on t.store_key = a.store_key and a.date_key <= t.date_key
      ),
-     earlier_days as (select greatest(count(distinct date_key), 1) as days from facts where not is_today)
+     earlier_days as (select greatest(count(distinct date_key), 1) as days from hours where not is_today)
      select h.hour,
-            count(f.date_key) filter (where f.is_today)::int as today,
-            round(count(f.date_key) filter (where not f.is_today)::numeric / (select days from earlier_days), 1)::text as previous_average
+            coalesce(sum(a.transactions) filter (where a.is_today), 0)::int as today,
+            round(coalesce(sum(a.transactions) filter (where not a.is_today), 0)::numeric / (select days from earlier_days), 1)::text
+              as previous_average
        from generate_series(0, 23) as h(hour)
-       left join facts f on f.local_hour = h.hour
+       left join hours a on a.local_hour = h.hour
       group by h.hour
       order by h.hour`,
     [at.toISOString()],
@@ -90,40 +93,55 @@ export function hourlyToday(db: SqlRunner, at: Date): Promise<HourSales[]> {
 export function paymentMixToday(db: SqlRunner, at: Date): Promise<TenderSales[]> {
   return db.query<TenderSales & Record<string, unknown>>(
     `with ${TODAY}
-     select m.method, coalesce(m.card_brand, '') as card_brand, count(*)::int as transactions, sum(f.total)::text as total,
-            round(sum(f.total) / nullif(sum(sum(f.total)) over (), 0), 4)::text as share
+     select m.method, coalesce(m.card_brand, '') as card_brand, sum(a.transactions)::int as transactions, sum(a.total)::text as total,
+            round(sum(a.total) / nullif(sum(sum(a.total)) over (), 0), 4)::text as share
        from today t
-       join pos.fact_transaction f on f.store_key = t.store_key and f.date_key = t.date_key
-       join pos.dim_payment_method m on m.payment_method_key = f.payment_method_key
+       join pos.agg_tender_day a on a.date_key = t.date_key and a.store_key = t.store_key
+       join pos.dim_payment_method m on m.payment_method_key = a.payment_method_key
       group by m.method, m.card_brand
-      order by sum(f.total) desc, m.method, card_brand`,
+      order by sum(a.total) desc, m.method, card_brand`,
     [at.toISOString()],
   );
 }
 
 /** Today's sales and returns across all stores: returns per sale and the amount refunded. */
 export async function returnsToday(db: SqlRunner, at: Date): Promise<ReturnsToday> {
+  // Without a row today the sums are null where the facts' counts were 0: coalesced. Refunded sums
+  // only the hours with returns, so that a day without any shows 0, as over the facts, not 0.00.
   const [row] = await db.query<ReturnsToday & Record<string, unknown>>(
-    `with ${TODAY}
-     select count(*) filter (where f.type = 'sale')::int as sales,
-            count(*) filter (where f.type = 'return')::int as returns,
-            round(count(*) filter (where f.type = 'return')::numeric / nullif(count(*) filter (where f.type = 'sale'), 0), 4)::text as return_rate,
-            (-coalesce(sum(f.total) filter (where f.type = 'return'), 0))::text as refunded
-       from today t
-       join pos.fact_transaction f on f.store_key = t.store_key and f.date_key = t.date_key`,
+    `with ${TODAY},
+     totals as (
+       select coalesce(sum(a.sales), 0) as sales, coalesce(sum(a.returns), 0) as returns,
+              coalesce(sum(a.returns_total) filter (where a.returns > 0), 0) as returns_total
+         from today t
+         join pos.agg_store_hour a on a.date_key = t.date_key and a.store_key = t.store_key
+     )
+     select sales::int, returns::int,
+            round(returns::numeric / nullif(sales, 0), 4)::text as return_rate,
+            (-returns_total)::text as refunded
+       from totals`,
     [at.toISOString()],
   );
   return row ?? { sales: 0, returns: 0, return_rate: null, refunded: '0' };
 }
 
-/** Everything the warehouse holds: transactions, lines and dead letters (for `pos dashboard`, which has no consumer of its own). */
+/**
+ * Everything the warehouse has taken in: transactions and lines (from pos.agg_store_hour, so the
+ * days `pos db prune` removed from the facts still count), and dead letters; for `pos dashboard`,
+ * which has no consumer of its own.
+ */
 export async function warehouseTotals(db: SqlRunner): Promise<WarehouseTotals> {
-  const [row] = await db.query<WarehouseTotals & Record<string, unknown>>(
-    `select (select count(*) from pos.fact_transaction)::int as transactions,
-            (select count(*) from pos.fact_sales_line)::int as lines,
-            (select count(*) from pos.dead_letter)::int as dead_letters`,
+  // Sums of counts are bigint: carried as text, so that billions of lines do not overflow an int.
+  const [row] = await db.query<{ transactions: string; lines: string; dead_letters: string }>(
+    `select coalesce(sum(sales + returns), 0)::text as transactions, coalesce(sum(lines), 0)::text as lines,
+            (select count(*) from pos.dead_letter)::text as dead_letters
+       from pos.agg_store_hour`,
   );
-  return row ?? { transactions: 0, lines: 0, dead_letters: 0 };
+  return {
+    transactions: Number(row?.transactions ?? 0),
+    lines: Number(row?.lines ?? 0),
+    dead_letters: Number(row?.dead_letters ?? 0),
+  };
 }
 
 /**
@@ -139,8 +157,20 @@ export async function todayFigures(db: SqlRunner, at: Date): Promise<TodayFigure
   return { byStore, byCategory, hourly, paymentMix, returns };
 }
 
-/** When the newest transaction in the warehouse happened (undefined: none yet): "today" for a warehouse filled earlier. */
+/**
+ * When the newest transaction in the warehouse happened (undefined: none yet): "today" for a
+ * warehouse filled earlier. Read from the rows of pos.agg_store_hour's newest dates, found by its
+ * key: UTC offsets span 26 hours (−12:00 to +14:00), so the newest instant falls on a local date
+ * at most two days before the newest date key. The range is bounded on both sides because the
+ * planner does not know the dates when it plans: it expects few rows from a range, and reads the
+ * key, where from a lower bound alone it would expect a third of the table, and read all of it.
+ */
 export async function latestTransactionAt(db: SqlRunner): Promise<Date | undefined> {
-  const [row] = await db.query<{ at: string | null }>(`select max(occurred_at)::text as at from pos.fact_transaction`);
+  const [row] = await db.query<{ at: string | null }>(
+    `with newest as (select max(date_key) as date_key from pos.agg_store_hour)
+     select max(last_occurred_at)::text as at from pos.agg_store_hour
+      where date_key between (select to_char(to_date(date_key::text, 'YYYYMMDD') - 2, 'YYYYMMDD')::int from newest)
+                         and (select date_key from newest)`,
+  );
   return row?.at ? new Date(row.at) : undefined;
 }

@@ -49,7 +49,7 @@ export const STORE_HOUR: Aggregate = {
                      count(*) filter (where type = 'return')::int as returns,
                      sum(line_count)::int as lines,
                      sum(subtotal) as net_sales, sum(discount_total) as discount, sum(tax_total) as tax, sum(total) as total,
-                     coalesce(sum(total) filter (where type = 'return'), 0) as returns_total,
+                     coalesce(sum(total) filter (where type = 'return'), 0.00) as returns_total,
                      max(occurred_at) as last_occurred_at
                 from pos.fact_transaction where date_key >= $1
                group by date_key, store_key, local_hour`,

@@ -33,7 +33,7 @@ export async function advanceFactsFrom(warehouse: Warehouse, cut: number): Promi
     // An upsert rather than an update: a missing row (removed by hand) must not make the cut a no-op.
     const [row] = await tx.query<{ facts_from: number }>(
       `insert into pos.retention (facts_from) values ($1)
-       on conflict (only) do update set facts_from = greatest(pos.retention.facts_from, excluded.facts_from), pruned_at = now()
+       on conflict ("only") do update set facts_from = greatest(pos.retention.facts_from, excluded.facts_from), pruned_at = now()
        returning facts_from`,
       [cut],
     );

@@ -8,7 +8,8 @@ import { scramSha256Verifier } from './scram.ts';
  * - ingest (`pos consume`): reads every table, inserts into them, updates only those the consumer
  *   updates (dimension upserts, its offsets, the dead-letter outbox); may create temporary tables
  *   (a staging COPY may use them). No DDL, no DELETE, no TRUNCATE, and nothing on the migrations' table
- *   but reading it (to see that the schema is up to date).
+ *   but reading it (to see that the schema is up to date), nor on the retention date (it reads it to
+ *   refuse what is dated before; `pos db prune`, the owner's, moves it).
  * - reader (analysts, `pos report`): SELECT on every table.
  *
  * Default privileges give both the same on the tables that later migrations create (the ingest role
@@ -25,8 +26,8 @@ const APPEND_ONLY_TABLES = [
   'ingest_gap',
   'ingest_event',
 ];
-/** Drizzle's bookkeeping: the ingest and reader roles read it, only the owner writes it. */
-const MIGRATIONS_TABLE = 'schema_migrations';
+/** Drizzle's bookkeeping, and the retention date: the ingest and reader roles read them, only the owner writes them. */
+const OWNER_WRITES_TABLES = ['schema_migrations', 'retention'];
 
 export interface RoleSpec {
   name: string;
@@ -111,7 +112,7 @@ export async function grantRoles(warehouse: Warehouse, request: GrantRequest): P
       `grant temporary on database ${quoted(database)} to ${ingestRole}`,
       `grant select, insert, update on all tables in schema pos to ${ingestRole}`,
       `revoke update on ${APPEND_ONLY_TABLES.map((table) => `pos.${table}`).join(', ')} from ${ingestRole}`,
-      `revoke insert, update on pos.${MIGRATIONS_TABLE} from ${ingestRole}`,
+      `revoke insert, update on ${OWNER_WRITES_TABLES.map((table) => `pos.${table}`).join(', ')} from ${ingestRole}`,
       `grant usage on all sequences in schema pos to ${ingestRole}`,
       `${defaults} grant select, insert, update on tables to ${ingestRole}`,
       `${defaults} grant usage on sequences to ${ingestRole}`,

@@ -8,9 +8,10 @@ import { backfillLines, parse } from '../fixtures/simulated.ts';
 import { migratedEmbeddedWarehouse, migratedWarehouse } from './support/warehouse.ts';
 
 /**
- * Each report against a second, independent computation of its numbers: another SQL query,
- * written another way (from the lines instead of the transactions, from the time zone instead of
- * the stored hour…), with shares computed here in exact integers.
+ * Each report against a second, independent computation of its numbers: another SQL query over
+ * the facts (the reports read the aggregates), written another way (from the lines instead of the
+ * transactions, from the time zone instead of the stored hour…), with shares computed here in
+ * exact integers. aggregates.test.ts holds each report to its own `factSql`, row for row.
  */
 const cents = (text: unknown) => parseFixed(String(text), 2) as number;
 const share = (part: number, whole: number) => formatFixed(divideRounded(part * 10_000, whole), 4);

@@ -1,12 +1,20 @@
 import assert from 'node:assert/strict';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { writeTransactions } from '../../src/ingest/write.ts';
-import { openWarehouse } from '../../src/warehouse/database.ts';
-import { migrateWarehouse } from '../../src/warehouse/migrate.ts';
-import { verifyWarehouse } from '../../src/warehouse/verify.ts';
+import { AGGREGATES, aggregateDifferences, factsFrom, STORE_HOUR } from '../../src/warehouse/aggregates.ts';
+import { openWarehouse, type Warehouse } from '../../src/warehouse/database.ts';
+import { MIGRATIONS_FOLDER, migrateWarehouse } from '../../src/warehouse/migrate.ts';
+import { rebuildAggregates } from '../../src/warehouse/rebuild-aggregates.ts';
+import { aggregateCheckName, verifyWarehouse } from '../../src/warehouse/verify.ts';
 import { backfillLines, parse } from '../fixtures/simulated.ts';
 import { createTestDatabase, runCli } from './support/environment.ts';
 import { migratedEmbeddedWarehouse, migratedWarehouse } from './support/warehouse.ts';
+
+/** The integrity checks of the facts, then one per aggregate table. */
+const CHECK_COUNT = 9 + AGGREGATES.length;
 
 /** The count `pos db verify` printed for the check whose name starts with `name`. */
 function countOf(stdout: string, name: string): number {
@@ -30,12 +38,51 @@ describe('pos db verify on a server database', () => {
     const result = await verify();
     assert.equal(result.code, 0, result.stderr);
     const checks = result.stdout.split('\n').filter((line) => /^(ok|FAIL) /.test(line));
-    assert.equal(checks.length, 9, result.stdout);
+    assert.equal(checks.length, CHECK_COUNT, result.stdout);
     assert.ok(
       checks.every((line) => line.startsWith('ok ') && line.trim().endsWith(' 0')),
       result.stdout,
     );
-    assert.match(result.stdout, /all 9 integrity checks passed/);
+    for (const aggregate of AGGREGATES) assert.equal(countOf(result.stdout, aggregateCheckName(aggregate.table)), 0);
+    assert.match(result.stdout, new RegExp(`all ${CHECK_COUNT} integrity checks passed`));
+  });
+
+  test('catches an aggregate row that differs from the facts; rebuilding the aggregates mends it', async () => {
+    const tamperOneRow = () =>
+      setup.warehouse.query(
+        `update pos.agg_store_hour set total = total + 1
+          where (date_key, store_key, local_hour) = (select date_key, store_key, local_hour from pos.agg_store_hour limit 1)`,
+      );
+    const storeHourCheck = aggregateCheckName(STORE_HOUR.table);
+    await tamperOneRow();
+    const checks = await verifyWarehouse(setup.warehouse);
+    assert.deepEqual(
+      checks.filter((check) => check.violations !== 0),
+      [{ name: storeHourCheck, violations: 1 }],
+    );
+    const result = await verify();
+    assert.equal(result.code, 1, result.stdout);
+    assert.equal(countOf(result.stdout, storeHourCheck), 1);
+    assert.match(result.stderr, new RegExp(`1 of ${CHECK_COUNT} integrity checks failed`));
+    assert.match(result.stderr, /`pos db rebuild-aggregates` computes the aggregates again from the facts/);
+
+    const rebuilt = await rebuildAggregates(setup.warehouse);
+    assert.equal(rebuilt.factsFrom, 0);
+    assert.deepEqual(
+      rebuilt.tables.map(({ table }) => table),
+      AGGREGATES.map((aggregate) => aggregate.table),
+    );
+    assert.ok(rebuilt.tables.every(({ rows }) => rows > 0));
+    assert.equal(await aggregateDifferences(setup.warehouse, STORE_HOUR, 0), 0);
+
+    await tamperOneRow();
+    const cli = await runCli(['db', 'rebuild-aggregates'], { env: { DATABASE_URL: setup.database.url } });
+    assert.equal(cli.code, 0, cli.stderr);
+    for (const { table, rows } of rebuilt.tables) {
+      assert.match(cli.stdout, new RegExp(`${table.replace('.', '\\.')}\\s+${rows.toLocaleString('en-US')} rows`));
+    }
+    assert.match(cli.stdout, /Rebuilt 4 aggregate tables of .* for every date/);
+    assert.equal((await verify()).code, 0);
   });
 
   test('catches a line whose transaction is missing, and exits 1', async () => {
@@ -50,7 +97,10 @@ describe('pos db verify on a server database', () => {
     assert.equal(result.code, 1, result.stdout);
     assert.equal(countOf(result.stdout, 'lines without their transaction'), 1);
     assert.equal(countOf(result.stdout, 'transactions whose lines do not add up'), 0);
-    assert.match(result.stderr, /1 of 9 integrity checks failed/);
+    // The stray line counts in its product's day, so that row of the aggregate no longer matches.
+    assert.equal(countOf(result.stdout, 'agg_product_day rows that differ from the facts'), 1);
+    assert.match(result.stderr, new RegExp(`2 of ${CHECK_COUNT} integrity checks failed`));
+    assert.match(result.stderr, /find them with the check's query/);
     await setup.warehouse.query(
       'delete from pos.fact_sales_line l where not exists (select 1 from pos.fact_transaction f where f.transaction_id = l.transaction_id)',
     );
@@ -84,7 +134,7 @@ test('the checks run on the embedded database too', async () => {
   try {
     await writeTransactions(warehouse, parse(await backfillLines({ seed: 12, count: 100 })));
     const checks = await verifyWarehouse(warehouse);
-    assert.equal(checks.length, 9);
+    assert.equal(checks.length, CHECK_COUNT);
     assert.deepEqual(
       checks.filter((check) => check.violations !== 0),
       [],
@@ -127,5 +177,75 @@ test('pos db verify and pos dashboard on a database never migrated, or behind: t
   } finally {
     await warehouse.close();
     await database.drop();
+  }
+});
+
+/** Migrates to the first `count` migrations only, with drizzle's migrator on a copy of the folder whose journal lists no more. */
+async function migrateFirst(warehouse: Warehouse, count: number): Promise<void> {
+  const folder = await mkdtemp(join(tmpdir(), 'pos-migrations-'));
+  try {
+    await cp(MIGRATIONS_FOLDER, folder, { recursive: true });
+    const journalFile = join(folder, 'meta', '_journal.json');
+    const journal = JSON.parse(await readFile(journalFile, 'utf8')) as { entries: unknown[] };
+    journal.entries = journal.entries.slice(0, count);
+    await writeFile(journalFile, JSON.stringify(journal));
+    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+    await warehouse.withConnection((connection) =>
+      migrate(connection.db as never, {
+        migrationsFolder: folder,
+        migrationsSchema: 'pos',
+        migrationsTable: 'schema_migrations',
+      }),
+    );
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** The star's tables, dimensions first: what a warehouse held before the aggregates existed. */
+const STAR_TABLES = [
+  'dim_date',
+  'dim_store',
+  'dim_product',
+  'dim_customer',
+  'dim_payment_method',
+  'fact_transaction',
+  'fact_sales_line',
+];
+
+test('the migration that adds the aggregates fills them from the facts already stored', { timeout: 120_000 }, async () => {
+  // The facts come from the write path of a current warehouse; their tables are as they were at 0004.
+  const source = await migratedWarehouse();
+  const database = await createTestDatabase();
+  const warehouse = await openWarehouse(database.config);
+  try {
+    const written = await writeTransactions(source.warehouse, parse(await backfillLines({ seed: 13, count: 400, days: 5 })));
+    assert.equal(written.landed, 400);
+
+    await migrateFirst(warehouse, 5);
+    const [before] = await warehouse.query<{ aggregates: boolean }>(
+      "select to_regclass('pos.agg_store_hour') is not null as aggregates",
+    );
+    assert.equal(before?.aggregates, false, 'migrated to 0004 only');
+    for (const table of STAR_TABLES) {
+      const [rows] = await source.warehouse.query<{ json: string }>(`select json_agg(t)::text as json from pos.${table} t`);
+      await warehouse.query(
+        `insert into pos.${table} overriding system value select * from json_populate_recordset(null::pos.${table}, $1::json)`,
+        [rows?.json],
+      );
+    }
+
+    const result = await migrateWarehouse(warehouse);
+    assert.ok(result.applied.includes('0005_aggregates'), result.applied.join(', '));
+    assert.equal(await factsFrom(warehouse), 0);
+    for (const aggregate of AGGREGATES) {
+      assert.equal(await aggregateDifferences(warehouse, aggregate, 0), 0, aggregate.table);
+      const [stored] = await warehouse.query<{ count: string }>(`select count(*)::text as count from ${aggregate.table}`);
+      assert.ok(Number(stored?.count) > 0, `${aggregate.table} is empty`);
+    }
+  } finally {
+    await warehouse.close();
+    await database.drop();
+    await source.close();
   }
 });

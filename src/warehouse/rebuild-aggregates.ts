@@ -1,0 +1,28 @@
+import { AGGREGATES, factsFrom, rebuildAggregate } from './aggregates.ts';
+import type { Warehouse } from './database.ts';
+
+export interface RebuildResult {
+  /** The first date key rebuilt: the first the facts hold (older, pruned days keep their rows). */
+  factsFrom: number;
+  /** Rows written per aggregate table, in AGGREGATES' order. */
+  tables: { table: string; rows: number }[];
+}
+
+/**
+ * `pos db rebuild-aggregates`: replaces every aggregate's rows, for the dates the facts still
+ * hold, with what the facts give, in one database transaction. It first takes SHARE locks on the
+ * fact tables: writers (`pos consume`) wait until it commits, and it waits for the batches in
+ * flight, so the aggregates it writes are those of one set of facts, and every later batch adds to
+ * them once. A `pos db prune` that is deleting waits too; one that has moved the cut already is seen.
+ */
+export async function rebuildAggregates(warehouse: Warehouse): Promise<RebuildResult> {
+  return warehouse.transaction(async (tx) => {
+    // The order in which the write path writes them, so that it and the rebuild never wait on each other in a circle.
+    await tx.query('lock table pos.fact_transaction, pos.fact_sales_line in share mode');
+    const from = await factsFrom(tx);
+    const tables: RebuildResult['tables'] = [];
+    for (const aggregate of AGGREGATES)
+      tables.push({ table: aggregate.table, rows: await rebuildAggregate(tx, aggregate, from) });
+    return { factsFrom: from, tables };
+  });
+}

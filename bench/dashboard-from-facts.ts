@@ -4,7 +4,8 @@ import type { StoreSales } from '../src/warehouse/sql/sales-today.ts';
 
 /**
  * The live dashboard's queries as they were before the aggregates (issue 22), reading the facts:
- * the reference that bench/warehouse.ts times src/reports/today.ts against. The same figures,
+ * the reference that bench/warehouse.ts times src/reports/today.ts against, and that
+ * test/integration/aggregates.test.ts holds it to. The same figures,
  * the same parameters and the same results; "today" is each store's own local date at $1.
  */
 const TODAY = `today as (
@@ -12,7 +13,7 @@ const TODAY = `today as (
 )`;
 
 export const FACT_DASHBOARD = {
-  salesToday: async (db: SqlRunner, at: Date): Promise<StoreSales[]> => {
+  salesToday: async (db: SqlRunner, at: Date, limit = 1000): Promise<StoreSales[]> => {
     const rows = await db.query<{ store_id: string; name: string; transactions: number; total: string }>(
       `with ${TODAY}
        select s.store_id, s.name, count(*)::int as transactions, sum(f.total)::text as total
@@ -22,7 +23,7 @@ export const FACT_DASHBOARD = {
         group by s.store_id, s.name
         order by sum(f.total) desc, s.store_id
         limit $2`,
-      [at.toISOString(), 1000],
+      [at.toISOString(), limit],
     );
     return rows.map((row) => ({ storeId: row.store_id, name: row.name, transactions: row.transactions, total: row.total }));
   },

@@ -55,8 +55,8 @@ DROP INDEX "pos"."fact_sales_line_product_key_idx";--> statement-breakpoint
 DROP INDEX "pos"."fact_transaction_store_key_idx";--> statement-breakpoint
 DROP INDEX "pos"."fact_transaction_original_transaction_id_idx";--> statement-breakpoint
 CREATE INDEX "fact_transaction_original_transaction_id_idx" ON "pos"."fact_transaction" USING btree ("original_transaction_id") WHERE "pos"."fact_transaction"."original_transaction_id" is not null;--> statement-breakpoint
--- Nothing is pruned yet; the aggregates of the facts already stored (src/warehouse/aggregates.ts, as it was then).
-INSERT INTO "pos"."retention" ("facts_from") VALUES (0);--> statement-breakpoint
+-- The aggregates of the facts already stored (src/warehouse/aggregates.ts, as it was then). Nothing is
+-- pruned yet: pos.retention stays empty until the first prune, so that a fresh warehouse has no rows.
 INSERT INTO pos.agg_store_hour (date_key, store_key, local_hour, sales, returns, lines, net_sales, discount, tax, total, returns_total, last_occurred_at)
 select date_key, store_key, local_hour,
 count(*) filter (where type = 'sale')::int as sales,

@@ -231,7 +231,8 @@ export const aggBasketDay = pos.table(
 
 /**
  * How far back the facts go: `pos db prune --before` removed the facts of every local date before
- * `facts_from` (a date key), and kept their aggregates. One row. A transaction dated before it is
+ * `facts_from` (a date key), and kept their aggregates. One row once anything was pruned, none
+ * before (a fresh warehouse holds no rows at all, which is what a restore checks). A transaction dated before it is
  * refused (dead letter `pruned`): with its day's facts gone, a replay could not be told from a
  * new transaction, and would be counted twice.
  */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { FACT_DASHBOARD } from '../../bench/dashboard-from-facts.ts';
 import type { TransactionMessage } from '../../src/contract/message.ts';
 import { type BatchResult, writeTransactions } from '../../src/ingest/write.ts';
 import { REPORTS, type ReportFilter, runReport } from '../../src/reports/reports.ts';
@@ -26,57 +27,6 @@ import { migratedEmbeddedWarehouse, migratedWarehouse } from './support/warehous
  */
 
 const BACKFILL = { seed: 2202, count: 1000, startDate: '2026-02-20', days: 7 } as const;
-
-/** The dashboard's "today" queries over the facts: the reference for src/reports/today.ts and sales-today.ts. */
-const TODAY = `today as (
-  select store_key, to_char($1::timestamptz at time zone timezone, 'YYYYMMDD')::int as date_key from pos.dim_store
-)`;
-const FACTS_TODAY = {
-  salesToday: `with ${TODAY}
-     select s.store_id, s.name, count(*)::int as transactions, sum(f.total)::text as total
-       from today t
-       join pos.fact_transaction f on f.store_key = t.store_key and f.date_key = t.date_key
-       join pos.dim_store s on s.store_key = t.store_key
-      group by s.store_id, s.name
-      order by sum(f.total) desc, s.store_id
-      limit $2`,
-  categoriesToday: `with ${TODAY}
-     select p.category, count(*)::int as lines, sum(l.line_total)::text as net_sales
-       from today t
-       join pos.fact_transaction f on f.store_key = t.store_key and f.date_key = t.date_key
-       join pos.fact_sales_line l on l.transaction_id = f.transaction_id
-       join pos.dim_product p on p.product_key = l.product_key
-      group by p.category
-      order by sum(l.line_total) desc, p.category`,
-  hourlyToday: `with ${TODAY},
-     facts as (
-       select f.date_key, f.local_hour, f.date_key = t.date_key as is_today
-         from pos.fact_transaction f join today t on t.store_key = f.store_key and f.date_key <= t.date_key
-     ),
-     earlier_days as (select greatest(count(distinct date_key), 1) as days from facts where not is_today)
-     select h.hour,
-            count(f.date_key) filter (where f.is_today)::int as today,
-            round(count(f.date_key) filter (where not f.is_today)::numeric / (select days from earlier_days), 1)::text as previous_average
-       from generate_series(0, 23) as h(hour)
-       left join facts f on f.local_hour = h.hour
-      group by h.hour
-      order by h.hour`,
-  paymentMixToday: `with ${TODAY}
-     select m.method, coalesce(m.card_brand, '') as card_brand, count(*)::int as transactions, sum(f.total)::text as total,
-            round(sum(f.total) / nullif(sum(sum(f.total)) over (), 0), 4)::text as share
-       from today t
-       join pos.fact_transaction f on f.store_key = t.store_key and f.date_key = t.date_key
-       join pos.dim_payment_method m on m.payment_method_key = f.payment_method_key
-      group by m.method, m.card_brand
-      order by sum(f.total) desc, m.method, card_brand`,
-  returnsToday: `with ${TODAY}
-     select count(*) filter (where f.type = 'sale')::int as sales,
-            count(*) filter (where f.type = 'return')::int as returns,
-            round(count(*) filter (where f.type = 'return')::numeric / nullif(count(*) filter (where f.type = 'sale'), 0), 4)::text as return_rate,
-            (-coalesce(sum(f.total) filter (where f.type = 'return'), 0))::text as refunded
-       from today t
-       join pos.fact_transaction f on f.store_key = t.store_key and f.date_key = t.date_key`,
-};
 
 /** A copy of `message` under another id, at another local time of its store (same UTC offset). */
 function movedTo(message: TransactionMessage, id: string, occurredAt: string): TransactionMessage {
@@ -281,26 +231,17 @@ async function todayFiguresAt(warehouse: Warehouse, at: Date) {
 
 async function assertTodayEqualsFacts(warehouse: Warehouse, instants: Date[]): Promise<void> {
   for (const at of instants) {
-    const param = at.toISOString();
-    const storeSales = async (limit: number) =>
-      (
-        await warehouse.query<{ store_id: string; name: string; transactions: number; total: string }>(FACTS_TODAY.salesToday, [
-          param,
-          limit,
-        ])
-      ).map((row) => ({ storeId: row.store_id, name: row.name, transactions: row.transactions, total: row.total }));
-    const [returns] = await warehouse.query(FACTS_TODAY.returnsToday, [param]);
     assert.deepEqual(
       await todayFiguresAt(warehouse, at),
       {
-        byStore: await storeSales(1000),
-        top3: await storeSales(3),
-        byCategory: await warehouse.query(FACTS_TODAY.categoriesToday, [param]),
-        hourly: await warehouse.query(FACTS_TODAY.hourlyToday, [param]),
-        paymentMix: await warehouse.query(FACTS_TODAY.paymentMixToday, [param]),
-        returns,
+        byStore: await FACT_DASHBOARD.salesToday(warehouse, at),
+        top3: await FACT_DASHBOARD.salesToday(warehouse, at, 3),
+        byCategory: await FACT_DASHBOARD.categoriesToday(warehouse, at),
+        hourly: await FACT_DASHBOARD.hourlyToday(warehouse, at),
+        paymentMix: await FACT_DASHBOARD.paymentMixToday(warehouse, at),
+        returns: await FACT_DASHBOARD.returnsToday(warehouse, at),
       },
-      param,
+      at.toISOString(),
     );
   }
 }

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { writeTransactions } from '../../src/ingest/write.ts';
 import { AGGREGATES, aggregateDifferences, factsFrom, STORE_HOUR } from '../../src/warehouse/aggregates.ts';
-import { openWarehouse, type Warehouse } from '../../src/warehouse/database.ts';
-import { MIGRATIONS_FOLDER, migrateWarehouse } from '../../src/warehouse/migrate.ts';
+import { openWarehouse } from '../../src/warehouse/database.ts';
+import { migrateWarehouse } from '../../src/warehouse/migrate.ts';
 import { rebuildAggregates } from '../../src/warehouse/rebuild-aggregates.ts';
 import { aggregateCheckName, verifyWarehouse } from '../../src/warehouse/verify.ts';
 import { backfillLines, parse } from '../fixtures/simulated.ts';
 import { createTestDatabase, runCli } from './support/environment.ts';
-import { migratedEmbeddedWarehouse, migratedWarehouse } from './support/warehouse.ts';
+import { migratedEmbeddedWarehouse, migratedWarehouse, migrateFirst } from './support/warehouse.ts';
 
 /** The integrity checks of the facts, then one per aggregate table. */
 const CHECK_COUNT = 9 + AGGREGATES.length;
@@ -179,28 +176,6 @@ test('pos db verify and pos dashboard on a database never migrated, or behind: t
     await database.drop();
   }
 });
-
-/** Migrates to the first `count` migrations only, with drizzle's migrator on a copy of the folder whose journal lists no more. */
-async function migrateFirst(warehouse: Warehouse, count: number): Promise<void> {
-  const folder = await mkdtemp(join(tmpdir(), 'pos-migrations-'));
-  try {
-    await cp(MIGRATIONS_FOLDER, folder, { recursive: true });
-    const journalFile = join(folder, 'meta', '_journal.json');
-    const journal = JSON.parse(await readFile(journalFile, 'utf8')) as { entries: unknown[] };
-    journal.entries = journal.entries.slice(0, count);
-    await writeFile(journalFile, JSON.stringify(journal));
-    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
-    await warehouse.withConnection((connection) =>
-      migrate(connection.db as never, {
-        migrationsFolder: folder,
-        migrationsSchema: 'pos',
-        migrationsTable: 'schema_migrations',
-      }),
-    );
-  } finally {
-    await rm(folder, { recursive: true, force: true });
-  }
-}
 
 /** The star's tables, dimensions first: what a warehouse held before the aggregates existed. */
 const STAR_TABLES = [

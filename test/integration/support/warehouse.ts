@@ -1,9 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGGREGATES } from '../../../src/warehouse/aggregates.ts';
 import { openWarehouse, type Warehouse } from '../../../src/warehouse/database.ts';
-import { migrateWarehouse } from '../../../src/warehouse/migrate.ts';
+import { MIGRATIONS_FOLDER, migrateWarehouse } from '../../../src/warehouse/migrate.ts';
 import { createTestDatabase, type TestDatabase } from './environment.ts';
 
 /** A throwaway database on the server, migrated, with a connection to it. */
@@ -67,4 +67,26 @@ export async function snapshot(warehouse: Warehouse): Promise<Record<string, str
 export async function emptyFacts(warehouse: Warehouse, also: string[] = []): Promise<void> {
   const tables = ['pos.fact_sales_line', 'pos.fact_transaction', ...AGGREGATES.map((aggregate) => aggregate.table), ...also];
   await warehouse.query(`truncate ${tables.join(', ')}`);
+}
+
+/** Migrates to the first `count` migrations only, with drizzle's migrator on a copy of the folder whose journal lists no more. */
+export async function migrateFirst(warehouse: Warehouse, count: number): Promise<void> {
+  const folder = await mkdtemp(join(tmpdir(), 'pos-migrations-'));
+  try {
+    await cp(MIGRATIONS_FOLDER, folder, { recursive: true });
+    const journalFile = join(folder, 'meta', '_journal.json');
+    const journal = JSON.parse(await readFile(journalFile, 'utf8')) as { entries: unknown[] };
+    journal.entries = journal.entries.slice(0, count);
+    await writeFile(journalFile, JSON.stringify(journal));
+    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+    await warehouse.withConnection((connection) =>
+      migrate(connection.db as never, {
+        migrationsFolder: folder,
+        migrationsSchema: 'pos',
+        migrationsTable: 'schema_migrations',
+      }),
+    );
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
 }

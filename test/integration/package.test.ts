@@ -10,9 +10,16 @@ import { PROJECT_ROOT, testBrokers, uniqueName } from './support/environment.ts'
 const run = promisify(execFile);
 const version = JSON.parse(await readFile(join(PROJECT_ROOT, 'package.json'), 'utf8')).version as string;
 
-/** npm, as the checkout's scripts run it; PATH starts at this Node (24), which `#!/usr/bin/env node` then finds too. */
+/**
+ * npm, as the checkout's scripts run it; PATH starts at this Node (24), which `#!/usr/bin/env node`
+ * then finds too. npm looks for its global config beside the Node that runs it, so the one the
+ * machine's npm uses is named, with the certificates and proxies the registry is reached through.
+ */
 function npmEnvironment(): Record<string, string | undefined> {
+  const passed = ['npm_config_globalconfig', 'npm_config_userconfig', 'npm_config_cafile', 'NODE_EXTRA_CA_CERTS'];
+  const proxies = Object.keys(process.env).filter((name) => /^(https?|no)_proxy$/i.test(name));
   return {
+    ...Object.fromEntries([...passed, ...proxies].map((name) => [name, process.env[name]])),
     PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
     HOME: process.env.HOME,
     npm_config_update_notifier: 'false',

@@ -2,11 +2,17 @@ import { payloadHash } from '../src/contract/canonical.ts';
 import { decodeTransaction } from '../src/contract/validate.ts';
 import { type AcceptedMessage, type SourcePosition, toWarehouseRows } from '../src/ingest/rows.ts';
 import type { Warehouse } from '../src/warehouse/database.ts';
-import { FACT_SALES_LINE_COLUMNS, FACT_TRANSACTION_COLUMNS, factCopyText } from '../src/warehouse/sql/copy-facts.ts';
-import { dimensionKeys } from '../src/warehouse/sql/dimension-keys.ts';
+import {
+  FACT_LINE_TAX_COLUMNS,
+  FACT_SALES_LINE_COLUMNS,
+  FACT_TRANSACTION_COLUMNS,
+  factCopyText,
+} from '../src/warehouse/sql/copy-facts.ts';
+import { type DimensionKeys, dimensionKeys } from '../src/warehouse/sql/dimension-keys.ts';
 import { upsertDates } from '../src/warehouse/sql/upsert-dates.ts';
 import { upsertMembers } from '../src/warehouse/sql/upsert-members.ts';
 import { upsertPaymentMethods } from '../src/warehouse/sql/upsert-payment-methods.ts';
+import { taxKeys } from '../src/warehouse/sql/upsert-taxes.ts';
 
 /** A batch's facts in COPY's text format, keys included. */
 type FactCopyText = ReturnType<typeof factCopyText>;
@@ -25,14 +31,23 @@ export function acceptAll(messages: RawMessage[]): AcceptedMessage[] {
   });
 }
 
-/** Adds the dimension members of these messages (and their dates) to the warehouse, as the write path would. */
+/** Adds the dimension members of these messages (and their dates, and their taxes) to the warehouse, as the write path would. */
 export async function loadDimensions(warehouse: Warehouse, accepted: readonly AcceptedMessage[]): Promise<void> {
   const rows = toWarehouseRows(accepted);
   await warehouse.transaction(async (tx) => {
     await upsertDates(tx, rows.dates);
     await upsertMembers(tx, rows);
     await upsertPaymentMethods(tx, rows.paymentMethods);
+    await taxKeys(tx, rows.taxes);
   });
+}
+
+/** The keys of the dimension members of these messages, their taxes' among them (loadDimensions stored them). */
+export async function dimensionKeysOf(warehouse: Warehouse, accepted: readonly AcceptedMessage[]): Promise<DimensionKeys> {
+  const rows = toWarehouseRows(accepted);
+  const keys = await dimensionKeys(warehouse, rows);
+  keys.tax = await taxKeys(warehouse, rows.taxes);
+  return keys;
 }
 
 /** The facts of each batch of `batchSize` messages in COPY's text format, with the warehouse's dimension keys. */
@@ -41,7 +56,7 @@ export async function factBatches(
   accepted: readonly AcceptedMessage[],
   batchSize: number,
 ): Promise<FactCopyText[]> {
-  const keys = await dimensionKeys(warehouse, toWarehouseRows(accepted));
+  const keys = await dimensionKeysOf(warehouse, accepted);
   const batches: FactCopyText[] = [];
   for (let start = 0; start < accepted.length; start += batchSize) {
     batches.push(factCopyText(toWarehouseRows(accepted.slice(start, start + batchSize)), keys));
@@ -49,13 +64,14 @@ export async function factBatches(
   return batches;
 }
 
-/** COPYs the batches into the fact tables, one database transaction each; returns the seconds it took. */
+/** COPYs the batches into the fact tables (transactions, lines, tax components), one database transaction each; returns the seconds it took. */
 export async function copyBatches(warehouse: Warehouse, batches: FactCopyText[]): Promise<number> {
   const started = performance.now();
   for (const batch of batches) {
     await warehouse.transaction(async (tx) => {
       await tx.copyFrom(FACT_TRANSACTION_COLUMNS, batch.transactions);
       await tx.copyFrom(FACT_SALES_LINE_COLUMNS, batch.lines);
+      if (batch.taxes.length > 0) await tx.copyFrom(FACT_LINE_TAX_COLUMNS, batch.taxes);
     });
   }
   return (performance.now() - started) / 1000;

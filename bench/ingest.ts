@@ -1,5 +1,5 @@
 /**
- * npm run bench:ingest [-- --count 200000 --naive 5000 --members 1 --batch-size 2000 --prefill 0]
+ * npm run bench:ingest [-- --count 200000 --naive 5000 --members 1 --batch-size 2000 --prefill 0 --chain us]
  *
  * A backlog of simulated transactions on a fresh topic, ingested three ways into fresh tables of
  * throwaway databases, in one run (the machine is shared: compare the ratios, which hold when the
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     members: { type: 'string', default: '1' },
     'batch-size': { type: 'string', default: String(DEFAULT_BATCH_SIZE) },
     prefill: { type: 'string', default: '0' },
+    chain: { type: 'string', default: 'us' },
   },
 });
 const count = Number(values.count);
@@ -58,7 +59,7 @@ const number = (n: number) => Math.round(n).toLocaleString('en-US');
 
 console.log(`Producing a backlog of ${number(count)} transactions to ${topic}…`);
 await runPos(
-  ['simulate', '--count', String(count), '--seed', '1', '--topic', topic],
+  ['simulate', '--count', String(count), '--seed', '1', '--topic', topic, '--chain', values.chain],
   { KAFKA_BROKERS: brokers.join(',') },
   'Simulation finished',
 );

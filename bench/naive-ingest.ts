@@ -1,4 +1,4 @@
-import type { TransactionMessage } from '../src/contract/message.ts';
+import type { AnyTransactionMessage } from '../src/contract/message.ts';
 import type { Warehouse } from '../src/warehouse/database.ts';
 
 /**
@@ -6,7 +6,7 @@ import type { Warehouse } from '../src/warehouse/database.ts';
  * per row, one commit per message (SQLAlchemy's session.add + session.commit). Same schema,
  * same constraints; nothing batched, nothing set-based.
  */
-export async function naiveIngest(warehouse: Warehouse, messages: TransactionMessage[]): Promise<void> {
+export async function naiveIngest(warehouse: Warehouse, messages: AnyTransactionMessage[]): Promise<void> {
   for (const message of messages) {
     await warehouse.transaction(async (tx) => {
       const localDate = message.occurred_at.slice(0, 10);

@@ -1,14 +1,20 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { dateKey } from '../src/domain/date-key.ts';
-import { type AcceptedMessage, toWarehouseRows, WarehouseRowsBuilder } from '../src/ingest/rows.ts';
+import { type AcceptedMessage, WarehouseRowsBuilder } from '../src/ingest/rows.ts';
 import { AGGREGATES, factsFrom, rebuildAggregate } from '../src/warehouse/aggregates.ts';
 import type { Warehouse } from '../src/warehouse/database.ts';
 import type { WarehouseRows } from '../src/warehouse/rows.ts';
-import { FACT_SALES_LINE_COLUMNS, FACT_TRANSACTION_COLUMNS, factCopyText } from '../src/warehouse/sql/copy-facts.ts';
-import { type DimensionKeys, dimensionKeys } from '../src/warehouse/sql/dimension-keys.ts';
+import {
+  FACT_LINE_TAX_COLUMNS,
+  FACT_SALES_LINE_COLUMNS,
+  FACT_TRANSACTION_COLUMNS,
+  factCopyText,
+} from '../src/warehouse/sql/copy-facts.ts';
+import type { DimensionKeys } from '../src/warehouse/sql/dimension-keys.ts';
 import { upsertDates } from '../src/warehouse/sql/upsert-dates.ts';
-import { loadDimensions } from './copy-reference.ts';
+import { taxesWiden } from '../src/warehouse/sql/upsert-taxes.ts';
+import { dimensionKeysOf, loadDimensions } from './copy-reference.ts';
 
 /** Transactions per COPY while prefilling. */
 const CHUNK = 25_000;
@@ -57,7 +63,7 @@ export async function prefill(
     throw new Error(`prefill(): copiesPerSpan must be a whole number from 1 up, not ${copiesPerSpan}`);
   }
   await loadDimensions(warehouse, backlog);
-  const keys = await dimensionKeys(warehouse, toWarehouseRows(backlog));
+  const keys = await dimensionKeysOf(warehouse, backlog);
   let [first, last] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
   for (const { message } of backlog) {
     const day = dayNumber(message.occurred_at);
@@ -93,7 +99,9 @@ export async function prefill(
     await rebuildAggregate(warehouse, aggregate, from);
   }
   options.step?.('vacuuming and analysing');
-  await warehouse.query(`vacuum analyze pos.fact_transaction, pos.fact_sales_line, ${AGGREGATES.map((a) => a.table).join(', ')}`);
+  await warehouse.query(
+    `vacuum analyze pos.fact_transaction, pos.fact_sales_line, pos.fact_line_tax, ${AGGREGATES.map((a) => a.table).join(', ')}`,
+  );
   return loaded;
 }
 
@@ -118,13 +126,16 @@ async function mapMoved(chunk: readonly AcceptedMessage[], daysBack: number): Pr
   return builder.finish();
 }
 
-/** One database transaction: the chunk's dates, then its facts. */
+/** One database transaction: the chunk's dates and its taxes' valid dates (moved back in time), then its facts. */
 async function copyRows(warehouse: Warehouse, rows: WarehouseRows, keys: DimensionKeys): Promise<void> {
-  const { transactions, lines } = factCopyText(rows, keys);
+  const { transactions, lines, taxes } = factCopyText(rows, keys);
+  const widen = taxesWiden(rows.taxes);
   await warehouse.transaction(async (tx) => {
     await upsertDates(tx, rows.dates);
+    if (widen) await tx.query(widen.text, widen.values);
     await tx.copyFrom(FACT_TRANSACTION_COLUMNS, transactions);
     await tx.copyFrom(FACT_SALES_LINE_COLUMNS, lines);
+    if (taxes.length > 0) await tx.copyFrom(FACT_LINE_TAX_COLUMNS, taxes);
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * npm run bench:simulate [-- --count 1000000 --compression lz4]
+ * npm run bench:simulate [-- --count 1000000 --compression lz4 --chain us]
  *
  * Runs `pos simulate` (its own process) to produce a backlog of simulated transactions into the
  * local broker (started if needed, or the cluster in KAFKA_BROKERS) on a fresh topic, and prints
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     count: { type: 'string', default: '1000000' },
     compression: { type: 'string', default: 'lz4' },
     keep: { type: 'boolean', default: false },
+    chain: { type: 'string', default: 'us' },
   },
 });
 
@@ -30,7 +31,19 @@ console.log(
   `Producing ${Number(values.count).toLocaleString('en-US')} transactions to ${topic} at ${brokers.join(',')} (${values.compression})…`,
 );
 const summary = await runPos<Record<string, number>>(
-  ['simulate', '--count', values.count, '--seed', '1', '--topic', topic, '--compression', values.compression],
+  [
+    'simulate',
+    '--count',
+    values.count,
+    '--seed',
+    '1',
+    '--topic',
+    topic,
+    '--compression',
+    values.compression,
+    '--chain',
+    values.chain,
+  ],
   { KAFKA_BROKERS: brokers.join(',') },
   'Simulation finished',
 );

@@ -19,7 +19,15 @@ export {
 } from './broker/lifecycle.ts';
 // The simulated chain, and the message contract
 export type { CatalogSizes } from './catalog/catalog.ts';
-export type { TransactionMessage } from './contract/message.ts';
+export type {
+  AnyTransactionMessage,
+  LineItemV2,
+  SchemaVersion,
+  TaxComponent,
+  TaxTotal,
+  TransactionMessage,
+  TransactionMessageV2,
+} from './contract/message.ts';
 export { type DeadLetterCode, decodeTransaction, type Verdict, validateTransaction } from './contract/validate.ts';
 // pos start's live views (what StartOptions takes)
 export type { LiveFeed } from './dashboard/feed.ts';

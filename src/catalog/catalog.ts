@@ -1,6 +1,7 @@
-import { CustomerBase } from './customers.ts';
+import { CHAINS, type Chain, type ChainName } from './chains.ts';
+import type { CustomerBase } from './customers.ts';
 import { ProductCatalog } from './products.ts';
-import { generateStores, type Store } from './stores.ts';
+import type { Store } from './stores.ts';
 
 export interface CatalogSizes {
   stores: number;
@@ -15,15 +16,19 @@ export const DEFAULT_CATALOG_SEED = 1;
 
 /** The chain's master data: made from its own seed, the same on every run with the same seed and sizes. */
 export interface Catalog {
+  chain: Chain;
   stores: readonly Store[];
   products: ProductCatalog;
   customers: CustomerBase;
 }
 
-export function createCatalog(seed: number, sizes: CatalogSizes = DEFAULT_SIZES): Catalog {
+export function createCatalog(seed: number, sizes: CatalogSizes = DEFAULT_SIZES, chain: ChainName = 'us'): Catalog {
+  const definition = CHAINS[chain];
+  const stores = definition.stores(seed, sizes.stores);
   return {
-    stores: generateStores(seed, sizes.stores),
-    products: new ProductCatalog(seed, sizes.products),
-    customers: new CustomerBase(seed, sizes.customers, sizes.stores),
+    chain: definition,
+    stores,
+    products: new ProductCatalog(seed, sizes.products, definition.products),
+    customers: definition.customers(seed, sizes.customers, stores),
   };
 }

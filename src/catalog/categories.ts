@@ -1,7 +1,8 @@
-import type { TaxCategory } from './regions.ts';
+import type { TaxCategory } from '../tax/engine.ts';
 
 export interface Category {
   name: string;
+  /** In the words of its chain's tax rules (src/tax/us.ts, src/tax/canada.ts). */
   taxCategory: TaxCategory;
   /** Share of the catalog's products in this category. */
   catalogShare: number;
@@ -17,7 +18,7 @@ export interface Category {
   variants: readonly string[];
 }
 
-/** The house brand, found in every category. */
+/** The US chain's house brand, found in every category. */
 export const HOUSE_BRAND = 'Northwind Select';
 
 export const CATEGORIES: readonly Category[] = [

@@ -8,6 +8,14 @@ export interface Customer {
   name: string;
   email: string;
   loyaltyTier: LoyaltyTier;
+  /** Where they live, when the chain says (not on the wire: the contract's customer has no address). */
+  home?: { city: string; region: string };
+}
+
+/** Who a chain's customers are: customer i from its own random stream (under the chain's seed). */
+export interface People {
+  id(index: number, count: number): string;
+  person(random: Random, index: number): Omit<Customer, 'index' | 'customerId'>;
 }
 
 const FIRST_NAMES = [
@@ -112,12 +120,27 @@ const LAST_NAMES = [
   'Cohen',
 ];
 const EMAIL_DOMAINS = ['example.com', 'example.net', 'example.org'];
-const TIERS: readonly [LoyaltyTier, number][] = [
+export const TIERS: readonly [LoyaltyTier, number][] = [
   ['none', 0.4],
   ['silver', 0.32],
   ['gold', 0.2],
   ['platinum', 0.08],
 ];
+
+/** The US chain's: C0000001, names from many origins, emails at example domains. */
+export const US_PEOPLE: People = {
+  id: (index, count) => `C${String(index + 1).padStart(Math.max(7, String(count).length), '0')}`,
+  person(random, index) {
+    const first = random.pick(FIRST_NAMES);
+    const last = random.pick(LAST_NAMES);
+    const tier = random.choose(TIERS);
+    return {
+      name: `${first} ${last}`,
+      email: `${first}.${last}${index % 997}@${random.pick(EMAIL_DOMAINS)}`.toLowerCase(),
+      loyaltyTier: tier,
+    };
+  },
+};
 
 /**
  * `count` customers, made on demand from (seed, index) like products, so a million of them cost
@@ -128,16 +151,16 @@ export class CustomerBase {
   readonly count: number;
   readonly #seed: number;
   readonly #stores: number;
-  readonly #idWidth: number;
+  readonly #people: People;
   readonly #regulars: ZipfSampler;
   readonly #made = new OnDemand((index) => this.#generate(index));
 
-  constructor(seed: number, count: number, stores: number) {
+  constructor(seed: number, count: number, stores: number, people: People = US_PEOPLE) {
     if (!Number.isInteger(count) || count < stores) throw new RangeError('need at least one customer per store');
     this.count = count;
     this.#seed = seed;
     this.#stores = stores;
-    this.#idWidth = Math.max(7, String(count).length);
+    this.#people = people;
     this.#regulars = new ZipfSampler(Math.floor(count / stores), 0.6);
   }
 
@@ -155,15 +178,6 @@ export class CustomerBase {
   #generate(index: number): Customer {
     if (!Number.isInteger(index) || index < 0 || index >= this.count) throw new RangeError(`no customer ${index}`);
     const random = new Random(this.#seed, 0xc057, index);
-    const first = random.pick(FIRST_NAMES);
-    const last = random.pick(LAST_NAMES);
-    const tier = random.choose(TIERS);
-    return {
-      index,
-      customerId: `C${String(index + 1).padStart(this.#idWidth, '0')}`,
-      name: `${first} ${last}`,
-      email: `${first}.${last}${index % 997}@${random.pick(EMAIL_DOMAINS)}`.toLowerCase(),
-      loyaltyTier: tier,
-    };
+    return { index, customerId: this.#people.id(index, this.count), ...this.#people.person(random, index) };
   }
 }

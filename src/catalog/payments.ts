@@ -7,7 +7,13 @@ export interface Tender {
   cardBrand: string | null;
 }
 
-type Mix = readonly [PaymentMethod, number][];
+export type Mix = readonly [PaymentMethod, number][];
+
+/** How a chain's customers pay: the methods by basket total (up to a limit in cents), and the card networks. */
+export interface TenderMix {
+  byTotal: readonly [number, Mix][];
+  cardBrands: Partial<Record<PaymentMethod, readonly [string, number][]>>;
+}
 
 /** Cash is for small baskets; the bigger the basket, the likelier a credit card. Limits in cents. */
 const MIX_BY_TOTAL: readonly [number, Mix][] = [
@@ -66,11 +72,14 @@ const CARD_BRANDS: Partial<Record<PaymentMethod, readonly [string, number][]>> =
   ],
 };
 
+/** The US chain's. */
+export const US_TENDERS: TenderMix = { byTotal: MIX_BY_TOTAL, cardBrands: CARD_BRANDS };
+
 /** How a basket of `totalCents` is paid; anonymous shoppers lean to cash. */
-export function chooseTender(random: Random, totalCents: number, anonymous: boolean): Tender {
-  const mix = (MIX_BY_TOTAL.find(([limit]) => totalCents < limit) as [number, Mix])[1];
+export function chooseTender(random: Random, totalCents: number, anonymous: boolean, tenders: TenderMix = US_TENDERS): Tender {
+  const mix = (tenders.byTotal.find(([limit]) => totalCents < limit) as [number, Mix])[1];
   const method = anonymous && random.chance(0.15) ? 'cash' : random.choose(mix);
-  const brands = CARD_BRANDS[method];
+  const brands = tenders.cardBrands[method];
   return { method, cardBrand: brands ? random.choose(brands) : null };
 }
 

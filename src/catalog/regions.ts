@@ -1,84 +1,38 @@
+import { US_STATES } from '../tax/jurisdictions.ts';
+
 /**
- * The chain trades in US states: one currency, several time zones (with and without daylight
- * saving time) and state sales taxes that treat groceries and medicine more lightly than general
- * merchandise. Rates are plausible combined state-and-local rates, four places, not tax advice.
+ * The US chain trades in US states: one currency, several time zones (with and without daylight
+ * saving time) and state sales taxes (src/tax/us.ts) that treat groceries and medicine more
+ * lightly than general merchandise.
  */
 
-export type TaxCategory = 'general' | 'grocery' | 'health';
-
+/** A state or province: where a store is, its clock, and (by its ISO code) its taxes. */
 export interface Region {
+  /** As messages name it in `store.region`: "Florida", "Quebec". */
   name: string;
   country: string;
+  /** ISO 3166-2 ("US-FL", "CA-QC"): the region of its stores' taxes (src/tax/). */
+  code: string;
   timezone: string;
   cities: readonly string[];
-  /** Sales-tax rate per tax category, in ten-thousandths (825 = 8.25%). */
-  taxRates: Readonly<Record<TaxCategory, number>>;
 }
 
-export const CURRENCY = 'USD';
+const state = (name: string, timezone: string, cities: readonly string[]): Region => ({
+  name,
+  country: 'US',
+  code: US_STATES[name] as string,
+  timezone,
+  cities,
+});
 
 export const REGIONS: readonly Region[] = [
-  {
-    name: 'New York',
-    country: 'US',
-    timezone: 'America/New_York',
-    cities: ['New York', 'Buffalo', 'Rochester', 'Albany', 'Syracuse'],
-    taxRates: { general: 800, grocery: 0, health: 0 },
-  },
-  {
-    name: 'Florida',
-    country: 'US',
-    timezone: 'America/New_York',
-    cities: ['Miami', 'Orlando', 'Tampa', 'Jacksonville'],
-    taxRates: { general: 700, grocery: 0, health: 0 },
-  },
-  {
-    name: 'Illinois',
-    country: 'US',
-    timezone: 'America/Chicago',
-    cities: ['Chicago', 'Springfield', 'Peoria', 'Naperville'],
-    taxRates: { general: 1025, grocery: 225, health: 225 },
-  },
-  {
-    name: 'Texas',
-    country: 'US',
-    timezone: 'America/Chicago',
-    cities: ['Houston', 'Dallas', 'Austin', 'San Antonio'],
-    taxRates: { general: 825, grocery: 0, health: 0 },
-  },
-  {
-    name: 'Colorado',
-    country: 'US',
-    timezone: 'America/Denver',
-    cities: ['Denver', 'Boulder', 'Colorado Springs'],
-    taxRates: { general: 881, grocery: 0, health: 0 },
-  },
-  {
-    name: 'Arizona',
-    country: 'US',
-    timezone: 'America/Phoenix',
-    cities: ['Phoenix', 'Tucson', 'Mesa'],
-    taxRates: { general: 860, grocery: 0, health: 860 },
-  },
-  {
-    name: 'California',
-    country: 'US',
-    timezone: 'America/Los_Angeles',
-    cities: ['Los Angeles', 'San Francisco', 'San Diego', 'Sacramento', 'San Jose'],
-    taxRates: { general: 950, grocery: 0, health: 950 },
-  },
-  {
-    name: 'Washington',
-    country: 'US',
-    timezone: 'America/Los_Angeles',
-    cities: ['Seattle', 'Spokane', 'Tacoma'],
-    taxRates: { general: 1035, grocery: 0, health: 0 },
-  },
-  {
-    name: 'Hawaii',
-    country: 'US',
-    timezone: 'Pacific/Honolulu',
-    cities: ['Honolulu', 'Hilo'],
-    taxRates: { general: 450, grocery: 450, health: 450 },
-  },
+  state('New York', 'America/New_York', ['New York', 'Buffalo', 'Rochester', 'Albany', 'Syracuse']),
+  state('Florida', 'America/New_York', ['Miami', 'Orlando', 'Tampa', 'Jacksonville']),
+  state('Illinois', 'America/Chicago', ['Chicago', 'Springfield', 'Peoria', 'Naperville']),
+  state('Texas', 'America/Chicago', ['Houston', 'Dallas', 'Austin', 'San Antonio']),
+  state('Colorado', 'America/Denver', ['Denver', 'Boulder', 'Colorado Springs']),
+  state('Arizona', 'America/Phoenix', ['Phoenix', 'Tucson', 'Mesa']),
+  state('California', 'America/Los_Angeles', ['Los Angeles', 'San Francisco', 'San Diego', 'Sacramento', 'San Jose']),
+  state('Washington', 'America/Los_Angeles', ['Seattle', 'Spokane', 'Tacoma']),
+  state('Hawaii', 'Pacific/Honolulu', ['Honolulu', 'Hilo']),
 ];

@@ -25,7 +25,7 @@ export const STORE_FORMATS: readonly StoreFormat[] = [
   { name: 'Express', traffic: 0.35, registers: [2, 3], weekdays: hours(0, 24), sunday: hours(0, 24) },
 ];
 /** Every block of ten stores has this mix of formats (indexes into STORE_FORMATS), in a seeded order. */
-const FORMAT_BLOCK = [0, 0, 1, 1, 1, 1, 2, 2, 3, 1];
+export const FORMAT_BLOCK = [0, 0, 1, 1, 1, 1, 2, 2, 3, 1];
 
 /** Rough weight of each region's population, for how many stores it gets beyond the first of each. */
 const REGION_SHARE = [4, 3, 3, 4, 2, 2, 5, 2, 1];
@@ -58,6 +58,8 @@ export interface Store {
   format: StoreFormat;
   registers: number;
   cashiers: number;
+  /** Where it is, when the chain says (not on the wire: the contract's store has no address). */
+  address?: { street: string; postcode: string };
 }
 
 /** `count` stores; every region has one before any has two, so the defaults cover them all. */

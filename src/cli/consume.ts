@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { SCHEMA_VERSIONS, type SchemaVersion } from '../contract/message.ts';
 import { DEFAULT_BATCH_SIZE } from '../ingest/batch-size.ts';
 import { CONSUME_RULES } from '../ingest/options.ts';
 import { ConfigError } from '../plumbing/errors.ts';
@@ -16,6 +17,7 @@ interface ConsumeFlags extends MetricsFlags {
   batchBytes?: number;
   members: number;
   instanceId?: string;
+  contract?: SchemaVersion[];
 }
 
 export function registerConsumeCommand(program: Command): void {
@@ -53,6 +55,12 @@ export function registerConsumeCommand(program: Command): void {
       'static group membership (group.instance.id): one id per process, the same at each restart, so that a restarted ' +
         'member gets its partitions back at once; with --members N, member i is ID-i',
       flags.text(CONSUME_RULES.instanceId),
+    )
+    .option(
+      '--contract <versions>',
+      `message contract versions to accept, such as 1 or 1,2 (default: all this build reads, ${SCHEMA_VERSIONS.join(', ')}); ` +
+        'a message of another becomes an unknown_version dead letter, to replay once its version is accepted',
+      contractVersions,
     );
   addMetricsOptions(command, 'serve /metrics, /healthz and /readyz on this port (default: off)').action(
     async (options: ConsumeFlags, command: Command) => {
@@ -111,6 +119,7 @@ export function registerConsumeCommand(program: Command): void {
             ...(options.instanceId === undefined ? {} : { instanceId: options.instanceId }),
             ...(options.batchBytes === undefined ? {} : { batchBytes: options.batchBytes }),
             ...(options.untilIdle === undefined ? {} : { untilIdleMs: options.untilIdle }),
+            ...(options.contract === undefined ? {} : { contractVersions: options.contract }),
             status,
           });
           const codes = Object.entries(totals.deadLettersByCode).map(([code, count]) => `${code} ${count}`);
@@ -138,4 +147,13 @@ export function registerConsumeCommand(program: Command): void {
       }
     },
   );
+}
+
+/** `--contract 1,2`: the versions, each one this build reads, once. */
+function contractVersions(value: string): SchemaVersion[] {
+  const versions = value.split(',').map((part) => Number(part.trim()));
+  if (!CONSUME_RULES.contractVersions.accepts(versions)) {
+    throw new InvalidArgumentError(`expected ${CONSUME_RULES.contractVersions.expected}, separated by commas, not "${value}".`);
+  }
+  return versions;
 }

@@ -1,8 +1,10 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { DEFAULT_CATALOG_SEED, DEFAULT_SIZES } from '../catalog/catalog.ts';
+import { CHAIN_NAMES, type ChainName } from '../catalog/chains.ts';
+import type { SchemaVersion } from '../contract/message.ts';
 import { ConfigError } from '../plumbing/errors.ts';
-import { checkCustomersPerStore, SIMULATION_RULES as rules } from '../simulator/options.ts';
+import { checkCustomersPerStore, checkProductsOfChain, contractOf, SIMULATION_RULES as rules } from '../simulator/options.ts';
 import { commandContext, type GlobalOptions, interruptSignal, print } from './context.ts';
 import * as flags from './flags.ts';
 import { addMetricsOptions, type MetricsFlags, startMetricsEndpoint } from './metrics.ts';
@@ -16,6 +18,8 @@ interface SimulateFlags extends MetricsFlags {
   days: number;
   seed?: number;
   catalogSeed: number;
+  chain: ChainName;
+  contract?: SchemaVersion;
   topic?: string;
   partitions: number;
   stores: number;
@@ -55,12 +59,23 @@ export function registerSimulateCommand(program: Command): void {
       flags.integer(rules.catalogSeed),
       DEFAULT_CATALOG_SEED,
     )
+    .option(
+      '--chain <name>',
+      "the chain: us (US states, USD, one sales tax per line) or canada (the prototype's grocer: every province, CAD, GST/HST and PST, QST or RST per line)",
+      flags.oneOf(CHAIN_NAMES),
+      'us',
+    )
+    .option(
+      '--contract <version>',
+      "message contract version: 1 or 2 (v2 lists each line's taxes); default: 1 for us, 2 for canada (which cannot be written in 1)",
+      flags.integer(rules.contract),
+    )
     .option('--topic <name>', 'topic to produce to (default: POS_TOPIC or PointOfSale)', flags.topic)
     .option('--partitions <n>', 'partitions of the topic, if it has to be created', flags.integer(1, 10_000), 6)
     .option('--stores <n>', 'stores in the chain', flags.integer(rules.stores), DEFAULT_SIZES.stores)
     .option(
       '--products <n>',
-      'products in the catalog (at least one per category: 18)',
+      'products in the catalog (at least one per category: 18; canada: 36, its 20 listed groceries too)',
       flags.integer(rules.products),
       DEFAULT_SIZES.products,
     )
@@ -103,6 +118,8 @@ export function registerSimulateCommand(program: Command): void {
           throw new ConfigError(`--${name} is for real time, and --count asks for a backfill.`, 'Use one or the other.');
       }
       checkCustomersPerStore(options, (size) => `--${size}`);
+      checkProductsOfChain(options.products, options.chain, '--products');
+      const contract = contractOf(options.chain, options.contract, '--contract');
       const seed = options.seed ?? flags.randomSeed();
       const topic = options.topic ?? config.topic;
 
@@ -126,6 +143,7 @@ export function registerSimulateCommand(program: Command): void {
             topic,
             createPartitions: options.partitions,
             compression: options.compression,
+            schemaVersion: contract,
             logger,
           });
         }
@@ -138,12 +156,14 @@ export function registerSimulateCommand(program: Command): void {
               speed: options.speed,
               ...(options.duration ? { durationMs: options.duration } : {}),
             };
-        logger.info({ seed, topic: options.dryRun ? undefined : topic, mode }, 'Simulating');
+        logger.info({ seed, chain: options.chain, contract, topic: options.dryRun ? undefined : topic, mode }, 'Simulating');
         readiness = { ready: true };
         const result = await simulate({
           seed,
           catalogSeed: options.catalogSeed,
           sizes: { stores: options.stores, products: options.products, customers: options.customers },
+          chain: options.chain,
+          contract,
           mode,
           sink,
           logger,

@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { CHAIN_NAMES, type ChainName } from '../catalog/chains.ts';
+import type { SchemaVersion } from '../contract/message.ts';
 import { createLogger } from '../plumbing/logger.ts';
+import { contractOf } from '../simulator/options.ts';
 import { START_RULES } from '../start/options.ts';
 import { commandContext, type GlobalOptions, interruptSignal, print } from './context.ts';
 import * as flags from './flags.ts';
@@ -20,6 +23,8 @@ interface StartFlags extends MetricsFlags {
   speed: number;
   duration?: number;
   seed?: number;
+  chain: ChainName;
+  contract?: SchemaVersion;
   group: string;
   web: boolean;
   webPort: number;
@@ -39,6 +44,17 @@ export function registerStartCommand(program: Command): void {
     .option('--duration <time>', 'stop after this long (30s, 10m); default: until Ctrl-C', flags.duration)
     .option('--seed <n>', 'seed of the simulation (default: random)', flags.integer(START_RULES.seed))
     .option(
+      '--chain <name>',
+      "the chain: us (US states, USD) or canada (the prototype's grocer: every province, CAD, GST/HST and provincial taxes)",
+      flags.oneOf(CHAIN_NAMES),
+      'us',
+    )
+    .option(
+      '--contract <version>',
+      'message contract version: 1 or 2; default: 1 for us, 2 for canada (which cannot be written in 1)',
+      flags.integer(START_RULES.contract),
+    )
+    .option(
       '--web-port <port>',
       'serve the live web dashboard on this port of 127.0.0.1 (0: any free port)',
       flags.listenPort,
@@ -49,6 +65,8 @@ export function registerStartCommand(program: Command): void {
   addMetricsOptions(command, 'serve /metrics, /healthz and /readyz on this port (default: a free port, printed)').action(
     async (options: StartFlags, command: Command) => {
       const context = commandContext(command.optsWithGlobals<GlobalOptions>());
+      // Refused before anything starts: a broker and a warehouse for a run that cannot be.
+      const contract = contractOf(options.chain, options.contract, '--contract');
       const { config } = context;
       const live = Boolean(process.stdout.isTTY);
       // On a terminal the view takes the screen, so the logs go to a file; the view shows the last problem.
@@ -88,6 +106,8 @@ export function registerStartCommand(program: Command): void {
         speed: options.speed,
         durationMs: options.duration,
         seed: options.seed ?? flags.randomSeed(),
+        chain: options.chain,
+        contract,
         group: options.group,
         view: live ? new TerminalView(process.stdout) : undefined,
         lastProblem: () => lastProblem,

@@ -1,11 +1,16 @@
 import { hash } from 'node:crypto';
 import {
+  type AnyTransactionMessage,
   CUSTOMER_FIELDS,
   LINE_FIELDS,
+  LINE_FIELDS_V2,
   PAYMENT_FIELDS,
   STORE_FIELDS,
+  TAX_COMPONENT_FIELDS,
+  TAX_TOTAL_FIELDS,
   TRANSACTION_FIELDS,
-  type TransactionMessage,
+  TRANSACTION_FIELDS_V2,
+  type TransactionMessageV2,
 } from './message.ts';
 
 /**
@@ -13,27 +18,37 @@ import {
  * order or spacing it arrived with. What the simulator produces is canonical already, and
  * payloadHash finds that without writing it out; this is for the others.
  */
-export function canonicalJson(message: TransactionMessage): string {
-  return canonicalObject(message, TRANSACTION_FIELDS);
+export function canonicalJson(message: AnyTransactionMessage): string {
+  return message.schema_version === 2
+    ? canonicalObject(message, TRANSACTION_FIELDS_V2, NESTED_V2)
+    : canonicalObject(message, TRANSACTION_FIELDS, NESTED_V1);
 }
 
-/** The fields of the contract's objects that hold objects of their own, and those objects' fields. */
-const NESTED: Record<string, readonly string[]> = {
+/** The fields of the contract's objects that hold objects of their own, and those objects' fields: by version. */
+type Nested = Readonly<Record<string, readonly string[]>>;
+const NESTED_V1: Nested = {
   store: STORE_FIELDS,
   customer: CUSTOMER_FIELDS,
   items: LINE_FIELDS,
   payment: PAYMENT_FIELDS,
 };
+// A field name means one object in both versions, but for `items`; `taxes` and `tax_totals` are v2's own.
+const NESTED_V2: Nested = {
+  ...NESTED_V1,
+  items: LINE_FIELDS_V2,
+  taxes: TAX_COMPONENT_FIELDS,
+  tax_totals: TAX_TOTAL_FIELDS,
+};
 
-function canonicalObject(object: object, fields: readonly string[]): string {
+function canonicalObject(object: object, fields: readonly string[], nested: Nested): string {
   const values = object as Record<string, unknown>;
-  return `{${fields.map((field) => `${JSON.stringify(field)}:${canonicalValue(values[field], NESTED[field])}`).join(',')}}`;
+  return `{${fields.map((field) => `${JSON.stringify(field)}:${canonicalValue(values[field], nested[field], nested)}`).join(',')}}`;
 }
 
-function canonicalValue(value: unknown, fields: readonly string[] | undefined): string {
+function canonicalValue(value: unknown, fields: readonly string[] | undefined, nested: Nested): string {
   if (fields === undefined || value === null) return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((item: object) => canonicalObject(item, fields)).join(',')}]`;
-  return canonicalObject(value as object, fields);
+  if (Array.isArray(value)) return `[${value.map((item: object) => canonicalObject(item, fields, nested)).join(',')}]`;
+  return canonicalObject(value as object, fields, nested);
 }
 
 /** Whether the object has exactly these keys, in this order. */
@@ -48,7 +63,8 @@ function keysAre(object: object, keys: readonly string[]): boolean {
  * JSON.stringify (native, several times faster) writes exactly the canonical JSON. What the
  * simulator produces is.
  */
-function inContractOrder(message: TransactionMessage): boolean {
+function inContractOrder(message: AnyTransactionMessage): boolean {
+  if (message.schema_version === 2) return inContractOrderV2(message);
   if (
     !keysAre(message, TRANSACTION_FIELDS) ||
     !keysAre(message.store, STORE_FIELDS) ||
@@ -61,12 +77,30 @@ function inContractOrder(message: TransactionMessage): boolean {
   return true;
 }
 
+/** inContractOrder for v2: its own lists, and the tax components and totals too. */
+function inContractOrderV2(message: TransactionMessageV2): boolean {
+  if (
+    !keysAre(message, TRANSACTION_FIELDS_V2) ||
+    !keysAre(message.store, STORE_FIELDS) ||
+    !keysAre(message.payment, PAYMENT_FIELDS)
+  ) {
+    return false;
+  }
+  if (message.customer !== null && !keysAre(message.customer, CUSTOMER_FIELDS)) return false;
+  for (const item of message.items) {
+    if (!keysAre(item, LINE_FIELDS_V2)) return false;
+    for (const component of item.taxes) if (!keysAre(component, TAX_COMPONENT_FIELDS)) return false;
+  }
+  for (const total of message.tax_totals) if (!keysAre(total, TAX_TOTAL_FIELDS)) return false;
+  return true;
+}
+
 /**
  * SHA-256 of the canonical JSON: equal for a replay, different for a changed message with the same
  * id. `text`, the message as it arrived, is hashed itself when it is the canonical JSON already
  * (what the simulator sends): writing that out again took half of the hashing's time.
  */
-export function payloadHash(message: TransactionMessage, text?: string): Buffer {
+export function payloadHash(message: AnyTransactionMessage, text?: string): Buffer {
   if (!inContractOrder(message)) return hash('sha256', canonicalJson(message), 'buffer');
   if (text !== undefined && isCanonicalText(text, message)) return hash('sha256', text, 'buffer');
   return hash('sha256', JSON.stringify(message), 'buffer');
@@ -80,7 +114,7 @@ export function payloadHash(message: TransactionMessage, text?: string): Buffer 
  * canonical when it is as long as the canonical JSON and holds each number where that has it:
  * then nothing else fits (a number may be written otherwise at the same length: 1e2 for 100).
  */
-function isCanonicalText(text: string, message: TransactionMessage): boolean {
+function isCanonicalText(text: string, message: AnyTransactionMessage): boolean {
   return text.indexOf('\\') === -1 && canonicalEnd(text, 0, message) === text.length;
 }
 

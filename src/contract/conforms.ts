@@ -1,16 +1,20 @@
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import {
+  type AnyTransactionMessage,
   CUSTOMER_FIELDS,
   LINE_FIELDS,
+  LINE_FIELDS_V2,
   PAYMENT_FIELDS,
   STORE_FIELDS,
+  TAX_COMPONENT_FIELDS,
+  TAX_TOTAL_FIELDS,
   TRANSACTION_FIELDS,
-  type TransactionMessage,
+  TRANSACTION_FIELDS_V2,
 } from './message.ts';
 
 /**
- * A quick test that a message certainly conforms to the contract's JSON Schema
- * (schemas/pos-transaction.v1.json), written out by hand for the messages that arrive every day.
+ * A quick test that a message certainly conforms to the JSON Schema of its version
+ * (schemas/pos-transaction.v1.json, .v2.json), written out by hand for the messages that arrive every day.
  *
  * It may say false of a message that conforms (text outside the Basic Multilingual Plane): the
  * caller then asks the schema itself, which also describes what is wrong. It never
@@ -19,10 +23,14 @@ import {
  * a third of the compiled schema's time, which builds a path and bookkeeping objects for every
  * line, an error object for every `anyOf` branch not taken, and splits and matches the date-time.
  */
-export function surelyConforms(candidate: unknown): candidate is TransactionMessage {
-  if (!isRecord(candidate, TRANSACTION_KEYS)) return false;
+export function surelyConforms(candidate: unknown): candidate is AnyTransactionMessage {
+  if (candidate === null || typeof candidate !== 'object') return false;
   const message = candidate as Record<string, unknown>;
-  if (message.schema_version !== 1) return false;
+  const version = message.schema_version;
+  // Version 2 is version 1 with `taxes` on each line and `tax_totals`: the rest is checked alike.
+  if (version === 1) {
+    if (!isRecord(candidate, TRANSACTION_KEYS)) return false;
+  } else if (version !== 2 || !isRecord(candidate, TRANSACTION_KEYS_V2) || !isTaxTotals(message.tax_totals)) return false;
   if (!isUuid(message.transaction_id)) return false;
   const original = message.original_transaction_id;
   if (message.type === 'sale') {
@@ -35,7 +43,9 @@ export function surelyConforms(candidate: unknown): candidate is TransactionMess
   if (typeof message.currency !== 'string' || !CURRENCY.test(message.currency)) return false;
   const items = message.items;
   if (!Array.isArray(items) || items.length < 1 || items.length > 200) return false;
-  for (let i = 0; i < items.length; i++) if (!isLine(items[i])) return false;
+  if (version === 1) {
+    for (let i = 0; i < items.length; i++) if (!isLine(items[i])) return false;
+  } else for (let i = 0; i < items.length; i++) if (!isLineV2(items[i])) return false;
   return (
     isMoney(message.subtotal) &&
     isMoney(message.discount_total) &&
@@ -50,6 +60,10 @@ const STORE_KEYS = new Set<string>(STORE_FIELDS);
 const CUSTOMER_KEYS = new Set<string>(CUSTOMER_FIELDS);
 const LINE_KEYS = new Set<string>(LINE_FIELDS);
 const PAYMENT_KEYS = new Set<string>(PAYMENT_FIELDS);
+const TRANSACTION_KEYS_V2 = new Set<string>(TRANSACTION_FIELDS_V2);
+const LINE_KEYS_V2 = new Set<string>(LINE_FIELDS_V2);
+const TAX_COMPONENT_KEYS = new Set<string>(TAX_COMPONENT_FIELDS);
+const TAX_TOTAL_KEYS = new Set<string>(TAX_TOTAL_FIELDS);
 
 // The schema's patterns, as it states them (its regular expressions are compiled with the u flag).
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/u;
@@ -61,10 +75,16 @@ const MONEY = /^-?(0|[1-9]\d{0,11})\.\d{2}$/u;
 const QUANTITY = /^-?(0|[1-9]\d{0,5})(\.\d{1,3})?$/u;
 const WHOLE_QUANTITY = /^-?[1-9]\d{0,5}$/u;
 const TAX_RATE = /^0\.\d{4}$/u;
+/** Contract v2's `rate`: a component's, and a line's `tax_rate`. */
+const RATE_V2 = /^0\.\d{4,6}$/u;
+const TAX_CODE = /^[A-Z][A-Z0-9-]{1,15}$/u;
+const JURISDICTION = /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/u;
 /** ajv-formats' own `email` (full mode), the one the schema's validator uses. */
 const EMAIL = fullFormats.email as RegExp;
 
 const ID_LENGTH = 64;
+const MAX_TAXES = 8;
+const MAX_TAX_TOTALS = 1600;
 const TEXT_LENGTH = 200;
 const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -159,6 +179,22 @@ function isCustomer(value: unknown): boolean {
 function isLine(value: unknown): boolean {
   if (!isRecord(value, LINE_KEYS)) return false;
   const line = value as Record<string, unknown>;
+  return typeof line.tax_rate === 'string' && TAX_RATE.test(line.tax_rate) && isLineBody(line);
+}
+
+/** A v2 line: v1's fields, with a rate of 4 to 6 places, and its tax components. */
+function isLineV2(value: unknown): boolean {
+  if (!isRecord(value, LINE_KEYS_V2)) return false;
+  const line = value as Record<string, unknown>;
+  if (typeof line.tax_rate !== 'string' || !RATE_V2.test(line.tax_rate) || !isLineBody(line)) return false;
+  const taxes = line.taxes;
+  if (!Array.isArray(taxes) || taxes.length > MAX_TAXES) return false;
+  for (let i = 0; i < taxes.length; i++) if (!isTaxComponent(taxes[i])) return false;
+  return true;
+}
+
+/** The fields v1 and v2 lines share, `tax_rate` apart. */
+function isLineBody(line: Record<string, unknown>): boolean {
   const lineNo = line.line_no;
   const { unit, quantity } = line;
   if (typeof lineNo !== 'number' || !Number.isInteger(lineNo) || lineNo < 1 || lineNo > 200) return false;
@@ -173,8 +209,6 @@ function isLine(value: unknown): boolean {
     isText(line.brand, TEXT_LENGTH) &&
     isMoney(line.unit_price) &&
     isMoney(line.discount) &&
-    typeof line.tax_rate === 'string' &&
-    TAX_RATE.test(line.tax_rate) &&
     isMoney(line.tax) &&
     isMoney(line.line_total)
   );
@@ -191,4 +225,29 @@ function isPayment(value: unknown): boolean {
   if (method === 'cash') return isMoney(tendered) && isMoney(change);
   if (method !== 'credit_card' && method !== 'debit_card' && method !== 'mobile_wallet' && method !== 'gift_card') return false;
   return tendered === null && change === null;
+}
+
+function isTaxComponent(value: unknown): boolean {
+  if (!isRecord(value, TAX_COMPONENT_KEYS)) return false;
+  const component = value as Record<string, unknown>;
+  return (
+    isTaxName(component.code, component.jurisdiction) &&
+    typeof component.rate === 'string' &&
+    RATE_V2.test(component.rate) &&
+    isMoney(component.amount)
+  );
+}
+
+function isTaxTotals(value: unknown): boolean {
+  if (!Array.isArray(value) || value.length > MAX_TAX_TOTALS) return false;
+  for (let i = 0; i < value.length; i++) {
+    if (!isRecord(value[i], TAX_TOTAL_KEYS)) return false;
+    const total = value[i] as Record<string, unknown>;
+    if (!isTaxName(total.code, total.jurisdiction) || !isMoney(total.amount)) return false;
+  }
+  return true;
+}
+
+function isTaxName(code: unknown, jurisdiction: unknown): boolean {
+  return typeof code === 'string' && TAX_CODE.test(code) && typeof jurisdiction === 'string' && JURISDICTION.test(jurisdiction);
 }

@@ -2,13 +2,19 @@ import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { formatMoney, lineAmounts, MONEY_PLACES, parseFixed, QUANTITY_PLACES, RATE_PLACES } from '../domain/money.ts';
 import { formatOffset, timeZone } from '../domain/time-zone.ts';
+import { arithmeticProblem } from './arithmetic.ts';
 import { surelyConforms } from './conforms.ts';
-import { SCHEMA_VERSION, type TransactionMessage } from './message.ts';
+import { type AnyTransactionMessage, SCHEMA_VERSIONS, type SchemaVersion } from './message.ts';
 
-/** The JSON Schema of contract v1, shared with anyone who consumes the topic. */
-export const SCHEMA_PATH = new URL('../../schemas/pos-transaction.v1.json', import.meta.url);
+/** The JSON Schema of each contract version, shared with anyone who consumes the topic. */
+export const SCHEMA_PATHS: Readonly<Record<SchemaVersion, URL>> = {
+  1: new URL('../../schemas/pos-transaction.v1.json', import.meta.url),
+  2: new URL('../../schemas/pos-transaction.v2.json', import.meta.url),
+};
+
+/** The JSON Schema of contract v1. */
+export const SCHEMA_PATH = SCHEMA_PATHS[1];
 
 /** Why a message was not accepted; stored with the message in the dead-letter table and topic. */
 export const DEAD_LETTER_CODES = [
@@ -31,7 +37,8 @@ export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[number];
 export type Verdict =
   | {
       ok: true;
-      message: TransactionMessage;
+      /** Of any version this consumer reads: `schema_version` tells which. */
+      message: AnyTransactionMessage;
       /** The message as it arrived, when it came as bytes (payloadHash may hash it). */
       text?: string;
     }
@@ -43,31 +50,50 @@ export const MAX_MESSAGE_BYTES = 512 * 1024;
 /** Dead-letter details are at most this many characters, so they never carry much of the message they describe. */
 export const MAX_DETAIL_LENGTH = 1000;
 
-/** The compiled JSON Schema, once something asks for it (importing the package compiles nothing). */
-let schemaValidator: ValidateFunction<TransactionMessage> | undefined;
+/**
+ * Each version's compiled JSON Schema, once something asks for it (importing the package compiles
+ * nothing, and a topic of v1 messages only never compiles v2's).
+ */
+const schemaValidators = new Map<SchemaVersion, ValidateFunction<AnyTransactionMessage>>();
 
-/** The compiled JSON Schema: compiled on the first call (some 100 ms), the same function after. */
-function compiledSchema(): ValidateFunction<TransactionMessage> {
-  if (schemaValidator) return schemaValidator;
+/** A version's compiled JSON Schema: compiled on the first call (some 100 ms), the same function after. */
+function compiledSchema(version: SchemaVersion): ValidateFunction<AnyTransactionMessage> {
+  let validator = schemaValidators.get(version);
+  if (validator) return validator;
   // `verbose` puts the offending value on the error, for the detail of a forbidden character.
   const ajv = new Ajv2020({ allErrors: false, strict: true, verbose: true });
   (addFormats as unknown as (instance: Ajv2020) => void)(ajv);
-  schemaValidator = ajv.compile<TransactionMessage>(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
-  return schemaValidator;
+  validator = ajv.compile<AnyTransactionMessage>(JSON.parse(readFileSync(SCHEMA_PATHS[version], 'utf8')));
+  schemaValidators.set(version, validator);
+  return validator;
 }
 
-/** Whether the JSON Schema has been compiled in this thread yet (a diagnostic: importing compiles nothing). */
-export function schemaCompiled(): boolean {
-  return schemaValidator !== undefined;
+/** Whether a JSON Schema (this version's, or any) has been compiled in this thread yet (a diagnostic: importing compiles nothing). */
+export function schemaCompiled(version?: SchemaVersion): boolean {
+  return version === undefined ? schemaValidators.size > 0 : schemaValidators.has(version);
 }
 
-/** The compiled JSON Schema's own verdict, without the quick path in front of it (for the tests that hold the two together). */
-export function matchesSchema(candidate: unknown): boolean {
-  return compiledSchema()(candidate);
+/**
+ * The compiled JSON Schema's own verdict, without the quick path in front of it (for the tests
+ * that hold the two together): the schema of `version`, by default the one the candidate is
+ * checked against (its own version's; v1's when it names none this consumer reads).
+ */
+export function matchesSchema(candidate: unknown, version: SchemaVersion = schemaVersionOf(candidate) ?? 1): boolean {
+  return compiledSchema(version)(candidate);
+}
+
+/** The candidate's `schema_version` when it is one this consumer reads. */
+function schemaVersionOf(candidate: unknown): SchemaVersion | undefined {
+  if (candidate === null || typeof candidate !== 'object') return undefined;
+  const version = (candidate as { schema_version?: unknown }).schema_version;
+  return (SCHEMA_VERSIONS as readonly unknown[]).includes(version) ? (version as SchemaVersion) : undefined;
 }
 
 /** Raw bytes from the topic → a valid message, or the dead-letter code and a detail that says what is wrong. */
-export function decodeTransaction(value: Uint8Array | null | undefined): Verdict {
+export function decodeTransaction(
+  value: Uint8Array | null | undefined,
+  versions: readonly SchemaVersion[] = SCHEMA_VERSIONS,
+): Verdict {
   if (!value || value.length === 0) return rejected('invalid_json', 'the message has no value');
   if (value.length > MAX_MESSAGE_BYTES)
     return rejected('too_large', `${value.length} bytes, over the limit of ${MAX_MESSAGE_BYTES}`);
@@ -82,27 +108,41 @@ export function decodeTransaction(value: Uint8Array | null | undefined): Verdict
     // V8's message quotes a piece of the text, which may hold anything: rejected() bounds and escapes it.
     return rejected('invalid_json', (error as Error).message);
   }
-  const verdict = validateTransaction(parsed);
+  const verdict = validateTransaction(parsed, versions);
   if (verdict.ok) verdict.text = text;
   return verdict;
 }
 
-/** An already parsed message → valid, or why not (version, schema, time zone, then arithmetic). */
-export function validateTransaction(candidate: unknown): Verdict {
+/**
+ * An already parsed message → valid, or why not (version, schema, time zone, then arithmetic).
+ * Each version is held to its own schema; one without `schema_version` (or not an object) to
+ * v1's, which says what is missing as well as any.
+ */
+export function validateTransaction(candidate: unknown, versions: readonly SchemaVersion[] = SCHEMA_VERSIONS): Verdict {
+  const version = schemaVersionOf(candidate);
   if (candidate !== null && typeof candidate === 'object' && !Array.isArray(candidate)) {
-    const version = (candidate as { schema_version?: unknown }).schema_version;
-    if (version !== undefined && version !== SCHEMA_VERSION) {
-      return rejected('unknown_version', `schema_version ${JSON.stringify(version)}; this consumer reads ${SCHEMA_VERSION}`);
+    const written = (candidate as { schema_version?: unknown }).schema_version;
+    if (written !== undefined && (version === undefined || !versions.includes(version))) {
+      return rejected(
+        'unknown_version',
+        `schema_version ${JSON.stringify(written)}; this consumer reads ${versionList(versions)}`,
+      );
     }
   }
   if (!surelyConforms(candidate)) {
-    const schema = schemaValidator ?? compiledSchema();
+    const schema = compiledSchema(version ?? 1);
     if (!schema(candidate)) return rejected('schema', schemaProblem(mostSpecific(schema.errors ?? [])));
   }
   const zoneProblem = timeZoneProblem(candidate);
   if (zoneProblem) return rejected('schema', zoneProblem);
   const problem = arithmeticProblem(candidate);
   return problem ? rejected('arithmetic', problem) : { ok: true, message: candidate };
+}
+
+/** "1 and 2", or "only 1" when told to read fewer than it knows (`pos consume --contract 1`): for a detail. */
+function versionList(versions: readonly SchemaVersion[]): string {
+  if (versions.length < SCHEMA_VERSIONS.length) return `only ${versions.join(', ')} (pos consume --contract)`;
+  return versions.length === 1 ? String(versions[0]) : `${versions.slice(0, -1).join(', ')} and ${versions.at(-1)}`;
 }
 
 /**
@@ -168,7 +208,7 @@ const TEXT_PATTERNS = new Set(['#/$defs/text/pattern', '#/$defs/id/pattern']);
  * The store's zone must exist, and `occurred_at` must carry that zone's offset at that instant:
  * the warehouse takes the local date and hour from the text as written.
  */
-function timeZoneProblem(message: TransactionMessage): string | undefined {
+function timeZoneProblem(message: AnyTransactionMessage): string | undefined {
   const { timezone } = message.store;
   const zone = timeZone(timezone);
   if (!zone)
@@ -192,70 +232,10 @@ function writtenOffsetMinutes(time: string): number {
   return time.charCodeAt(length - 6) === 45 /* - */ ? -minutes : minutes;
 }
 
-/** A line's path in a problem's text (made only when there is a problem to tell). */
-function itemPath(index: number): string {
-  return `items[${index}]`;
-}
-
 function hex4(code: number): string {
   return code.toString(16).toUpperCase().padStart(4, '0');
 }
 
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
-}
-
-/** The contract's invariants, in exact integer arithmetic; the first one broken, or undefined. */
-function arithmeticProblem(message: TransactionMessage): string | undefined {
-  const money = (text: string) => parseFixed(text, MONEY_PLACES) as number;
-  const sign = message.type === 'sale' ? 1 : -1;
-  let subtotal = 0;
-  let discountTotal = 0;
-  let taxTotal = 0;
-  const { items } = message;
-  for (let i = 0; i < items.length; i++) {
-    const line = items[i] as (typeof items)[number];
-    if (line.line_no !== i + 1) return `${itemPath(i)}.line_no is ${line.line_no}; lines are numbered 1, 2, 3… in order`;
-    const quantity = parseFixed(line.quantity, QUANTITY_PLACES) as number;
-    const unitPrice = money(line.unit_price);
-    const discount = money(line.discount);
-    const rate = parseFixed(line.tax_rate, RATE_PLACES) as number;
-    if (quantity * sign <= 0)
-      return `${itemPath(i)}.quantity ${line.quantity} must be ${sign > 0 ? 'positive in a sale' : 'negative in a return'}`;
-    if (unitPrice < 0) return `${itemPath(i)}.unit_price ${line.unit_price} is negative`;
-    if (discount * sign < 0) return `${itemPath(i)}.discount ${line.discount} has the wrong sign for a ${message.type}`;
-    const expected = lineAmounts(quantity, unitPrice, discount, rate);
-    if (Math.abs(discount) > Math.abs(expected.gross))
-      return `${itemPath(i)}.discount ${line.discount} exceeds the line's amount`;
-    if (money(line.line_total) !== expected.lineTotal) {
-      return `${itemPath(i)}.line_total is ${line.line_total}; round(quantity × unit_price, 2) − discount is ${formatMoney(expected.lineTotal)}`;
-    }
-    if (money(line.tax) !== expected.tax) {
-      return `${itemPath(i)}.tax is ${line.tax}; round(line_total × tax_rate, 2) is ${formatMoney(expected.tax)}`;
-    }
-    subtotal += expected.lineTotal;
-    discountTotal += discount;
-    taxTotal += expected.tax;
-  }
-  const checks: [string, number, number][] = [
-    ['subtotal', money(message.subtotal), subtotal],
-    ['discount_total', money(message.discount_total), discountTotal],
-    ['tax_total', money(message.tax_total), taxTotal],
-    ['total', money(message.total), subtotal + taxTotal],
-    ['payment.amount', money(message.payment.amount), subtotal + taxTotal],
-  ];
-  for (const [field, actual, expected] of checks) {
-    if (actual !== expected) return `${field} is ${formatMoney(actual)}; the lines make it ${formatMoney(expected)}`;
-  }
-  if (message.payment.method === 'cash') {
-    const tendered = money(message.payment.tendered as string);
-    const change = money(message.payment.change as string);
-    if (change !== tendered - money(message.total) || change < 0) {
-      return `payment.change is ${message.payment.change}; tendered − total is ${formatMoney(tendered - money(message.total))} and must be ≥ 0`;
-    }
-  }
-  if (message.type === 'return' && message.original_transaction_id?.toLowerCase() === message.transaction_id.toLowerCase()) {
-    return 'a return cannot be its own original_transaction_id';
-  }
-  return undefined;
 }

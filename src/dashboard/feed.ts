@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { HttpStream } from '../http/server.ts';
 import { findReport, type ReportResult, runReport } from '../reports/reports.ts';
-import { type TodayFigures, todayFigures } from '../reports/today.ts';
+import { storeCurrencies, type TodayFigures, todayFigures } from '../reports/today.ts';
 import type { SqlRunner } from '../warehouse/database.ts';
 import { type DeadLetterSummary, listDeadLetters } from '../warehouse/sql/list-dead-letters.ts';
 
@@ -39,6 +39,8 @@ export interface Snapshot {
   today: TodayFigures;
   /** The `sales-by-store` report over the whole warehouse. */
   allTime: ReportResult['rows'];
+  /** Each store's currency, by store id. */
+  currencies: Record<string, string>;
   deadLetters: DeadLetterSummary[];
   history: Sample[];
 }
@@ -72,6 +74,7 @@ export class LiveFeed {
     // One query at a time (see todayFigures).
     const today = await todayFigures(db, todayAt);
     const allTime = await runReport(db, SALES_BY_STORE);
+    const currencies = await storeCurrencies(db);
     const { letters: deadLetters } = await listDeadLetters(db, { limit: 10, newestFirst: true });
     const now = Date.now();
     this.#history.push({ at: now, produced: counters.produced, landed: counters.landed, lag: counters.lag });
@@ -85,6 +88,7 @@ export class LiveFeed {
       todayAt: todayAt.toISOString(),
       today,
       allTime: allTime.rows,
+      currencies,
       deadLetters,
       history: this.#history,
     };

@@ -100,3 +100,13 @@ export function lineAmounts(quantity: number, unitPrice: number, discount: numbe
   const lineTotal = gross - discount;
   return { gross, lineTotal, tax: multiplyDivideRounded(lineTotal, taxRate, RATE_SCALE) };
 }
+
+/** Contract v2's rates (a tax component's, and a v2 line's `tax_rate`): up to 6 places, in millionths. */
+export const FINE_RATE_PLACES = 6;
+
+const FINE_RATE_SCALE = 1_000_000;
+
+/** round(amount × rate, 2), half away from zero, for a rate in millionths: a v2 tax component on a line total in cents. */
+export function taxAtFineRate(amount: number, rate: number): number {
+  return multiplyDivideRounded(amount, rate, FINE_RATE_SCALE);
+}

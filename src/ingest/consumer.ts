@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { SchemaVersion } from '../contract/message.ts';
 import { withAdmin } from '../kafka/admin.ts';
 import { classifyKafkaError, explainKafkaError, isUnknownTopicError } from '../kafka/failures.ts';
 import type { KafkaConnection } from '../kafka/security.ts';
@@ -70,6 +71,12 @@ export interface ConsumeOptions {
   status?: ConsumerStatus;
   /** The preparing thread's module (preparer.ts); tests give one that crashes on purpose. */
   preparerEntry?: URL;
+  /**
+   * The contract versions accepted (default: every one this build reads); a message of another
+   * becomes an `unknown_version` dead letter, to replay once its version is read (a rollout that
+   * holds a new version back until the reports that use it are ready).
+   */
+  contractVersions?: readonly SchemaVersion[];
 }
 
 /**
@@ -93,6 +100,7 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
   const preparer = new BatchPreparer({
     logger: options.logger,
     ...(options.preparerEntry ? { entry: options.preparerEntry } : {}),
+    ...(options.contractVersions ? { contractVersions: options.contractVersions } : {}),
   });
   try {
     await Promise.all(

@@ -1,3 +1,4 @@
+import { SCHEMA_VERSIONS, type SchemaVersion } from '../contract/message.ts';
 import { type KafkaConnection, SECURITY_PROTOCOLS } from '../kafka/security.ts';
 import { ConfigError } from '../plumbing/errors.ts';
 import {
@@ -69,6 +70,14 @@ export const CONSUME_RULES = {
   onBatch: FUNCTION,
   status: objectWith('a ConsumerStatus', ['set', 'readiness', 'useDatabase']),
   preparerEntry: { expected: 'a URL', accepts: (value): value is URL => value instanceof URL } satisfies Rule<URL>,
+  contractVersions: {
+    expected: `a non-empty list of contract versions this build reads (${SCHEMA_VERSIONS.join(', ')})`,
+    accepts: (value): value is SchemaVersion[] =>
+      Array.isArray(value) &&
+      value.length > 0 &&
+      new Set(value).size === value.length &&
+      value.every((version) => (SCHEMA_VERSIONS as readonly unknown[]).includes(version)),
+  } satisfies Rule<SchemaVersion[]>,
 } as const;
 
 /** consume()'s options, checked before anything starts: a ConfigError naming the first option that is wrong. */

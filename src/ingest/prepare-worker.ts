@@ -1,4 +1,5 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { SchemaVersion } from '../contract/message.ts';
 import { decodeTransaction } from '../contract/validate.ts';
 import { errorMessage } from '../plumbing/errors.ts';
 import { factTextBuffers } from '../warehouse/sql/copy-facts.ts';
@@ -15,6 +16,12 @@ export interface PrepareRequest {
   excluded?: Map<number, string>;
 }
 
+/** What the thread is started with. */
+export interface PreparerData {
+  /** The contract versions accepted; undefined: all this build reads. */
+  contractVersions: readonly SchemaVersion[] | undefined;
+}
+
 /** What the thread answers: the preparation, or what was thrown outside any one message's turn. */
 export type PrepareResponse = { id: number; preparation: Preparation } | { id: number; failure: string };
 
@@ -25,12 +32,13 @@ export type PrepareResponse = { id: number; preparation: Preparation } | { id: n
 export function prepareFetched(
   messages: FetchedMessages,
   { only, excluded }: Pick<PrepareRequest, 'only' | 'excluded'> = {},
+  versions?: readonly SchemaVersion[],
 ): Preparation {
   const start = only?.start ?? 0;
   const end = only?.end ?? messages.length;
   return prepare({
     length: end,
-    verdict: (index) => decodeTransaction(valueAt(messages, index)),
+    verdict: (index) => decodeTransaction(valueAt(messages, index), versions),
     source: (index) => ({
       topic: messages.topic,
       partition: messages.partitions[index] as number,
@@ -49,10 +57,11 @@ function leftAlone(start: number, excluded: ReadonlyMap<number, string> | undefi
 }
 
 // The thread's side: a request in, a Preparation out, its bytes moved rather than copied.
+const versions = (workerData as PreparerData | null)?.contractVersions;
 parentPort?.on('message', (request: PrepareRequest) => {
   let response: PrepareResponse;
   try {
-    response = { id: request.id, preparation: prepareFetched(request.messages, request) };
+    response = { id: request.id, preparation: prepareFetched(request.messages, request, versions) };
   } catch (error) {
     parentPort?.postMessage({ id: request.id, failure: errorMessage(error) } satisfies PrepareResponse);
     return;

@@ -1,8 +1,9 @@
 import { Worker } from 'node:worker_threads';
+import type { SchemaVersion } from '../contract/message.ts';
 import type { Logger } from '../plumbing/logger.ts';
 import { type FetchedBatch, type FetchedMessages, fetchedBuffers, fetchedRecords } from './fetched-batch.ts';
 import type { Preparation } from './prepare.ts';
-import type { PrepareRequest, PrepareResponse } from './prepare-worker.ts';
+import type { PrepareRequest, PrepareResponse, PreparerData } from './prepare-worker.ts';
 import type { PreparedBatch } from './write.ts';
 
 /** The thread failed while it held a request: it crashed (an uncaught error, out of memory, terminated) or threw. */
@@ -17,6 +18,8 @@ export interface BatchPreparerOptions {
   logger?: Logger;
   /** The thread's module; tests give one that crashes on purpose. */
   entry?: URL;
+  /** The contract versions the thread accepts (default: all it reads). */
+  contractVersions?: readonly SchemaVersion[];
 }
 
 /**
@@ -117,7 +120,8 @@ export class BatchPreparer {
     const entry =
       this.#options.entry ??
       new URL(import.meta.url.endsWith('.ts') ? './prepare-worker.ts' : './prepare-worker.js', import.meta.url);
-    const worker = new Worker(entry);
+    const workerData: PreparerData = { contractVersions: this.#options.contractVersions };
+    const worker = new Worker(entry, { workerData });
     worker.unref();
     worker.on('message', (response: PrepareResponse) => {
       const pending = this.#pending.get(response.id);

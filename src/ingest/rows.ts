@@ -1,9 +1,11 @@
-import type { TransactionMessage } from '../contract/message.ts';
+import type { AnyTransactionMessage, LineItem, LineItemV2, TransactionMessage } from '../contract/message.ts';
 import { dateKey } from '../domain/date-key.ts';
-import { MONEY_PLACES, parseFixed, QUANTITY_PLACES } from '../domain/money.ts';
+import { formatFixed, MONEY_PLACES, parseFixed, QUANTITY_PLACES } from '../domain/money.ts';
+import { v1TaxComponentName } from '../tax/jurisdictions.ts';
 import { AggregateDeltaBuilder, type TransactionAmounts } from '../warehouse/aggregate-deltas.ts';
 import type { WarehouseRows } from '../warehouse/rows.ts';
 import { FactTextBuilder, type LineFacts, type TransactionFacts } from '../warehouse/sql/copy-facts.ts';
+import { taxName } from '../warehouse/sql/dimension-keys.ts';
 
 /** Where a message came from in Kafka; absent when written through the API without Kafka. */
 export interface SourcePosition {
@@ -16,7 +18,8 @@ export interface SourcePosition {
 
 /** A valid message, ready to be written. */
 export interface AcceptedMessage {
-  message: TransactionMessage;
+  /** Of contract v1 or v2: both map onto the same rows, a v1 line's tax as one component. */
+  message: AnyTransactionMessage;
   hash: Buffer;
   source: SourcePosition | undefined;
 }
@@ -30,10 +33,18 @@ export interface AcceptedMessage {
  */
 export class WarehouseRowsBuilder {
   readonly #dates = new Set<number>();
-  readonly #stores = new Newest<{ name: string; city: string; region: string; country: string; timezone: string }>();
+  readonly #stores = new Newest<{
+    name: string;
+    city: string;
+    region: string;
+    country: string;
+    timezone: string;
+    currency: string;
+  }>();
   readonly #products = new Newest<{ name: string; category: string; brand: string; unit: string }>();
   readonly #customers = new Newest<{ name: string; email: string; loyaltyTier: string }>();
   readonly #paymentMethods = new Newest<{ method: string; cardBrand: string | null }>();
+  readonly #taxes = new TaxMembers();
   readonly #facts = new FactTextBuilder();
   readonly #aggregates = new AggregateDeltaBuilder();
 
@@ -54,7 +65,10 @@ export class WarehouseRowsBuilder {
       '',
       paymentMethod,
     );
-    for (const line of lines) line.product = this.#products.offer(line.item.sku, at, asOf, line.item);
+    for (const line of lines) {
+      line.product = this.#products.offer(line.item.sku, at, asOf, line.item);
+      for (const component of line.taxes) component.tax = this.#taxes.offer(component, facts.dateKey);
+    }
     this.#facts.add(facts, { store: storeIndex, customer: customerIndex, paymentMethod: paymentMethodIndex }, lines);
     this.#aggregates.add(amounts, storeIndex, paymentMethodIndex, lines);
   }
@@ -64,6 +78,7 @@ export class WarehouseRowsBuilder {
     const products = this.#products.sorted();
     const customers = this.#customers.sorted();
     const paymentMethods = this.#paymentMethods.sorted();
+    const taxes = this.#taxes.sorted();
     return {
       dates: [...this.#dates].sort((a, b) => a - b),
       stores: {
@@ -73,6 +88,7 @@ export class WarehouseRowsBuilder {
         region: stores.values.map((store) => store.region),
         country: stores.values.map((store) => store.country),
         timezone: stores.values.map((store) => store.timezone),
+        currency: stores.values.map((store) => store.currency),
         asOf: stores.asOf,
       },
       products: {
@@ -94,16 +110,19 @@ export class WarehouseRowsBuilder {
         method: paymentMethods.values.map((entry) => entry.method),
         cardBrand: paymentMethods.values.map((entry) => entry.cardBrand),
       },
+      taxes: taxes.columns,
       facts: this.#facts.finish({
         store: stores.renumbering,
         customer: customers.renumbering,
         paymentMethod: paymentMethods.renumbering,
         product: products.renumbering,
+        tax: taxes.renumbering,
       }),
       aggregates: this.#aggregates.finish({
         store: stores.renumbering,
         product: products.renumbering,
         paymentMethod: paymentMethods.renumbering,
+        tax: taxes.renumbering,
       }),
     };
   }
@@ -116,12 +135,29 @@ export interface MappedTransaction {
   at: number;
   /** What the transaction adds to the aggregates, in integer units. */
   amounts: TransactionAmounts;
-  store: TransactionMessage['store'];
+  /** The store's attributes, and the currency it trades in (its transactions'). */
+  store: TransactionMessage['store'] & { currency: string };
   customer: { customerId: string; name: string; email: string; loyaltyTier: string } | null;
   paymentMethod: { method: string; cardBrand: string | null };
-  /** Each line's product member is its index among the batch's, set as the line joins a batch. */
-  lines: (LineFacts & { item: TransactionMessage['items'][number]; product: number })[];
+  /** Each line's product member and each of its taxes is its index among the batch's, set as the line joins a batch. */
+  lines: (LineFacts & { item: LineItem; product: number; taxes: LineTax[] })[];
 }
+
+/** One tax component of a line, as fact_line_tax and dim_tax take it. */
+export interface LineTax {
+  jurisdiction: string;
+  code: string;
+  /** With dim_tax's 6 places: "0.050000". */
+  rate: string;
+  amount: string;
+  /** `amount` in cents. */
+  units: number;
+  /** The tax's index among the batch's members, set as the line joins a batch. */
+  tax: number;
+}
+
+/** dim_tax.rate is numeric(7,6): a v1 rate has 4 places, a v2 one 4 to 6. */
+const TAX_RATE_PLACES = 6;
 
 /**
  * One message's rows, pure: the local date key and hour read from the offset-bearing timestamp.
@@ -168,7 +204,7 @@ export function mapTransaction({ message, hash, source }: AcceptedMessage): Mapp
         lineTotal: units(item.line_total, MONEY_PLACES, 'line_total'),
       })),
     },
-    store: message.store,
+    store: { ...message.store, currency: message.currency },
     customer: customer
       ? { customerId: customer.customer_id, name: customer.name, email: customer.email, loyaltyTier: customer.loyalty_tier }
       : null,
@@ -183,8 +219,45 @@ export function mapTransaction({ message, hash, source }: AcceptedMessage): Mapp
       lineTotal: item.line_total,
       item,
       product: -1,
+      taxes: lineTaxes(message, item),
     })),
   };
+}
+
+/**
+ * A line's tax components: a v2 line's `taxes`; a v1 line with a rate, one component named by its
+ * store's country and region (v1TaxComponentName), at the line's rate, of the line's tax; an
+ * untaxed line, none.
+ */
+function lineTaxes(message: AnyTransactionMessage, item: LineItem): LineTax[] {
+  if (message.schema_version === 2) {
+    return (item as LineItemV2).taxes.map(({ code, jurisdiction, rate, amount }) => ({
+      jurisdiction,
+      code,
+      rate: taxRate(rate),
+      amount,
+      units: units(amount, MONEY_PLACES, 'a tax amount'),
+      tax: -1,
+    }));
+  }
+  const rate = units(item.tax_rate, TAX_RATE_PLACES, 'tax_rate');
+  if (rate === 0) return [];
+  const { code, jurisdiction } = v1TaxComponentName(message.store.country, message.store.region);
+  return [
+    {
+      jurisdiction,
+      code,
+      rate: formatFixed(rate, TAX_RATE_PLACES),
+      amount: item.tax,
+      units: units(item.tax, MONEY_PLACES, 'tax'),
+      tax: -1,
+    },
+  ];
+}
+
+/** A rate with dim_tax's 6 places, so that "0.05", "0.0500" and "0.050000" are one tax. */
+function taxRate(text: string): string {
+  return formatFixed(units(text, TAX_RATE_PLACES, 'a tax rate'), TAX_RATE_PLACES);
 }
 
 /** A decimal of the contract in integer units; the contract's patterns leave nothing this refuses, but should that change, the message is refused, not the batch. */
@@ -199,6 +272,48 @@ export function toWarehouseRows(accepted: Iterable<AcceptedMessage>): WarehouseR
   const builder = new WarehouseRowsBuilder();
   for (const message of accepted) builder.add(message);
   return builder.finish();
+}
+
+/**
+ * The taxes seen in a batch, each with the index it was first seen at and the first and last
+ * local dates of the lines that carry it.
+ */
+class TaxMembers {
+  readonly #members = new Map<
+    string,
+    { index: number; jurisdiction: string; code: string; rate: string; from: number; to: number }
+  >();
+
+  offer({ jurisdiction, code, rate }: LineTax, date: number): number {
+    const name = taxName(jurisdiction, code, rate);
+    const current = this.#members.get(name);
+    if (!current) {
+      const index = this.#members.size;
+      this.#members.set(name, { index, jurisdiction, code, rate, from: date, to: date });
+      return index;
+    }
+    if (date < current.from) current.from = date;
+    if (date > current.to) current.to = date;
+    return current.index;
+  }
+
+  /** The taxes sorted by name, column by column, and where each first-seen index went. */
+  sorted(): { columns: WarehouseRows['taxes']; renumbering: Uint32Array } {
+    const entries = [...this.#members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const renumbering = new Uint32Array(entries.length);
+    for (const [position, [, member]] of entries.entries()) renumbering[member.index] = position;
+    const members = entries.map(([, member]) => member);
+    return {
+      columns: {
+        jurisdiction: members.map((member) => member.jurisdiction),
+        code: members.map((member) => member.code),
+        rate: members.map((member) => member.rate),
+        validFrom: members.map((member) => member.from),
+        validTo: members.map((member) => member.to),
+      },
+      renumbering,
+    };
+  }
 }
 
 /** The newest version of each dimension member seen in a batch, with the index it was first seen at. */

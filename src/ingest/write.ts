@@ -1,4 +1,4 @@
-import type { TransactionMessage } from '../contract/message.ts';
+import type { AnyTransactionMessage } from '../contract/message.ts';
 import {
   boundedDetail,
   type DeadLetterCode,
@@ -22,6 +22,7 @@ import { storedPayloadHashes } from '../warehouse/sql/stored-payload-hashes.ts';
 import { upsertDates } from '../warehouse/sql/upsert-dates.ts';
 import { memberUpserts, upsertMembers } from '../warehouse/sql/upsert-members.ts';
 import { upsertPaymentMethods } from '../warehouse/sql/upsert-payment-methods.ts';
+import { nameAt, only, taxesWiden, taxKeys } from '../warehouse/sql/upsert-taxes.ts';
 import { KnownMembers } from './known-members.ts';
 import { checkWriteArguments } from './options.ts';
 import { decidedInput, firstOccurrences, type Outcome, type Preparation, prepare, verdictOf } from './prepare.ts';
@@ -122,7 +123,7 @@ function sliceRecords(records: BatchRecords, start: number, end: number): BatchR
 export interface PreparedBatch extends Preparation {
   records: BatchRecords;
   /** The parsed messages, when the preparation was made on this thread; otherwise parsed again if ever needed. */
-  messages?: (TransactionMessage | undefined)[];
+  messages?: (AnyTransactionMessage | undefined)[];
 }
 
 /** Prepares a batch of decoded records on this thread. */
@@ -135,7 +136,7 @@ export function prepareBatch(records: IncomingRecord[]): PreparedBatch {
 }
 
 /** The parsed message of a valid record: kept from its preparation, or parsed again from its bytes. */
-function messageAt(batch: PreparedBatch, index: number): TransactionMessage {
+function messageAt(batch: PreparedBatch, index: number): AnyTransactionMessage {
   const kept = batch.messages?.[index];
   if (kept) return kept;
   const verdict = decodeTransaction(batch.records.record(index).value);
@@ -267,6 +268,9 @@ async function writeBatchOnce(
       );
       members = { keys, dates: rows.dates };
     }
+    // The taxes of what was written: their valid dates widened below, then known to cover them.
+    members.taxes = written.rows.taxes;
+    const widen = known.taxesToWiden(written.rows.taxes);
     const { inserted, raced } = written;
     result.landed = inserted.size;
     for (const index of novel) {
@@ -296,11 +300,12 @@ async function writeBatchOnce(
     await runTogether(tx, [
       ...(result.landed > 0 ? aggregateUpserts(written.rows, members.keys) : []),
       ...memberUpserts(written.rows),
+      taxesWiden(widen),
       scope ? offsetsAdvance(scope.consumerGroup, scope.topic, nextOffsets(records)) : undefined,
     ]);
     return result;
   });
-  if (members) known.learn(members.keys, members.dates);
+  if (members) known.learn(members.keys, members.dates, members.taxes);
   return result;
 }
 
@@ -338,6 +343,8 @@ const LAST_STEP_LOCK = 7_020_417;
 interface StoredMembers {
   keys: DimensionKeys;
   dates: number[];
+  /** The taxes of the rows written, with their dates. */
+  taxes?: WarehouseRows['taxes'];
 }
 
 /**
@@ -405,6 +412,9 @@ async function addNewMembers(tx: SqlRunner, rows: WarehouseRows, known: KnownMem
     await upsertMembers(tx, missing);
     addKeys(keys, await dimensionKeys(tx, missing));
   }
+  // Taxes are few and rarely new: a statement only when one is not known yet.
+  const newTaxes = only(rows.taxes, (i) => !keys.tax.has(nameAt(rows.taxes, i)));
+  if (newTaxes.code.length > 0) for (const [name, key] of await taxKeys(tx, newTaxes)) keys.tax.set(name, key);
   return keys;
 }
 

@@ -222,6 +222,53 @@ export const REPORTS: readonly ReportDefinition[] = [
            group by s.store_id, s.name
            order by s.store_id`,
   },
+  {
+    name: 'tax-collected',
+    columns: ['month', 'jurisdiction', 'code', 'lines', 'taxable', 'tax'],
+    description: 'per month, jurisdiction and tax (GST, HST, PST, QST, US-STATE…): lines taxed, taxable sales and tax collected',
+    // What a retailer files: each tax of each jurisdiction on its own, whatever its rates in the month.
+    sql: `select to_char(d.full_date, 'YYYY-MM') as month, t.jurisdiction, t.code,
+                 sum(a.lines)::int as lines, sum(a.taxable)::text as taxable, sum(a.tax)::text as tax
+            from pos.agg_tax_day a
+            join pos.dim_tax t using (tax_key)
+            join pos.dim_date d using (date_key)
+            join pos.dim_store s using (store_key)
+           where ${AGGREGATE_FILTER}
+           group by 1, t.jurisdiction, t.code
+           order by 1, t.jurisdiction, t.code`,
+    factSql: `select to_char(d.full_date, 'YYYY-MM') as month, t.jurisdiction, t.code,
+                 count(*)::int as lines, sum(f.taxable)::text as taxable, sum(f.tax)::text as tax
+            from pos.fact_line_tax f
+            join pos.dim_tax t using (tax_key)
+            join pos.dim_date d using (date_key)
+            join pos.dim_store s using (store_key)
+           where ${FILTER}
+           group by 1, t.jurisdiction, t.code
+           order by 1, t.jurisdiction, t.code`,
+  },
+  {
+    name: 'sales-by-province',
+    columns: ['country', 'region', 'currency', 'stores', 'transactions', 'net_sales', 'tax', 'total'],
+    description:
+      'per state or province of the stores: stores, transactions, net sales before tax, tax and total, in its currency',
+    // A store trades in one currency, kept on dim_store: the facts' currency is its store's.
+    sql: `select s.country, s.region, s.currency, count(distinct s.store_key)::int as stores,
+                 sum(a.sales + a.returns)::int as transactions,
+                 sum(a.net_sales)::text as net_sales, sum(a.tax)::text as tax, sum(a.total)::text as total
+            from pos.agg_store_hour a
+            join pos.dim_store s using (store_key)
+           where ${AGGREGATE_FILTER}
+           group by s.country, s.region, s.currency
+           order by s.country, s.region, s.currency`,
+    factSql: `select s.country, s.region, f.currency, count(distinct s.store_key)::int as stores,
+                 count(*)::int as transactions,
+                 sum(f.subtotal)::text as net_sales, sum(f.tax_total)::text as tax, sum(f.total)::text as total
+            from pos.fact_transaction f
+            join pos.dim_store s using (store_key)
+           where ${FILTER}
+           group by s.country, s.region, f.currency
+           order by s.country, s.region, f.currency`,
+  },
 ];
 
 export interface ReportFilter {

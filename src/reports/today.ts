@@ -145,6 +145,17 @@ export async function warehouseTotals(db: SqlRunner): Promise<WarehouseTotals> {
 }
 
 /**
+ * Each store's currency by store id: what the dashboard's store table shows beside its amounts.
+ * From dim_store (a store trades in one currency, kept there by the store upsert): a few rows.
+ */
+export async function storeCurrencies(db: SqlRunner): Promise<Record<string, string>> {
+  const rows = await db.query<{ store_id: string; currency: string }>(
+    'select store_id, currency from pos.dim_store where currency is not null',
+  );
+  return Object.fromEntries(rows.map((row) => [row.store_id, row.currency]));
+}
+
+/**
  * All of today's figures, one query after the other: the dashboard shares the pool with the
  * consumer in `pos start`, and must not take all of its connections at once.
  */

@@ -1,6 +1,8 @@
 import { type CatalogSizes, createCatalog } from '../catalog/catalog.ts';
+import type { ChainName } from '../catalog/chains.ts';
+import type { SchemaVersion } from '../contract/message.ts';
 import { ByteWriter } from '../plumbing/byte-writer.ts';
-import { encodeTransaction } from './encode.ts';
+import { encodeTransaction, type WireFormat } from './encode.ts';
 import { type Slot, TradingPattern } from './schedule.ts';
 import { Simulator } from './simulator.ts';
 
@@ -30,6 +32,9 @@ export interface ChunkSpec {
   seed: number;
   catalogSeed: number;
   sizes: CatalogSizes;
+  chain: ChainName;
+  /** The contract version of the messages. */
+  contract: SchemaVersion;
 }
 
 export function* chunkSlots(slots: Iterable<Slot>, size = CHUNK_SLOTS): Generator<SlotChunk> {
@@ -55,11 +60,13 @@ export class ChunkEncoder {
   readonly #catalog;
   readonly #pattern;
   readonly #seed: number;
+  readonly #format: WireFormat;
 
   constructor(spec: ChunkSpec) {
-    this.#catalog = createCatalog(spec.catalogSeed, spec.sizes);
+    this.#catalog = createCatalog(spec.catalogSeed, spec.sizes, spec.chain);
     this.#pattern = new TradingPattern(this.#catalog);
     this.#seed = spec.seed;
+    this.#format = { version: spec.contract, currency: this.#catalog.chain.currency };
   }
 
   encode(chunk: SlotChunk): EncodedChunk {
@@ -68,7 +75,7 @@ export class ChunkEncoder {
     const ends = new Uint32Array(chunk.at.length);
     for (let i = 0; i < chunk.at.length; i++) {
       const transaction = simulator.transactionAt(chunk.at[i] as number, chunk.stores[i] as number);
-      encodeTransaction(transaction, this.#pattern.clock(transaction.store), out);
+      encodeTransaction(transaction, this.#pattern.clock(transaction.store), out, this.#format);
       ends[i] = out.position;
     }
     return { index: chunk.index, bytes: out.written(), ends, stores: chunk.stores };

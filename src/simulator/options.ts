@@ -1,4 +1,6 @@
 import { CATEGORIES } from '../catalog/categories.ts';
+import { CHAIN_NAMES, CHAINS, type ChainName, chainMinimumProducts } from '../catalog/chains.ts';
+import type { SchemaVersion } from '../contract/message.ts';
 import { ConfigError } from '../plumbing/errors.ts';
 import {
   ABORT_SIGNAL,
@@ -26,6 +28,8 @@ export const SIMULATION_RULES = {
   /** At least one per category. */
   products: wholeNumber(CATEGORIES.length, 10_000_000),
   customers: wholeNumber(1, 100_000_000),
+  chain: oneOf(CHAIN_NAMES),
+  contract: wholeNumber(1, 2),
   kind: oneOf(['backfill', 'realtime'] as const),
   count: wholeNumber(1),
   startDate: ISO_DATE,
@@ -68,12 +72,52 @@ export function checkCustomersPerStore(
   }
 }
 
+/**
+ * The contract version a chain's messages are written in: `contract`, or the chain's default
+ * when absent. A version the chain cannot be written in is refused, saying why and what to use;
+ * `name` says how the caller calls the option (`contract`, or `--contract`).
+ */
+export function contractOf(chain: ChainName, contract: SchemaVersion | undefined, name = 'contract'): SchemaVersion {
+  const { contracts, refusal } = CHAINS[chain];
+  const [preferred] = contracts as [SchemaVersion];
+  if (contract === undefined) return preferred;
+  if (!contracts.includes(contract)) {
+    throw new ConfigError(
+      `The ${chain} chain cannot be written in contract v${contract}${refusal ? `: ${refusal}` : ''}.`,
+      `Use ${name} ${contracts.join(' or ')} (or leave it out: the ${chain} chain writes v${preferred}).`,
+    );
+  }
+  return contract;
+}
+
+/** A chain's catalog lists some products and needs one of each category more: `name` says how the caller calls the size. */
+export function checkProductsOfChain(products: number, chain: ChainName, name: string, where?: string): void {
+  const minimum = chainMinimumProducts(chain);
+  if (products < minimum) {
+    throw new ConfigError(
+      `${where ? `${where}: ` : ''}${name} ${products} is too few for the ${chain} chain.`,
+      `Give it at least ${minimum}: the products it always lists and one of each of its categories.`,
+    );
+  }
+}
+
 type Unchecked<Names extends string> = { readonly [Name in Names]?: unknown };
 
 /** simulate()'s options, checked before anything is made: a ConfigError naming the first option that is wrong. */
 export function checkSimulationOptions(
   options: Unchecked<
-    'seed' | 'catalogSeed' | 'sizes' | 'mode' | 'sink' | 'logger' | 'signal' | 'progressStream' | 'onTransaction' | 'threads'
+    | 'seed'
+    | 'catalogSeed'
+    | 'sizes'
+    | 'chain'
+    | 'contract'
+    | 'mode'
+    | 'sink'
+    | 'logger'
+    | 'signal'
+    | 'progressStream'
+    | 'onTransaction'
+    | 'threads'
   >,
 ): void {
   const where = 'simulate()';
@@ -87,6 +131,11 @@ export function checkSimulationOptions(
   checkOption(where, 'sizes.products', sizes.products, rules.products);
   checkOption(where, 'sizes.customers', sizes.customers, rules.customers);
   checkCustomersPerStore({ stores: sizes.stores, customers: sizes.customers }, (size) => `sizes.${size}`, where);
+  checkOptionalOption(where, 'chain', options.chain, rules.chain);
+  const chain = (options.chain ?? 'us') as ChainName;
+  checkProductsOfChain(sizes.products as number, chain, 'sizes.products', where);
+  checkOptionalOption(where, 'contract', options.contract, rules.contract);
+  contractOf(chain, options.contract as SchemaVersion | undefined);
   checkOption(where, 'mode', options.mode, OPTIONS_OBJECT);
   const mode = options.mode as Unchecked<'kind' | (typeof MODE_OPTIONS)[keyof typeof MODE_OPTIONS][number]>;
   checkOption(where, 'mode.kind', mode.kind, rules.kind);

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type CatalogSizes, createCatalog, DEFAULT_CATALOG_SEED } from '../catalog/catalog.ts';
+import type { ChainName } from '../catalog/chains.ts';
 import type { Store } from '../catalog/stores.ts';
+import type { SchemaVersion } from '../contract/message.ts';
 import { ByteWriter } from '../plumbing/byte-writer.ts';
 import { type Logger, silentLogger } from '../plumbing/logger.ts';
 import { Progress } from '../plumbing/progress.ts';
@@ -9,7 +11,7 @@ import { encodeChunks } from './chunk-pool.ts';
 import { chunkSlots } from './chunks.ts';
 import { encodeTransaction } from './encode.ts';
 import { simulatorMetrics } from './metrics.ts';
-import { checkSimulationOptions } from './options.ts';
+import { checkSimulationOptions, contractOf } from './options.ts';
 import { backfillSchedule, TradingPattern } from './schedule.ts';
 import { Simulator } from './simulator.ts';
 import type { MessageSink } from './sinks.ts';
@@ -40,6 +42,13 @@ export interface SimulationOptions {
   /** The chain's seed: which stores, products and customers (default: the standard chain). */
   catalogSeed?: number;
   sizes: CatalogSizes;
+  /** Which chain: the US one (default), or the Canadian one (the prototype's). */
+  chain?: ChainName;
+  /**
+   * The contract version of the messages: the chain's default when absent (us: 1, canada: 2).
+   * Give a KafkaSink the same (its `schema` header says it).
+   */
+  contract?: SchemaVersion;
   mode: BackfillMode | RealtimeMode;
   sink: MessageSink;
   logger?: Logger;
@@ -71,7 +80,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   checkSimulationOptions(options);
   const logger = options.logger ?? silentLogger;
   const catalogSeed = options.catalogSeed ?? DEFAULT_CATALOG_SEED;
-  const catalog = createCatalog(catalogSeed, options.sizes);
+  const chain = options.chain ?? 'us';
+  const contract = contractOf(chain, options.contract);
+  const catalog = createCatalog(catalogSeed, options.sizes, chain);
   const pattern = new TradingPattern(catalog);
   const started = performance.now();
   const progress =
@@ -99,7 +110,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       const slots = chunkSlots(backfillSchedule(pattern, new Random(options.seed, 0x5c4ed), options.mode));
       for await (const chunk of encodeChunks(
         slots,
-        { seed: options.seed, catalogSeed, sizes: options.sizes },
+        { seed: options.seed, catalogSeed, sizes: options.sizes, chain, contract },
         options.threads ?? 0,
       )) {
         const bytes = Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.length);
@@ -115,11 +126,12 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     } else {
       const simulator = new Simulator(catalog, options.seed, 0);
       const out = new ByteWriter();
+      const format = { version: contract, currency: catalog.chain.currency };
       const make = (at: number, store: number) => {
         metrics.clock.set(at / 1000);
         const transaction = simulator.transactionAt(at, store);
         out.reset();
-        encodeTransaction(transaction, pattern.clock(transaction.store), out);
+        encodeTransaction(transaction, pattern.clock(transaction.store), out, format);
         return emit(store, Buffer.from(out.written()));
       };
       skipped = await runRealtime(options.mode, pattern, new Random(options.seed, 0x5c4ed), make, logger, options.signal);

@@ -1,5 +1,6 @@
 import type { Catalog } from '../catalog/catalog.ts';
 import { Random } from '../plumbing/random.ts';
+import { TimeZoneClock } from './local-time.ts';
 import { makeReturn, makeSale, type Transaction } from './transactions.ts';
 
 /** Share of transactions that are returns of an earlier sale of the same run. */
@@ -19,6 +20,8 @@ export class Simulator {
   readonly #recent = new Ring(4096);
   /** Returns that were due before there was a sale to return: made up later, to keep the share. */
   #owedReturns = 0;
+  /** One per time zone: a sale is taxed by the store's local date. */
+  readonly #clocks = new Map<string, TimeZoneClock>();
 
   /** `seed` is the run's; `stream` picks an independent sequence under it (backfill chunks each have one). */
   constructor(catalog: Catalog, seed: number, stream: number) {
@@ -37,13 +40,22 @@ export class Simulator {
       const sale = ring?.take(this.#random) ?? this.#recent.take(this.#random);
       if (sale) {
         this.#owedReturns--;
-        return makeReturn(this.#random, store, at, sale);
+        return makeReturn(this.#catalog, this.#random, store, at, sale);
       }
     }
-    const sale = makeSale(this.#catalog, this.#random, store, at);
+    const sale = makeSale(this.#catalog, this.#random, store, at, this.#localDate(store.region.timezone, at));
     this.#byStore[storeIndex]?.add(sale);
     this.#recent.add(sale);
     return sale;
+  }
+
+  #localDate(timezone: string, at: number): number {
+    let clock = this.#clocks.get(timezone);
+    if (!clock) {
+      clock = new TimeZoneClock(timezone);
+      this.#clocks.set(timezone, clock);
+    }
+    return clock.local(at).dateKey;
   }
 }
 

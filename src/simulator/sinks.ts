@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { compatibilityPartitioner, type MessageToProduce, ProduceAcks } from '@platformatic/kafka';
-import { CONTENT_TYPE, SCHEMA_HEADER } from '../contract/message.ts';
+import { CONTENT_TYPE, type SchemaVersion, schemaHeader } from '../contract/message.ts';
 import { connectToKafka, ensureTopics, partitionCount } from '../kafka/admin.ts';
 import { createProducer, type KafkaProducer } from '../kafka/clients.ts';
 import type { KafkaConnection } from '../kafka/security.ts';
@@ -35,6 +35,8 @@ export interface KafkaSinkOptions {
   /** The topic's partition count: the sink places messages itself, to keep each partition's batch under the broker's limit. */
   partitions: number;
   compression?: Compression;
+  /** The contract version of the messages, for their `schema` header (default 1). */
+  schemaVersion?: SchemaVersion;
   logger?: Logger;
 }
 
@@ -72,10 +74,13 @@ const RESEND_WITHIN_MS = 90_000;
 
 type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 
-const HEADERS = new Map([
-  [Buffer.from('content-type'), Buffer.from(CONTENT_TYPE)],
-  [Buffer.from('schema'), Buffer.from(SCHEMA_HEADER)],
-]);
+/** The headers of every message: its content type and its contract version. */
+function headers(version: SchemaVersion): Map<Buffer, Buffer> {
+  return new Map([
+    [Buffer.from('content-type'), Buffer.from(CONTENT_TYPE)],
+    [Buffer.from('schema'), Buffer.from(schemaHeader(version))],
+  ]);
+}
 
 /**
  * An idempotent producer (acks=all, so a retried batch is never written twice) that batches
@@ -91,6 +96,7 @@ export class KafkaSink implements MessageSink {
   readonly #metrics = producerMetrics();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #keys = new Map<string, { key: Buffer; partition: number }>();
+  readonly #headers: Map<Buffer, Buffer>;
   #producer: KafkaProducer;
   /** Sends not yet settled, per producer: a retired producer is closed once its count reaches 0. */
   readonly #sending = new Map<KafkaProducer, number>();
@@ -114,6 +120,7 @@ export class KafkaSink implements MessageSink {
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
     this.#partitionBytes = new Array(options.partitions).fill(0);
+    this.#headers = headers(options.schemaVersion ?? 1);
     this.#producer = this.#createProducer();
   }
 
@@ -134,7 +141,7 @@ export class KafkaSink implements MessageSink {
       partition: placed.partition,
       key: placed.key,
       value,
-      headers: HEADERS,
+      headers: this.#headers,
       timestamp,
     });
     this.#batchBytes += value.length;

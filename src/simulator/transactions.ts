@@ -5,6 +5,7 @@ import type { Product } from '../catalog/products.ts';
 import type { Store } from '../catalog/stores.ts';
 import { divideRounded, lineAmounts } from '../domain/money.ts';
 import type { Random } from '../plumbing/random.ts';
+import { type AppliedTax, combinedRate, type LineTax, lineTaxes } from '../tax/engine.ts';
 
 /** Share of sales without a loyalty card. */
 const ANONYMOUS_SHARE = 0.35;
@@ -21,12 +22,22 @@ export interface Line {
   product: Product;
   quantity: number;
   discount: number;
+  /** Each tax on the line, rounded by itself; none when it is untaxed. */
+  taxes: LineTax[];
+  /** The sum of the taxes' rates, in millionths. */
   taxRate: number;
   lineTotal: number;
+  /** The sum of the taxes' amounts. */
   tax: number;
 }
 
-/** A transaction as the simulator holds it; `encodeTransaction` writes it as a contract v1 message. */
+/** A transaction's total of one tax (one code of one jurisdiction). */
+export interface TaxTotal {
+  tax: AppliedTax;
+  amount: number;
+}
+
+/** A transaction as the simulator holds it; `encodeTransaction` writes it as a message of contract v1 or v2. */
 export interface Transaction {
   id: string;
   type: 'sale' | 'return';
@@ -41,14 +52,20 @@ export interface Transaction {
   subtotal: number;
   discount: number;
   tax: number;
+  /** Per tax, in the order each first appears in the lines. */
+  taxTotals: TaxTotal[];
   total: number;
   tender: Tender;
   /** Cash handed over; undefined for other tenders. */
   tendered: number | undefined;
 }
 
-/** A sale at `store` at `at`: who buys, what, at which discounts and taxes, and how they pay. */
-export function makeSale(catalog: Catalog, random: Random, store: Store, at: number): Transaction {
+/**
+ * A sale at `store` at `at`: who buys, what, at which discounts and taxes, and how they pay.
+ * The taxes are those in force on `localDate` (YYYYMMDD), the store's own calendar day.
+ */
+export function makeSale(catalog: Catalog, random: Random, store: Store, at: number, localDate: number): Transaction {
+  const { taxes, tenders } = catalog.chain;
   const customer = random.chance(ANONYMOUS_SHARE) ? null : catalog.customers.sample(random, store.index);
   const lineCount = Math.min(MAX_LINES, Math.max(1, Math.round(random.lognormal(MEAN_BASKET_LINES, BASKET_SPREAD))));
   const member = customer?.loyaltyTier === 'gold' || customer?.loyaltyTier === 'platinum';
@@ -59,26 +76,29 @@ export function makeSale(catalog: Catalog, random: Random, store: Store, at: num
     let percentOff = random.chance(PROMOTION_SHARE) ? random.pick(PROMOTIONS) : 0;
     if (member && random.chance(0.2)) percentOff += 5;
     const discount = percentOff === 0 ? 0 : divideRounded(lineAmounts(quantity, product.unitPrice, 0, 0).gross * percentOff, 100);
-    lines.push(priced(product, quantity, discount, store.region.taxRates[product.category.taxCategory]));
+    lines.push(priced(product, quantity, discount, taxes.taxesOn(store.region.code, product.category.taxCategory, localDate)));
   }
   const transaction = assemble(random, store, at, 'sale', null, customer, lines);
-  transaction.tender = chooseTender(random, transaction.total, customer === null);
+  transaction.tender = chooseTender(random, transaction.total, customer === null, tenders);
   if (transaction.tender.method === 'cash') transaction.tendered = cashTendered(random, transaction.total);
   return transaction;
 }
 
 /**
  * A return at `store` of some lines of an earlier sale: equal or smaller quantities, negative,
- * with the discount given back in proportion and the tax rate the sale was charged, refunded to
- * the tender it was paid with (cash exactly, without change).
+ * with the discount given back in proportion and the taxes the sale was charged (the same codes
+ * and rates, even after a rate change; see Chain.returnsTaxedWhereReturned for a return at a
+ * store of another region), refunded to the tender it was paid with (cash exactly, without change).
  */
-export function makeReturn(random: Random, store: Store, at: number, sale: Transaction): Transaction {
+export function makeReturn(catalog: Catalog, random: Random, store: Store, at: number, sale: Transaction): Transaction {
   const chosen = sale.lines.filter(() => random.chance(0.6));
   if (chosen.length === 0) chosen.push(random.pick(sale.lines));
+  const elsewhere = catalog.chain.returnsTaxedWhereReturned && store.region !== sale.store.region;
   const lines = chosen.map((line) => {
     const quantity =
       line.product.unit === 'kg' || random.chance(0.7) ? line.quantity : random.int(1, line.quantity / 1000) * 1000;
-    return priced(line.product, -quantity, -divideRounded(line.discount * quantity, line.quantity), line.taxRate);
+    const taxes = line.taxes.map(({ tax }) => (elsewhere ? { ...tax, jurisdiction: store.region.code } : tax));
+    return priced(line.product, -quantity, -divideRounded(line.discount * quantity, line.quantity), taxes);
   });
   const transaction = assemble(random, store, at, 'return', sale.id, sale.customer, lines);
   transaction.tender = sale.tender;
@@ -91,9 +111,12 @@ function pickQuantity(random: Random, product: Product): number {
   return (random.chance(0.75) ? 1 : 2 + Math.floor(random.exponential(1.2))) * 1000;
 }
 
-function priced(product: Product, quantity: number, discount: number, taxRate: number): Line {
-  const { lineTotal, tax } = lineAmounts(quantity, product.unitPrice, discount, taxRate);
-  return { product, quantity, discount, taxRate, lineTotal, tax };
+function priced(product: Product, quantity: number, discount: number, applied: readonly AppliedTax[]): Line {
+  const { lineTotal } = lineAmounts(quantity, product.unitPrice, discount, 0);
+  const taxes = lineTaxes(applied, lineTotal);
+  let tax = 0;
+  for (const { amount } of taxes) tax += amount;
+  return { product, quantity, discount, taxes, taxRate: combinedRate(applied), lineTotal, tax };
 }
 
 /**
@@ -120,10 +143,16 @@ function assemble(
   let subtotal = 0;
   let discount = 0;
   let tax = 0;
+  const taxTotals: TaxTotal[] = [];
   for (const line of lines) {
     subtotal += line.lineTotal;
     discount += line.discount;
     tax += line.tax;
+    for (const { tax: applied, amount } of line.taxes) {
+      const total = taxTotals.find((entry) => entry.tax.code === applied.code && entry.tax.jurisdiction === applied.jurisdiction);
+      if (total) total.amount += amount;
+      else taxTotals.push({ tax: applied, amount });
+    }
   }
   return {
     id: timeOrderedId(random, at),
@@ -138,6 +167,7 @@ function assemble(
     subtotal,
     discount,
     tax,
+    taxTotals,
     total: subtotal + tax,
     tender: { method: 'cash', cardBrand: null },
     tendered: undefined,

@@ -1,3 +1,5 @@
+import type { ChainName } from '../catalog/chains.ts';
+import type { SchemaVersion } from '../contract/message.ts';
 import { CONSUME_RULES } from '../ingest/options.ts';
 import type { Config } from '../plumbing/config.ts';
 import {
@@ -12,7 +14,7 @@ import {
   type Rule,
   TOPIC_NAME,
 } from '../plumbing/options.ts';
-import { SIMULATION_RULES } from '../simulator/options.ts';
+import { contractOf, SIMULATION_RULES } from '../simulator/options.ts';
 
 /**
  * What start() allows in each option: the simulator's rules for the tills, the consumer's for the
@@ -33,6 +35,8 @@ export const START_RULES = {
   durationMs: SIMULATION_RULES.durationMs,
   group: CONSUME_RULES.group,
   seed: SIMULATION_RULES.seed,
+  chain: SIMULATION_RULES.chain,
+  contract: SIMULATION_RULES.contract,
   view: objectWith('a TerminalView', ['draw']),
   lastProblem: FUNCTION,
   consumerStatus: CONSUME_RULES.status,
@@ -57,6 +61,9 @@ export function checkStartOptions(options: Unchecked<Exclude<keyof typeof START_
   checkOptionalOption(where, 'durationMs', options.durationMs, rules.durationMs);
   checkOptionalOption(where, 'group', options.group, rules.group);
   checkOption(where, 'seed', options.seed, rules.seed);
+  checkOptionalOption(where, 'chain', options.chain, rules.chain);
+  checkOptionalOption(where, 'contract', options.contract, rules.contract);
+  contractOf((options.chain ?? 'us') as ChainName, options.contract as SchemaVersion | undefined);
   checkOptionalOption(where, 'view', options.view, rules.view);
   checkOptionalOption(where, 'lastProblem', options.lastProblem, rules.lastProblem);
   checkOptionalOption(where, 'consumerStatus', options.consumerStatus, rules.consumerStatus);

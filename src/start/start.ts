@@ -1,5 +1,7 @@
 import { kafkaConnection, kafkaDown, kafkaUp, localKafkaRunning, TOPIC_PARTITIONS } from '../broker/lifecycle.ts';
 import { DEFAULT_SIZES } from '../catalog/catalog.ts';
+import type { ChainName } from '../catalog/chains.ts';
+import type { SchemaVersion } from '../contract/message.ts';
 import type { LiveFeed } from '../dashboard/feed.ts';
 import { type DashboardState, dashboardLines, type TerminalView } from '../dashboard/terminal.ts';
 import { consume, type IngestTotals } from '../ingest/consumer.ts';
@@ -11,6 +13,7 @@ import type { Config } from '../plumbing/config.ts';
 import { errorMessage } from '../plumbing/errors.ts';
 import type { Logger } from '../plumbing/logger.ts';
 import { waitUntil } from '../plumbing/wait.ts';
+import { contractOf } from '../simulator/options.ts';
 import { simulate } from '../simulator/run.ts';
 import { KafkaSink } from '../simulator/sinks.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/database.ts';
@@ -33,6 +36,10 @@ export interface StartOptions {
   /** The consumer group (default: pos-warehouse). One group reads one topic: members that subscribe to different topics get no partitions. */
   group?: string;
   seed: number;
+  /** Which chain the tills are of (default: us). */
+  chain?: ChainName;
+  /** The contract version of the messages (default: the chain's: us 1, canada 2). */
+  contract?: SchemaVersion;
   /** On a terminal: the live view, redrawn every second. Without one, a log line every 10 s. */
   view: TerminalView | undefined;
   /** The last warning or error, for the live view. */
@@ -95,12 +102,15 @@ async function runPipeline(
   const { config, logger } = options;
   const topic = config.topic;
   const group = options.group ?? DEFAULT_START_GROUP;
+  const chain = options.chain ?? 'us';
+  const contract = contractOf(chain, options.contract);
   await migrateWarehouse(warehouse);
   const sink = await KafkaSink.open({
     kafka,
     external: config.kafka.external,
     topic,
     createPartitions: TOPIC_PARTITIONS,
+    schemaVersion: contract,
     logger,
   });
   // This run's data: a first run starts the group at the topic's end, before the tills open.
@@ -195,6 +205,8 @@ async function runPipeline(
     const simulation = await simulate({
       seed: options.seed,
       sizes: DEFAULT_SIZES,
+      chain,
+      contract,
       mode: {
         kind: 'realtime',
         rate: options.rate,

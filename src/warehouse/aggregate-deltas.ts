@@ -2,7 +2,7 @@ import { formatFixed, MONEY_PLACES, QUANTITY_PLACES } from '../domain/money.ts';
 
 /**
  * What a batch adds to each aggregate (schema.ts: agg_store_hour, agg_product_day, agg_tender_day,
- * agg_basket_day), summed from the batch's own rows as they are mapped, never read back from the
+ * agg_basket_day, agg_tax_day), summed from the batch's own rows as they are mapped, never read back from the
  * facts. Members are indexes into the batch's DimensionRows (after sorting), as in FactText; sums
  * of money and quantities are decimal text, exact.
  */
@@ -25,6 +25,14 @@ export interface AggregateDeltas {
   productDay: { store: number[]; dateKey: number[]; product: number[]; lines: number[]; quantity: string[]; netSales: string[] };
   tenderDay: { store: number[]; dateKey: number[]; paymentMethod: number[]; transactions: number[]; total: string[] };
   basketDay: { store: number[]; dateKey: number[]; lineCount: number[]; sales: number[] };
+  /** `tax`: the tax's index among the batch's taxes; `amount`: Σ of its components' amounts. */
+  taxDay: { store: number[]; dateKey: number[]; tax: number[]; lines: number[]; taxable: string[]; amount: string[] };
+}
+
+/** A line's members as the deltas read them: its product, and its tax components (tax index and amount in cents). */
+export interface LineMembers {
+  product: number;
+  taxes?: readonly { tax: number; units: number }[];
 }
 
 /** A transaction's amounts in integer units (cents; thousandths of a unit for quantities), read by the mapping. */
@@ -100,6 +108,15 @@ interface TenderDayCell {
   total: ExactSum;
 }
 
+interface TaxDayCell {
+  store: number;
+  dateKey: number;
+  tax: number;
+  lines: number;
+  taxable: ExactSum;
+  amount: ExactSum;
+}
+
 interface BasketDayCell {
   store: number;
   dateKey: number;
@@ -113,9 +130,10 @@ export class AggregateDeltaBuilder {
   readonly #productDay = new Map<string, ProductDayCell>();
   readonly #tenderDay = new Map<string, TenderDayCell>();
   readonly #basketDay = new Map<string, BasketDayCell>();
+  readonly #taxDay = new Map<string, TaxDayCell>();
 
-  /** Adds one transaction; `products` holds its lines' product indexes, in the order of `amounts.lines`. */
-  add(amounts: TransactionAmounts, store: number, paymentMethod: number, products: readonly { product: number }[]): void {
+  /** Adds one transaction; `products` holds its lines' members (product, taxes), in the order of `amounts.lines`. */
+  add(amounts: TransactionAmounts, store: number, paymentMethod: number, products: readonly LineMembers[]): void {
     const { dateKey, hour, sale } = amounts;
     const day = `${store},${dateKey},`;
     let hourCell = this.#storeHour.get(day + hour);
@@ -169,7 +187,18 @@ export class AggregateDeltaBuilder {
 
     for (let i = 0; i < amounts.lines.length; i++) {
       const line = amounts.lines[i] as TransactionAmounts['lines'][number];
-      const { product } = products[i] as { product: number };
+      const { product, taxes = [] } = products[i] as LineMembers;
+      for (const { tax, units } of taxes) {
+        const taxKey = day + tax;
+        let taxCell = this.#taxDay.get(taxKey);
+        if (!taxCell) {
+          taxCell = { store, dateKey, tax, lines: 0, taxable: new ExactSum(), amount: new ExactSum() };
+          this.#taxDay.set(taxKey, taxCell);
+        }
+        taxCell.lines++;
+        taxCell.taxable.add(line.lineTotal);
+        taxCell.amount.add(units);
+      }
       const productKey = day + product;
       let cell = this.#productDay.get(productKey);
       if (!cell) {
@@ -183,13 +212,14 @@ export class AggregateDeltaBuilder {
   }
 
   /** The cells, their members renumbered to the sorted order (`renumber[kind][firstSeen]`). */
-  finish(renumber: { store: Uint32Array; product: Uint32Array; paymentMethod: Uint32Array }): AggregateDeltas {
+  finish(renumber: { store: Uint32Array; product: Uint32Array; paymentMethod: Uint32Array; tax: Uint32Array }): AggregateDeltas {
     const store = (index: number) => renumber.store[index] as number;
     const money = (sum: ExactSum) => sum.text(MONEY_PLACES);
     const hours = [...this.#storeHour.values()];
     const products = [...this.#productDay.values()];
     const tenders = [...this.#tenderDay.values()];
     const baskets = [...this.#basketDay.values()];
+    const taxes = [...this.#taxDay.values()];
     return {
       storeHour: {
         store: hours.map((cell) => store(cell.store)),
@@ -225,6 +255,14 @@ export class AggregateDeltaBuilder {
         dateKey: baskets.map((cell) => cell.dateKey),
         lineCount: baskets.map((cell) => cell.lineCount),
         sales: baskets.map((cell) => cell.sales),
+      },
+      taxDay: {
+        store: taxes.map((cell) => store(cell.store)),
+        dateKey: taxes.map((cell) => cell.dateKey),
+        tax: taxes.map((cell) => renumber.tax[cell.tax] as number),
+        lines: taxes.map((cell) => cell.lines),
+        taxable: taxes.map((cell) => money(cell.taxable)),
+        amount: taxes.map((cell) => money(cell.amount)),
       },
     };
   }

@@ -83,7 +83,17 @@ export const BASKET_DAY: Aggregate = {
                group by date_key, store_key, line_count`,
 };
 
-export const AGGREGATES: readonly Aggregate[] = [STORE_HOUR, PRODUCT_DAY, TENDER_DAY, BASKET_DAY];
+export const TAX_DAY: Aggregate = {
+  table: 'pos.agg_tax_day',
+  keys: [key('date_key', 'int'), key('store_key', 'int'), key('tax_key', 'int')],
+  measures: [add('lines', 'int'), add('taxable', 'numeric'), add('tax', 'numeric')],
+  // A component's store and date are its line's (the write path copies them; verify checks it).
+  fromFacts: `select date_key, store_key, tax_key, count(*)::int as lines, sum(taxable) as taxable, sum(tax) as tax
+                from pos.fact_line_tax where date_key >= $1
+               group by date_key, store_key, tax_key`,
+};
+
+export const AGGREGATES: readonly Aggregate[] = [STORE_HOUR, PRODUCT_DAY, TENDER_DAY, BASKET_DAY, TAX_DAY];
 
 /** The first local date (a date key) whose facts the warehouse still holds; 0 when nothing was pruned. */
 export async function factsFrom(db: SqlRunner): Promise<number> {

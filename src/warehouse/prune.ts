@@ -63,7 +63,7 @@ const PRUNE_RULES = {
 };
 
 /**
- * `pos db prune`: removes the facts (transactions and their lines) of the local dates before
+ * `pos db prune`: removes the facts (transactions, their lines and the lines' tax components) of the local dates before
  * `before`, keeping the aggregates, while the consumer goes on writing. First the cut is made
  * (retention.ts: from then on writers refuse what is dated before it, and those that read the old
  * date have committed), then the facts before it are deleted a batch at a time, each batch a
@@ -88,9 +88,10 @@ export async function pruneFacts(warehouse: Warehouse, options: PruneOptions): P
     total: (await countBefore(warehouse, from)).transactions,
   };
   while (!options.signal?.aborted) {
-    // One statement, so one short transaction: the same transactions' lines and rows go together.
+    // One statement, so one short transaction: the same transactions' lines, components and rows go together.
     const [removed] = await warehouse.query<{ transactions: string; lines: string }>(
       `with doomed as materialized (select transaction_id from pos.fact_transaction where date_key < $1 limit $2),
+            taxes as (delete from pos.fact_line_tax x using doomed d where x.transaction_id = d.transaction_id),
             lines as (delete from pos.fact_sales_line l using doomed d where l.transaction_id = d.transaction_id returning 1),
             transactions as (delete from pos.fact_transaction f using doomed d where f.transaction_id = d.transaction_id returning 1)
        select (select count(*) from transactions)::text as transactions, (select count(*) from lines)::text as lines`,

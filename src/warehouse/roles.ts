@@ -6,10 +6,11 @@ import { scramSha256Verifier } from './scram.ts';
  * Least privilege in the warehouse: two login roles beside the owner of the schema `pos`.
  *
  * - ingest (`pos consume`): reads every table, inserts into them, updates only those the consumer
- *   updates (dimension upserts, its offsets, the dead-letter outbox); may create temporary tables
- *   (a staging COPY may use them). No DDL, no DELETE, no TRUNCATE, and nothing on the migrations' table
- *   but reading it (to see that the schema is up to date), nor on the retention date (it reads it to
- *   refuse what is dated before; `pos db prune`, the owner's, moves it).
+ *   updates (dimension upserts, a tax's valid dates, the aggregates, its offsets, the dead-letter
+ *   outbox); may create temporary tables (a staging COPY may use them). No DDL, no DELETE, no
+ *   TRUNCATE, and nothing on the migrations' table but reading it (to see that the schema is up to
+ *   date), nor on the retention date (it reads it to refuse what is dated before; `pos db prune`,
+ *   the owner's, moves it).
  * - reader (analysts, `pos report`): SELECT on every table.
  *
  * Default privileges give both the same on the tables that later migrations create (the ingest role
@@ -21,6 +22,7 @@ import { scramSha256Verifier } from './scram.ts';
 const APPEND_ONLY_TABLES = [
   'fact_transaction',
   'fact_sales_line',
+  'fact_line_tax',
   'dim_date',
   'dim_payment_method',
   'ingest_gap',

@@ -22,11 +22,18 @@ export interface DimensionRows {
     region: string[];
     country: string[];
     timezone: string[];
+    currency: string[];
     asOf: string[];
   };
   products: { sku: string[]; name: string[]; category: string[]; brand: string[]; unit: string[]; asOf: string[] };
   customers: { customerId: string[]; name: string[]; email: string[]; loyaltyTier: string[]; asOf: string[] };
   paymentMethods: { method: string[]; cardBrand: (string | null)[] };
+  /**
+   * The taxes the batch's lines carry (a code of a jurisdiction at a rate: `taxName`), the rate
+   * with 6 places as dim_tax stores it, and the first and last local dates (date keys) of the
+   * batch's lines that carry each.
+   */
+  taxes: { jurisdiction: string[]; code: string[]; rate: string[]; validFrom: number[]; validTo: number[] };
 }
 
 /**
@@ -50,6 +57,12 @@ export interface FactText {
   paymentMethod: Uint32Array;
   /** Per line: index into `products`. */
   product: Uint32Array;
+  /** The lines' tax components (fact_line_tax): transaction i has `taxCounts[i]` of them, after those of transaction i − 1. */
+  taxes: Uint8Array;
+  taxEnds: Uint32Array;
+  taxCounts: Uint32Array;
+  /** Per component: index into `taxes` of the DimensionRows. */
+  tax: Uint32Array;
 }
 
 /** A message that was not accepted, as the dead-letter table stores it. */

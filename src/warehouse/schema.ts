@@ -63,6 +63,8 @@ export const dimStore = pos.table('dim_store', {
   region: text('region').notNull(),
   country: char('country', { length: 2 }).notNull(),
   timezone: text('timezone').notNull(),
+  /** What the store trades in (its transactions' currency); null only for a store whose facts were all pruned before it was kept. */
+  currency: char('currency', { length: 3 }),
   attributesAsOf: asOf(),
 });
 
@@ -134,6 +136,25 @@ export const factTransaction = pos.table(
 );
 
 /**
+ * A tax at one rate: which tax (`code`: GST, HST, PST, QST, RST, US-STATE, TAX…), of which
+ * jurisdiction (ISO 3166: "CA", "CA-QC", "US-FL"), at which rate (a fraction of up to 6 places).
+ * A rate that changes is another member. `valid_from` and `valid_to` are the first and last local
+ * dates a fact used it: widened by each write that sees it outside them, never narrowed.
+ */
+export const dimTax = pos.table(
+  'dim_tax',
+  {
+    taxKey: integer('tax_key').primaryKey().generatedAlwaysAsIdentity(),
+    jurisdiction: text('jurisdiction').notNull(),
+    code: text('code').notNull(),
+    rate: numeric('rate', { precision: 7, scale: 6 }).notNull(),
+    validFrom: date('valid_from').notNull(),
+    validTo: date('valid_to').notNull(),
+  },
+  (table) => [unique('dim_tax_jurisdiction_code_rate_key').on(table.jurisdiction, table.code, table.rate)],
+);
+
+/**
  * One row per line: the grain of the star. Its store and date keys are its transaction's (the
  * write path takes them from the transaction row it inserts in the same statement).
  */
@@ -149,11 +170,39 @@ export const factSalesLine = pos.table(
     quantity: numeric('quantity', { precision: 12, scale: 3 }).notNull(),
     unitPrice: money('unit_price'),
     discount: money('discount'),
-    taxRate: numeric('tax_rate', { precision: 5, scale: 4 }).notNull(),
+    /**
+     * v1: the line's one rate (4 places); v2: the sum of its components' rates (up to 6). Unbounded
+     * numeric, so that widening it from numeric(5,4) rewrote nothing; the check (migration 0006,
+     * NOT VALID: the rows before it were numeric(5,4)) bounds it instead.
+     */
+    taxRate: numeric('tax_rate').notNull(),
     tax: money('tax'),
     lineTotal: money('line_total'),
   },
-  (table) => [primaryKey({ columns: [table.transactionId, table.lineNo] })],
+  (table) => [
+    primaryKey({ columns: [table.transactionId, table.lineNo] }),
+    check('fact_sales_line_tax_rate_check', sql`scale(${table.taxRate}) <= 6 and abs(${table.taxRate}) < 10`),
+  ],
+);
+
+/**
+ * One row per tax component of a line (a v1 line with a rate: one; a v2 line: its `taxes`; an
+ * untaxed line: none): the tax (`tax_key`), the amount it was computed on (`taxable`: the line's
+ * `line_total`) and the amount. Its store and date are its line's. Written with the line, in the
+ * same database transaction; its keys are informational, like the other facts'.
+ */
+export const factLineTax = pos.table(
+  'fact_line_tax',
+  {
+    transactionId: uuid('transaction_id').notNull(),
+    lineNo: smallint('line_no').notNull(),
+    taxKey: integer('tax_key').notNull(),
+    dateKey: integer('date_key').notNull(),
+    storeKey: integer('store_key').notNull(),
+    taxable: money('taxable'),
+    tax: money('tax'),
+  },
+  (table) => [primaryKey({ columns: [table.transactionId, table.lineNo, table.taxKey] })],
 );
 
 /*
@@ -227,6 +276,22 @@ export const aggBasketDay = pos.table(
     sales: count('sales'),
   },
   (table) => [primaryKey({ columns: [table.dateKey, table.storeKey, table.lineCount] })],
+);
+
+/** Per store, local date and tax (a code and jurisdiction at one rate): the components' figures. */
+export const aggTaxDay = pos.table(
+  'agg_tax_day',
+  {
+    dateKey: integer('date_key').notNull(),
+    storeKey: integer('store_key').notNull(),
+    taxKey: integer('tax_key').notNull(),
+    /** Lines taxed by it. */
+    lines: count('lines'),
+    /** Σ taxable: the lines' line_total. */
+    taxable: total('taxable'),
+    tax: total('tax'),
+  },
+  (table) => [primaryKey({ columns: [table.dateKey, table.storeKey, table.taxKey] })],
 );
 
 /**

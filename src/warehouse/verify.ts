@@ -31,13 +31,34 @@ const CHECKS: { name: string; sql: string }[] = [
            where l.store_key <> f.store_key or l.date_key <> f.date_key or l.customer_key is distinct from f.customer_key`,
   },
   {
-    // The contract: subtotal = Σ line_total, and line_count lines numbered 1…n.
-    name: 'transactions whose lines do not add up to their subtotal and line count',
+    // The contract: subtotal = Σ line_total, tax_total = Σ tax, and line_count lines numbered 1…n.
+    name: 'transactions whose lines do not add up to their subtotal, tax and line count',
     sql: `select count(*) from pos.fact_transaction f
-            left join (select transaction_id, sum(line_total) as total, count(*) as lines, max(line_no) as last
+            left join (select transaction_id, sum(line_total) as total, sum(tax) as tax, count(*) as lines, max(line_no) as last
                          from pos.fact_sales_line group by transaction_id) l on l.transaction_id = f.transaction_id
-           where l.total is distinct from f.subtotal or l.lines is distinct from f.line_count::bigint
-              or l.last is distinct from f.line_count`,
+           where l.total is distinct from f.subtotal or l.tax is distinct from f.tax_total
+              or l.lines is distinct from f.line_count::bigint or l.last is distinct from f.line_count`,
+  },
+  {
+    name: 'tax components whose tax_key is not in dim_tax',
+    sql: `select count(*) from pos.fact_line_tax x
+           where not exists (select 1 from pos.dim_tax d where d.tax_key = x.tax_key)`,
+  },
+  {
+    // A component is computed on its line's total, and its store and date are its line's.
+    name: "tax components without their line, or whose store, date or taxable amount differ from their line's",
+    sql: `select count(*) from pos.fact_line_tax x
+            left join pos.fact_sales_line l on l.transaction_id = x.transaction_id and l.line_no = x.line_no
+           where l.transaction_id is null or l.store_key <> x.store_key or l.date_key <> x.date_key or l.line_total <> x.taxable`,
+  },
+  {
+    // A line's tax is the sum of its components, and its rate the sum of theirs (v1: its one component; untaxed: none).
+    name: 'lines whose tax components do not add up to their tax and tax rate',
+    sql: `select count(*) from pos.fact_sales_line l
+            left join (select x.transaction_id, x.line_no, sum(x.tax) as tax, sum(d.rate) as rate
+                         from pos.fact_line_tax x left join pos.dim_tax d using (tax_key)
+                        group by x.transaction_id, x.line_no) c on c.transaction_id = l.transaction_id and c.line_no = l.line_no
+           where coalesce(c.tax, 0) <> l.tax or coalesce(c.rate, 0) <> l.tax_rate`,
   },
 ];
 

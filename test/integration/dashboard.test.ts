@@ -177,7 +177,7 @@ describe('the web dashboard', () => {
           page.locator('#by-store tbody tr').evaluateAll((rows) =>
             rows.map((row) => {
               const cells = [...row.querySelectorAll('td')].map((td) => td.textContent ?? '');
-              return [cells[0], cells[4]?.replaceAll(',', ''), cells[5]?.replaceAll(',', '')];
+              return [cells[0], cells[5]?.replaceAll(',', ''), cells[6]?.replaceAll(',', '')];
             }),
           );
         await waitUntil(async () => JSON.stringify(await shown()) === JSON.stringify(expected), {
@@ -186,6 +186,11 @@ describe('the web dashboard', () => {
         }).catch(async (error: Error) => {
           throw new Error(`${error.message}\npage: ${JSON.stringify(await shown())}\nreport: ${JSON.stringify(expected)}`);
         });
+        // Each store's currency beside its name: the US chain trades in dollars.
+        const currencies = await page
+          .locator('#by-store tbody tr')
+          .evaluateAll((rows) => rows.map((row) => row.querySelectorAll('td')[2]?.textContent));
+        assert.deepEqual(new Set(currencies), new Set(['USD']));
         // Kafka answers: the topic's messages are the produced tile, and the group has read them all.
         await waitUntil(async () => (await tileValue(page, 'produced')) === '2000' && (await tileValue(page, 'lag')) === '0', {
           what: 'the Kafka figures (2000 produced, lag 0)',

@@ -11,7 +11,7 @@ import { createTestDatabase, runCli } from './support/environment.ts';
 import { migratedEmbeddedWarehouse, migratedWarehouse, migrateFirst } from './support/warehouse.ts';
 
 /** The integrity checks of the facts, then one per aggregate table. */
-const CHECK_COUNT = 9 + AGGREGATES.length;
+const CHECK_COUNT = 12 + AGGREGATES.length;
 
 /** The count `pos db verify` printed for the check whose name starts with `name`. */
 function countOf(stdout: string, name: string): number {
@@ -78,7 +78,7 @@ describe('pos db verify on a server database', () => {
     for (const { table, rows } of rebuilt.tables) {
       assert.match(cli.stdout, new RegExp(`${table.replace('.', '\\.')}\\s+${rows.toLocaleString('en-US')} rows`));
     }
-    assert.match(cli.stdout, /Rebuilt 4 aggregate tables of .* for every date/);
+    assert.match(cli.stdout, new RegExp(`Rebuilt ${AGGREGATES.length} aggregate tables of .* for every date`));
     assert.equal((await verify()).code, 0);
   });
 
@@ -88,7 +88,7 @@ describe('pos db verify on a server database', () => {
                                         quantity, unit_price, discount, tax_rate, tax, line_total)
        select gen_random_uuid(), 1, product_key, store_key, date_key, customer_key, quantity, unit_price, discount, tax_rate,
               tax, line_total
-         from pos.fact_sales_line limit 1`,
+         from pos.fact_sales_line where tax <> 0 limit 1`,
     );
     const result = await verify();
     assert.equal(result.code, 1, result.stdout);
@@ -96,7 +96,9 @@ describe('pos db verify on a server database', () => {
     assert.equal(countOf(result.stdout, 'transactions whose lines do not add up'), 0);
     // The stray line counts in its product's day, so that row of the aggregate no longer matches.
     assert.equal(countOf(result.stdout, 'agg_product_day rows that differ from the facts'), 1);
-    assert.match(result.stderr, new RegExp(`2 of ${CHECK_COUNT} integrity checks failed`));
+    // And its tax has no component.
+    assert.equal(countOf(result.stdout, 'lines whose tax components do not add up'), 1);
+    assert.match(result.stderr, new RegExp(`3 of ${CHECK_COUNT} integrity checks failed`));
     assert.match(result.stderr, /find them with the check's query/);
     await setup.warehouse.query(
       'delete from pos.fact_sales_line l where not exists (select 1 from pos.fact_transaction f where f.transaction_id = l.transaction_id)',
@@ -218,6 +220,58 @@ test('the migration that adds the aggregates fills them from the facts already s
       const [stored] = await warehouse.query<{ count: string }>(`select count(*)::text as count from ${aggregate.table}`);
       assert.ok(Number(stored?.count) > 0, `${aggregate.table} is empty`);
     }
+  } finally {
+    await warehouse.close();
+    await database.drop();
+    await source.close();
+  }
+});
+
+test("the migration that adds the tax components fills them, their taxes, their aggregate and the stores' currencies from the facts", {
+  timeout: 120_000,
+}, async () => {
+  // Facts of contract v1 from a current warehouse, in a warehouse as it was at 0005 (aggregates, no tax components).
+  const source = await migratedWarehouse();
+  const database = await createTestDatabase();
+  const warehouse = await openWarehouse(database.config);
+  try {
+    const written = await writeTransactions(source.warehouse, parse(await backfillLines({ seed: 14, count: 400, days: 5 })));
+    assert.equal(written.landed, 400);
+    await migrateFirst(warehouse, 6);
+    const [before] = await warehouse.query<{ taxes: boolean }>("select to_regclass('pos.fact_line_tax') is not null as taxes");
+    assert.equal(before?.taxes, false, 'migrated to 0005 only');
+    for (const table of [
+      ...STAR_TABLES,
+      ...AGGREGATES.filter((a) => a.table !== 'pos.agg_tax_day').map((a) => a.table.slice(4)),
+    ]) {
+      const [rows] = await source.warehouse.query<{ json: string }>(`select json_agg(t)::text as json from pos.${table} t`);
+      await warehouse.query(
+        `insert into pos.${table} overriding system value select * from json_populate_recordset(null::pos.${table}, $1::json)`,
+        [rows?.json],
+      );
+    }
+
+    const result = await migrateWarehouse(warehouse);
+    assert.deepEqual(result.applied, ['0006_tax_components']);
+    // The same components, taxes and currencies as the write path gave the source.
+    for (const query of [
+      `select x.transaction_id, x.line_no, d.jurisdiction, d.code, d.rate::text, d.valid_from, d.valid_to, x.taxable, x.tax
+         from pos.fact_line_tax x join pos.dim_tax d using (tax_key) order by 1, 2, 3, 4`,
+      'select store_id, currency from pos.dim_store order by store_id',
+    ]) {
+      const migrated = await warehouse.query(query);
+      assert.ok(migrated.length > 0, query);
+      assert.deepEqual(migrated, await source.warehouse.query(query), query);
+    }
+    const failed = (await verifyWarehouse(warehouse)).filter((check) => check.violations !== 0);
+    assert.deepEqual(failed, []);
+    // The wider rate takes Quebec's 6 places; the bound holds for what comes next.
+    const oneLine = '(transaction_id, line_no) = (select transaction_id, line_no from pos.fact_sales_line order by 1, 2 limit 1)';
+    await warehouse.query(`update pos.fact_sales_line set tax_rate = 0.14975 where ${oneLine}`);
+    await assert.rejects(
+      warehouse.query(`update pos.fact_sales_line set tax_rate = 0.1234567 where ${oneLine}`),
+      /fact_sales_line_tax_rate_check/,
+    );
   } finally {
     await warehouse.close();
     await database.drop();

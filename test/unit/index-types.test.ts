@@ -54,6 +54,7 @@ import type {
   TerminalView,
   TopicInfo,
   TransactionMessage,
+  TransactionMessageV2,
   TransactionRunner,
   Verdict,
   Warehouse,
@@ -161,7 +162,7 @@ function memorySink(): MessageSink {
 }
 
 function verdictText(verdict: Verdict): string {
-  if (verdict.ok) return (verdict.message satisfies TransactionMessage).transaction_id;
+  if (verdict.ok) return (verdict.message satisfies TransactionMessage | TransactionMessageV2).transaction_id;
   return verdict.code;
 }
 

@@ -153,6 +153,7 @@ function draw(snapshot) {
     return [
       cell(storeId),
       cell(day?.name ?? all?.name ?? ''),
+      cell(snapshot.currencies?.[storeId] ?? ''),
       cell(integer(day?.transactions ?? 0), 'num'),
       cell(money(day?.total ?? '0'), 'num'),
       cell(integer(all?.transactions ?? 0), 'num'),

@@ -1,6 +1,6 @@
-import { type Aggregate, BASKET_DAY, PRODUCT_DAY, STORE_HOUR, TENDER_DAY } from '../aggregates.ts';
+import { type Aggregate, BASKET_DAY, PRODUCT_DAY, STORE_HOUR, TAX_DAY, TENDER_DAY } from '../aggregates.ts';
 import type { WarehouseRows } from '../rows.ts';
-import { type DimensionKeys, paymentMethodName } from './dimension-keys.ts';
+import { type DimensionKeys, paymentMethodName, taxName } from './dimension-keys.ts';
 import { type Statement, statement } from './statement.ts';
 
 /**
@@ -11,7 +11,7 @@ import { type Statement, statement } from './statement.ts';
  * also adds to is held for the length of a commit, not of a copy.
  */
 export function aggregateUpserts(rows: WarehouseRows, keys: DimensionKeys): Statement[] {
-  const { storeHour, productDay, tenderDay, basketDay } = rows.aggregates;
+  const { storeHour, productDay, tenderDay, basketDay, taxDay } = rows.aggregates;
   const storeKeys = rows.stores.storeId.map((storeId) => memberKey(keys.store, storeId, 'store'));
   const storeKey = (indexes: number[]) => indexes.map((index) => storeKeys[index] as number);
   const productKeys = productDay.product.map((index) => memberKey(keys.product, rows.products.sku[index] as string, 'product'));
@@ -20,6 +20,14 @@ export function aggregateUpserts(rows: WarehouseRows, keys: DimensionKeys): Stat
       keys.paymentMethod,
       paymentMethodName(rows.paymentMethods.method[index] as string, rows.paymentMethods.cardBrand[index] ?? null),
       'payment method',
+    ),
+  );
+  const { taxes } = rows;
+  const taxKeys = taxDay.tax.map((index) =>
+    memberKey(
+      keys.tax,
+      taxName(taxes.jurisdiction[index] as string, taxes.code[index] as string, taxes.rate[index] as string),
+      'tax',
     ),
   );
   return [
@@ -47,6 +55,7 @@ export function aggregateUpserts(rows: WarehouseRows, keys: DimensionKeys): Stat
     ]),
     upsert(TENDER_DAY, [tenderDay.dateKey, storeKey(tenderDay.store), tenderKeys, tenderDay.transactions, tenderDay.total]),
     upsert(BASKET_DAY, [basketDay.dateKey, storeKey(basketDay.store), basketDay.lineCount, basketDay.sales]),
+    upsert(TAX_DAY, [taxDay.dateKey, storeKey(taxDay.store), taxKeys, taxDay.lines, taxDay.taxable, taxDay.amount]),
   ].filter((each): each is Statement => each !== undefined);
 }
 

@@ -2,7 +2,7 @@ import { ByteWriter } from '../../plumbing/byte-writer.ts';
 import type { TransactionRunner } from '../connection.ts';
 import { copyField } from '../copy.ts';
 import type { FactText, WarehouseRows } from '../rows.ts';
-import { type DimensionKeys, paymentMethodName } from './dimension-keys.ts';
+import { type DimensionKeys, paymentMethodName, taxName } from './dimension-keys.ts';
 
 /** The COPY targets: the key columns last, so that a row's text is its fixed part and then its keys. */
 export const FACT_TRANSACTION_COLUMNS =
@@ -12,6 +12,7 @@ export const FACT_TRANSACTION_COLUMNS =
 export const FACT_SALES_LINE_COLUMNS =
   'pos.fact_sales_line (transaction_id, line_no, quantity, unit_price, discount, tax_rate, tax, line_total, date_key, ' +
   'product_key, store_key, customer_key)';
+export const FACT_LINE_TAX_COLUMNS = 'pos.fact_line_tax (transaction_id, line_no, taxable, tax, date_key, store_key, tax_key)';
 
 /** A transaction's columns before its keys, as the mapping (ingest/rows.ts) hands them over. */
 export interface TransactionFacts {
@@ -46,6 +47,13 @@ export interface LineFacts {
   lineTotal: string;
 }
 
+/** A line's tax component before its keys: the amount, and which of the batch's taxes it is. */
+export interface LineTaxFacts {
+  amount: string;
+  /** Index among the batch's taxes, in the order they were first seen. */
+  tax: number;
+}
+
 /** Which dimension members a row names: indexes in the order the members were first seen. */
 export interface TransactionMembers {
   store: number;
@@ -60,6 +68,7 @@ export interface MemberRenumbering {
   customer: Uint32Array;
   paymentMethod: Uint32Array;
   product: Uint32Array;
+  tax: Uint32Array;
 }
 
 /**
@@ -78,8 +87,16 @@ export class FactTextBuilder {
   readonly #customer: number[] = [];
   readonly #paymentMethod: number[] = [];
   readonly #product: number[] = [];
+  readonly #taxes = new ByteWriter();
+  readonly #taxEnds: number[] = [];
+  readonly #taxCounts: number[] = [];
+  readonly #tax: number[] = [];
 
-  add(t: TransactionFacts, members: TransactionMembers, lines: readonly (LineFacts & { product: number })[]): void {
+  add(
+    t: TransactionFacts,
+    members: TransactionMembers,
+    lines: readonly (LineFacts & { product: number; taxes: readonly LineTaxFacts[] })[],
+  ): void {
     const w = this.#transactions;
     field(w, t.transactionId);
     field(w, t.type);
@@ -108,7 +125,9 @@ export class FactTextBuilder {
     this.#paymentMethod.push(members.paymentMethod);
 
     const l = this.#lines;
+    const x = this.#taxes;
     const dateKey = String(t.dateKey);
+    let taxCount = 0;
     for (const line of lines) {
       field(l, t.transactionId);
       field(l, String(line.lineNo));
@@ -121,7 +140,19 @@ export class FactTextBuilder {
       field(l, dateKey);
       this.#lineEnds.push(l.position);
       this.#product.push(line.product);
+      // Its components: each on the line's total, the taxable amount.
+      for (const component of line.taxes) {
+        field(x, t.transactionId);
+        field(x, String(line.lineNo));
+        field(x, line.lineTotal);
+        field(x, component.amount);
+        field(x, dateKey);
+        this.#taxEnds.push(x.position);
+        this.#tax.push(component.tax);
+        taxCount++;
+      }
     }
+    this.#taxCounts.push(taxCount);
   }
 
   finish(renumber: MemberRenumbering): FactText {
@@ -136,6 +167,10 @@ export class FactTextBuilder {
       customer: renumbered(this.#customer, renumber.customer, new Int32Array(this.#customer.length)),
       paymentMethod: renumbered(this.#paymentMethod, renumber.paymentMethod, new Uint32Array(this.#paymentMethod.length)),
       product: renumbered(this.#product, renumber.product, new Uint32Array(this.#product.length)),
+      taxes: this.#taxes.written(),
+      taxEnds: Uint32Array.from(this.#taxEnds),
+      taxCounts: Uint32Array.from(this.#taxCounts),
+      tax: renumbered(this.#tax, renumber.tax, new Uint32Array(this.#tax.length)),
     };
   }
 }
@@ -173,12 +208,16 @@ export function factTextBuffers(facts: FactText): ArrayBuffer[] {
     facts.customer,
     facts.paymentMethod,
     facts.product,
+    facts.taxes,
+    facts.taxEnds,
+    facts.taxCounts,
+    facts.tax,
   ];
   return [...new Set(views.map((view) => view.buffer as ArrayBuffer))];
 }
 
 /**
- * Copies the batch's transactions and their lines straight into the fact tables, with the
+ * Copies the batch's transactions, their lines and the lines' tax components straight into the fact tables, with the
  * dimension keys of its members (looked up in this transaction, once every member has its row).
  * Returns false, having written nothing, when one of the transaction ids is already stored.
  */
@@ -207,20 +246,23 @@ export class StoredIdMet extends Error {
 /** copyFacts without a savepoint of its own: a stored id fails the database transaction (StoredIdMet). */
 export async function copyFreshFacts(db: TransactionRunner, rows: WarehouseRows, keys: DimensionKeys): Promise<void> {
   if (rows.facts.count === 0) return;
-  const { transactions, lines } = factCopyText(rows, keys);
+  const { transactions, lines, taxes } = factCopyText(rows, keys);
   try {
     await db.copyFrom(FACT_TRANSACTION_COLUMNS, transactions);
     await db.copyFrom(FACT_SALES_LINE_COLUMNS, lines);
   } catch (error) {
     throw (error as { code?: string }).code === '23505' ? new StoredIdMet(error) : error;
   }
+  // After its transactions: a stored id has failed the copy above. A key met here is the
+  // message's own fault (two components of one tax on a line), left to the halving.
+  if (taxes.length > 0) await db.copyFrom(FACT_LINE_TAX_COLUMNS, taxes);
 }
 
 /** Each key's text is at most 11 characters and a separator; a row has three keys. */
 const MAX_KEYS_BYTES = 3 * 12;
 
 /** A batch's facts in COPY's text format for the columns above: each row's text, then its keys. */
-export function factCopyText(rows: WarehouseRows, keys: DimensionKeys): { transactions: Buffer; lines: Buffer } {
+export function factCopyText(rows: WarehouseRows, keys: DimensionKeys): { transactions: Buffer; lines: Buffer; taxes: Buffer } {
   const f = rows.facts;
   const stores = keyTexts(rows.stores.storeId, keys.store, 'store', '\t');
   const products = keyTexts(rows.products.sku, keys.product, 'product', '\t');
@@ -228,6 +270,10 @@ export function factCopyText(rows: WarehouseRows, keys: DimensionKeys): { transa
     paymentMethodName(method, rows.paymentMethods.cardBrand[i] ?? null),
   );
   const methods = keyTexts(methodNames, keys.paymentMethod, 'payment method', '\n');
+  const taxNames = rows.taxes.code.map((code, i) =>
+    taxName(rows.taxes.jurisdiction[i] as string, code, rows.taxes.rate[i] as string),
+  );
+  const taxKeys = keyTexts(taxNames, keys.tax, 'tax', '\n');
   // A customer's key ends a transaction's row with a tab (the payment method follows) and a line's with its end.
   const customersMid = [...keyTexts(rows.customers.customerId, keys.customer, 'customer', '\t'), Buffer.from('\\N\t')];
   const customersLast = [...keyTexts(rows.customers.customerId, keys.customer, 'customer', '\n'), Buffer.from('\\N\n')];
@@ -237,7 +283,10 @@ export function factCopyText(rows: WarehouseRows, keys: DimensionKeys): { transa
   const lineText = asBuffer(f.lines);
   const transactions = Buffer.allocUnsafe(transactionText.length + f.count * MAX_KEYS_BYTES);
   const lines = Buffer.allocUnsafe(lineText.length + f.product.length * MAX_KEYS_BYTES);
+  const componentText = asBuffer(f.taxes);
+  const taxes = Buffer.allocUnsafe(componentText.length + f.tax.length * MAX_KEYS_BYTES);
   let [t, l, start, lineStart, line] = [0, 0, 0, 0, 0];
+  let [x, taxStart, component] = [0, 0, 0];
   for (let i = 0; i < f.count; i++) {
     const end = f.transactionEnds[i] as number;
     t += transactionText.copy(transactions, t, start, end);
@@ -256,8 +305,15 @@ export function factCopyText(rows: WarehouseRows, keys: DimensionKeys): { transa
       l += store.copy(lines, l);
       l += (customersLast[c] as Buffer).copy(lines, l);
     }
+    for (const last = component + (f.taxCounts[i] as number); component < last; component++) {
+      const taxEnd = f.taxEnds[component] as number;
+      x += componentText.copy(taxes, x, taxStart, taxEnd);
+      taxStart = taxEnd;
+      x += store.copy(taxes, x);
+      x += (taxKeys[f.tax[component] as number] as Buffer).copy(taxes, x);
+    }
   }
-  return { transactions: transactions.subarray(0, t), lines: lines.subarray(0, l) };
+  return { transactions: transactions.subarray(0, t), lines: lines.subarray(0, l), taxes: taxes.subarray(0, x) };
 }
 
 /** Each member's surrogate key as COPY text, followed by `separator`, in the members' order. */

@@ -9,11 +9,18 @@ export interface DimensionKeys {
   customer: Map<string, number>;
   /** By `paymentMethodName(method, cardBrand)`. */
   paymentMethod: Map<string, number>;
+  /** By `taxName(jurisdiction, code, rate)`; looked up by sql/upsert-taxes.ts, not here. */
+  tax: Map<string, number>;
 }
 
 /** How a (method, card brand) pair is named in DimensionKeys. */
 export function paymentMethodName(method: string, cardBrand: string | null): string {
   return `${method}/${cardBrand ?? ''}`;
+}
+
+/** How a tax is named in DimensionKeys: its rate with dim_tax's 6 places ("0.050000"), so that equal rates are one name. */
+export function taxName(jurisdiction: string, code: string, rate: string): string {
+  return `${jurisdiction}/${code}/${rate}`;
 }
 
 /**
@@ -34,7 +41,13 @@ export async function dimensionKeys(
      select 3, method || '/' || coalesce(card_brand, ''), payment_method_key from pos.dim_payment_method`,
     [textArray(rows.stores.storeId), textArray(rows.products.sku), textArray(rows.customers.customerId)],
   );
-  const keys: DimensionKeys = { store: new Map(), product: new Map(), customer: new Map(), paymentMethod: new Map() };
+  const keys: DimensionKeys = {
+    store: new Map(),
+    product: new Map(),
+    customer: new Map(),
+    paymentMethod: new Map(),
+    tax: new Map(),
+  };
   const byKind = [keys.store, keys.product, keys.customer, keys.paymentMethod];
   for (const { kind, natural_key: naturalKey, key } of found) byKind[kind]?.set(naturalKey, key);
   return keys;
@@ -62,6 +75,7 @@ export function addKeys(keys: DimensionKeys, more: DimensionKeys): void {
   for (const [naturalKey, key] of more.store) keys.store.set(naturalKey, key);
   for (const [naturalKey, key] of more.product) keys.product.set(naturalKey, key);
   for (const [naturalKey, key] of more.customer) keys.customer.set(naturalKey, key);
+  for (const [naturalKey, key] of more.tax) keys.tax.set(naturalKey, key);
 }
 
 function withoutKeys<Columns extends Record<string, unknown[]>>(

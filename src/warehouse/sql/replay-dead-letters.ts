@@ -31,7 +31,8 @@ export function deadLettersToReplay(db: SqlRunner, selection: ReplaySelection): 
         and ($2::text is null or error_code = $2)
         and ($3::bigint[] is null or id = any($3::bigint[]))
         and (replay_outcome is null or replay_outcome <> all($4::text[]))
-      order by id
+      -- The column, not the text alias of the same name: by the text, 1000 came before 2 and paging skipped letters.
+      order by pos.dead_letter.id
       limit $5`,
     [selection.afterId, selection.code ?? null, selection.ids ?? null, SETTLED_REPLAY_OUTCOMES, selection.limit],
   );

@@ -9,15 +9,15 @@ import { type Statement, statement } from './statement.ts';
 export function storesUpsert(stores: WarehouseRows['stores']): Statement | undefined {
   if (stores.storeId.length === 0) return undefined;
   return statement(
-    `insert into pos.dim_store as current (store_id, name, city, region, country, timezone, attributes_as_of)
+    `insert into pos.dim_store as current (store_id, name, city, region, country, timezone, currency, attributes_as_of)
      select incoming.*
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
-            as incoming (store_id, name, city, region, country, timezone, as_of)
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+            as incoming (store_id, name, city, region, country, timezone, currency, as_of)
       where not exists (select 1 from pos.dim_store known
                          where known.store_id = incoming.store_id and known.attributes_as_of >= incoming.as_of)
      on conflict (store_id) do update
         set name = excluded.name, city = excluded.city, region = excluded.region, country = excluded.country,
-            timezone = excluded.timezone, attributes_as_of = excluded.attributes_as_of
+            timezone = excluded.timezone, currency = excluded.currency, attributes_as_of = excluded.attributes_as_of
       where current.attributes_as_of < excluded.attributes_as_of`,
     [
       textArray(stores.storeId),
@@ -26,6 +26,7 @@ export function storesUpsert(stores: WarehouseRows['stores']): Statement | undef
       textArray(stores.region),
       textArray(stores.country),
       textArray(stores.timezone),
+      textArray(stores.currency),
       textArray(stores.asOf),
     ],
   );

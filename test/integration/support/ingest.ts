@@ -1,5 +1,5 @@
 import { DEFAULT_SIZES } from '../../../src/catalog/catalog.ts';
-import type { TransactionMessage } from '../../../src/contract/message.ts';
+import type { AnyTransactionMessage, TransactionMessage } from '../../../src/contract/message.ts';
 import { parseFixed } from '../../../src/domain/money.ts';
 import { simulate } from '../../../src/simulator/run.ts';
 import { KafkaSink } from '../../../src/simulator/sinks.ts';
@@ -36,7 +36,7 @@ export interface Figures {
 const cents = (text: string) => parseFixed(text, 2) as number;
 
 /** The figures a correct warehouse must show, computed from the messages alone. */
-export function expectedFigures(messages: TransactionMessage[]): Figures {
+export function expectedFigures(messages: readonly AnyTransactionMessage[]): Figures {
   const byStore: Record<string, number> = {};
   for (const message of messages) byStore[message.store.store_id] = (byStore[message.store.store_id] ?? 0) + cents(message.total);
   return {

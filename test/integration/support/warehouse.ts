@@ -48,8 +48,10 @@ export async function snapshot(warehouse: Warehouse): Promise<Record<string, str
     dim_product: 't',
     dim_customer: 't',
     dim_payment_method: 't',
+    dim_tax: 't',
     fact_transaction: 't',
     fact_sales_line: 't',
+    fact_line_tax: 't',
     ...Object.fromEntries(AGGREGATES.map((aggregate) => [aggregate.table.replace('pos.', ''), 't'])),
     dead_letter: '(t.topic, t.partition, t."offset", t.key, t.raw_value, t.error_code, t.error_detail, t.created_at)',
   };
@@ -65,7 +67,13 @@ export async function snapshot(warehouse: Warehouse): Promise<Record<string, str
 
 /** Empties the facts and their aggregates (and `also`), for a test that ingests the same messages again. */
 export async function emptyFacts(warehouse: Warehouse, also: string[] = []): Promise<void> {
-  const tables = ['pos.fact_sales_line', 'pos.fact_transaction', ...AGGREGATES.map((aggregate) => aggregate.table), ...also];
+  const tables = [
+    'pos.fact_line_tax',
+    'pos.fact_sales_line',
+    'pos.fact_transaction',
+    ...AGGREGATES.map((aggregate) => aggregate.table),
+    ...also,
+  ];
   await warehouse.query(`truncate ${tables.join(', ')}`);
 }
 

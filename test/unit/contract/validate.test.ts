@@ -9,6 +9,7 @@ import {
   MAX_DETAIL_LENGTH,
   MAX_MESSAGE_BYTES,
   SCHEMA_PATH,
+  SCHEMA_PATHS,
   validateTransaction,
 } from '../../../src/contract/validate.ts';
 import { validSale } from '../../fixtures/messages.ts';
@@ -65,7 +66,19 @@ describe('decodeTransaction', () => {
     ['text that is not JSON', Buffer.from('{"transaction_id": '), 'invalid_json'],
     ['JSON that is not an object', Buffer.from('[1,2,3]'), 'schema'],
     ['a value over the size limit', Buffer.alloc(MAX_MESSAGE_BYTES + 1, 0x20), 'too_large'],
-    ['a newer schema version', mutated((m) => Object.assign(m, { schema_version: 2 })), 'unknown_version', /schema_version 2/],
+    [
+      'a version this consumer does not read',
+      mutated((m) => Object.assign(m, { schema_version: 3 })),
+      'unknown_version',
+      /^schema_version 3; this consumer reads 1 and 2$/,
+    ],
+    ['a version written as text', mutated((m) => Object.assign(m, { schema_version: '1' })), 'unknown_version', /"1"/],
+    [
+      'a v1 message that says it is v2 (no components, no totals)',
+      mutated((m) => Object.assign(m, { schema_version: 2 })),
+      'schema',
+      /tax_totals|taxes/,
+    ],
     ['a missing field', mutated((m) => Reflect.deleteProperty(m, 'total')), 'schema', /total/],
     ['an unknown field', mutated((m) => Object.assign(m, { coupon: 'X' })), 'schema', /additional properties/],
     ['money as a number', mutated((m) => Object.assign(m, { total: 22.87 })), 'schema', /\/total/],
@@ -222,8 +235,11 @@ describe('control characters in text', () => {
     );
   });
 
-  test("the JSON Schema's text patterns refuse exactly the characters the code escapes in details", () => {
-    const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as { $defs: Record<string, { pattern?: string }> };
+  test("the JSON Schemas' text patterns refuse exactly the characters the code escapes in details", () => {
+    const v1 = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as { $defs: Record<string, { pattern?: string }> };
+    const v2 = JSON.parse(readFileSync(SCHEMA_PATHS[2], 'utf8')) as typeof v1;
+    assert.deepEqual([v2.$defs.text, v2.$defs.id], [v1.$defs.text, v1.$defs.id]);
+    const schema = v1;
     const forbidden = /[\p{Cc}\p{Cs}]/u;
     for (const name of ['text', 'id']) {
       const pattern = new RegExp(schema.$defs[name]?.pattern ?? '', 'u');

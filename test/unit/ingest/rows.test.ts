@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { payloadHash } from '../../../src/contract/canonical.ts';
-import type { TransactionMessage } from '../../../src/contract/message.ts';
+import type { TransactionMessage, TransactionMessageV2 } from '../../../src/contract/message.ts';
 import { dateKey } from '../../../src/domain/date-key.ts';
 import { toWarehouseRows } from '../../../src/ingest/rows.ts';
 import type { WarehouseRows } from '../../../src/warehouse/rows.ts';
-import { FACT_SALES_LINE_COLUMNS, FACT_TRANSACTION_COLUMNS, factCopyText } from '../../../src/warehouse/sql/copy-facts.ts';
-import { paymentMethodName } from '../../../src/warehouse/sql/dimension-keys.ts';
+import {
+  FACT_LINE_TAX_COLUMNS,
+  FACT_SALES_LINE_COLUMNS,
+  FACT_TRANSACTION_COLUMNS,
+  factCopyText,
+} from '../../../src/warehouse/sql/copy-facts.ts';
+import { paymentMethodName, taxName } from '../../../src/warehouse/sql/dimension-keys.ts';
 import { validSale } from '../../fixtures/messages.ts';
 
 const accepted = (message: TransactionMessage, source?: { topic: string; partition: number; offset: bigint }) => ({
@@ -25,11 +30,18 @@ function keysOf(rows: WarehouseRows) {
     paymentMethod: numbered(
       rows.paymentMethods.method.map((m, i) => paymentMethodName(m, rows.paymentMethods.cardBrand[i] ?? null)),
     ),
+    tax: numbered(
+      rows.taxes.code.map((code, i) => taxName(rows.taxes.jurisdiction[i] as string, code, rows.taxes.rate[i] as string)),
+    ),
   };
 }
 
 /** The facts as COPY would read them: one record per row, by column name. */
-function copied(rows: WarehouseRows): { transactions: Record<string, string>[]; lines: Record<string, string>[] } {
+function copied(rows: WarehouseRows): {
+  transactions: Record<string, string>[];
+  lines: Record<string, string>[];
+  taxes: Record<string, string>[];
+} {
   const text = factCopyText(rows, keysOf(rows));
   const records = (columns: string, data: Buffer) => {
     const names = (/\(([^)]*)\)/.exec(columns)?.[1] ?? '').split(', ');
@@ -42,6 +54,7 @@ function copied(rows: WarehouseRows): { transactions: Record<string, string>[]; 
   return {
     transactions: records(FACT_TRANSACTION_COLUMNS, text.transactions),
     lines: records(FACT_SALES_LINE_COLUMNS, text.lines),
+    taxes: records(FACT_LINE_TAX_COLUMNS, text.taxes),
   };
 }
 
@@ -125,4 +138,88 @@ test('text beyond ASCII is written as UTF-8, and the fields after it stay in pla
   assert.equal(transaction?.cashier_id, 'E\\\\ñ');
   assert.equal(transaction?.currency, sale.currency);
   assert.equal(transaction?.subtotal, sale.subtotal);
+});
+
+test("a v1 line with a rate is one component named by its store's state; an untaxed line has none", () => {
+  const rows = toWarehouseRows([accepted(validSale())]);
+  assert.deepEqual(rows.taxes, {
+    jurisdiction: ['US-NY'],
+    code: ['US-STATE'],
+    rate: ['0.080000'],
+    validFrom: [20260306],
+    validTo: [20260306],
+  });
+  assert.deepEqual(copied(rows).taxes, [
+    {
+      transaction_id: '5b2a7c1e-8f0d-4c3a-9b1e-2d4f6a8c0e13',
+      line_no: '2',
+      taxable: '19.47',
+      tax: '1.56',
+      date_key: '20260306',
+      store_key: '100',
+      tax_key: '100',
+    },
+  ]);
+  assert.deepEqual(rows.aggregates.taxDay, {
+    store: [0],
+    dateKey: [20260306],
+    tax: [0],
+    lines: [1],
+    taxable: ['19.47'],
+    amount: ['1.56'],
+  });
+  assert.deepEqual(rows.stores.currency, ['USD']);
+});
+
+test("a v2 line's components are its taxes, rates with 6 places; a tax's dates span the batch's lines that carry it", () => {
+  const sale = validSale();
+  const quebec = (id: string, at: string): TransactionMessageV2 => ({
+    ...sale,
+    schema_version: 2,
+    transaction_id: id,
+    occurred_at: at,
+    store: { ...sale.store, store_id: 'STORE003', region: 'Quebec', country: 'CA', timezone: 'America/Toronto' },
+    currency: 'CAD',
+    items: sale.items.map((item) => ({
+      ...item,
+      tax_rate: item.line_no === 2 ? '0.14975' : '0.0000',
+      tax: item.line_no === 2 ? '2.92' : '0.00',
+      taxes:
+        item.line_no === 2
+          ? [
+              { code: 'GST', jurisdiction: 'CA', rate: '0.05', amount: '0.97' },
+              { code: 'QST', jurisdiction: 'CA-QC', rate: '0.09975', amount: '1.94' },
+            ]
+          : [],
+    })),
+    tax_total: '2.91',
+    tax_totals: [],
+  });
+  const rows = toWarehouseRows([
+    accepted(quebec('00000000-0000-4000-8000-000000000001', '2026-03-09T10:00:00.000-04:00') as never),
+    accepted(quebec('00000000-0000-4000-8000-000000000002', '2026-03-07T10:00:00.000-05:00') as never),
+  ]);
+  assert.deepEqual(rows.taxes, {
+    // Sorted by name, jurisdiction first: "CA-QC/…" before "CA/…".
+    jurisdiction: ['CA-QC', 'CA'],
+    code: ['QST', 'GST'],
+    rate: ['0.099750', '0.050000'],
+    validFrom: [20260307, 20260307],
+    validTo: [20260309, 20260309],
+  });
+  const { taxes, lines } = copied(rows);
+  assert.deepEqual(
+    taxes.map((row) => [row.transaction_id?.slice(-1), row.line_no, row.taxable, row.tax, row.tax_key]),
+    [
+      ['1', '2', '19.47', '0.97', '101'],
+      ['1', '2', '19.47', '1.94', '100'],
+      ['2', '2', '19.47', '0.97', '101'],
+      ['2', '2', '19.47', '1.94', '100'],
+    ],
+  );
+  assert.deepEqual(
+    lines.map((line) => line.tax_rate),
+    ['0.0000', '0.14975', '0.0000', '0.14975'],
+  );
+  assert.deepEqual(rows.stores.currency, ['CAD']);
 });

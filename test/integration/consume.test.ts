@@ -133,7 +133,7 @@ describe('pos consume never stops on bad input', () => {
     ['bytes that are not UTF-8', Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]), 'invalid_utf8'],
     ['no value at all', undefined, 'invalid_json'],
     ['a value over the size limit', Buffer.alloc(MAX_MESSAGE_BYTES + 100, 0x20), 'too_large'],
-    ['a newer schema version', with_(101, (m) => Object.assign(m, { schema_version: 2 })), 'unknown_version'],
+    ['a newer schema version', with_(101, (m) => Object.assign(m, { schema_version: 3 })), 'unknown_version'],
     ['a missing field', with_(102, (m) => Reflect.deleteProperty(m, 'payment')), 'schema'],
     ['money as a JSON number', with_(103, (m) => Object.assign(m, { total: 22.87 })), 'schema'],
     ['an unknown field', with_(104, (m) => Object.assign(m, { loyalty_points: 12 })), 'schema'],

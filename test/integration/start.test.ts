@@ -90,3 +90,87 @@ describe('a newcomer runs pos start with no database configured', () => {
     assert.doesNotMatch(result.stdout, /Dashboard at/);
   });
 });
+
+/** The prototype's five stores, as its sample data names them. */
+const PROTOTYPE_STORES = ['SuperMart', 'FreshGroceries', 'MegaMart', 'Neighborhood Market', 'City Essentials'];
+
+describe("pos start --chain canada: the prototype's own chain", () => {
+  let folder: string;
+  before(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'pos-start-canada-'));
+  });
+  after(() => rm(folder, { recursive: true, force: true }));
+
+  test('its dashboard shows the five prototype stores among others, each in CAD', { timeout: 180_000 }, async () => {
+    // An hour of trading a second: every store opens within the run, whatever the time of day.
+    const running = startCli(
+      [
+        'start',
+        '--chain',
+        'canada',
+        '--duration',
+        '40s',
+        '--rate',
+        '30',
+        '--speed',
+        '3600',
+        '--web-port',
+        '0',
+        '--group',
+        uniqueName('start_ca'),
+      ],
+      { env: { KAFKA_BROKERS: testBrokers().join(','), POS_TOPIC: uniqueName('start_ca') }, cwd: folder },
+    );
+    await waitUntil(() => /Dashboard at (http:\/\/127\.0\.0\.1:\d+\/)/.test(running.output().stdout), {
+      what: 'the dashboard address',
+      timeoutMs: 60_000,
+    });
+    const address = /Dashboard at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(running.output().stdout)?.[1] as string;
+    const seen = await snapshotWhere(`${address}events`, (snapshot) =>
+      PROTOTYPE_STORES.every((name) => snapshot.allTime.some((row) => row.name === name)),
+    );
+    const storeIds = seen.allTime.map((row) => row.store_id);
+    assert.ok(storeIds.length > PROTOTYPE_STORES.length, `only ${storeIds.join(', ')} traded`);
+    assert.deepEqual(new Set(storeIds.map((id) => seen.currencies[id])), new Set(['CAD']));
+    const result = await running.result;
+    assert.equal(result.code, 0, result.stderr);
+  });
+});
+
+interface StoreRow {
+  store_id: string;
+  name: string;
+}
+
+/** Reads the dashboard's event stream until a snapshot satisfies `done` (or 90 s pass). */
+async function snapshotWhere(
+  url: string,
+  done: (snapshot: { allTime: StoreRow[]; currencies: Record<string, string> }) => boolean,
+): Promise<{ allTime: StoreRow[]; currencies: Record<string, string> }> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(90_000) });
+  const reader = (response.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  let last = '';
+  try {
+    for (;;) {
+      const { value, done: ended } = await reader.read();
+      if (ended) throw new Error(`the event stream ended; the last snapshot: ${last.slice(0, 2000)}`);
+      buffered += value;
+      for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+        const event = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        const data = event
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .map((line) => line.slice(5))
+          .join('\n');
+        if (!data) continue;
+        last = data;
+        const snapshot = JSON.parse(data);
+        if (done(snapshot)) return snapshot;
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}

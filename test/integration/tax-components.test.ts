@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { TaxComponent, TransactionMessage, TransactionMessageV2 } from '../../src/contract/message.ts';
+import type { TransactionMessage, TransactionMessageV2 } from '../../src/contract/message.ts';
 import { type BatchResult, writeTransactions } from '../../src/ingest/write.ts';
 import { findReport, runReport } from '../../src/reports/reports.ts';
 import { AGGREGATES, aggregateDifferences } from '../../src/warehouse/aggregates.ts';
 import type { Warehouse } from '../../src/warehouse/database.ts';
 import { pruneFacts } from '../../src/warehouse/prune.ts';
 import { verifyWarehouse } from '../../src/warehouse/verify.ts';
+import { toV2 } from '../fixtures/messages-v2.ts';
 import { backfillLines, parse } from '../fixtures/simulated.ts';
 import { migratedWarehouse, snapshot } from './support/warehouse.ts';
 
@@ -91,80 +92,15 @@ function taxOn(cents: bigint, rate: string): bigint {
   return product < 0n ? -rounded : rounded;
 }
 
-/** A rate of 6 places with the trailing zeros beyond 4 dropped, as a v2 line's `tax_rate` may be written. */
-function rateText(millionths: bigint): string {
-  return `0.${String(millionths).padStart(6, '0')}`.replace(/(\.\d{4}\d*?)0+$/, '$1');
-}
-
 /**
  * A v1 message of a US store as contract v2 in a Canadian store with the same UTC offsets: its
  * taxed lines carry the province's taxes, each rounded on its own; its untaxed lines (zero-rated)
- * none; totals, payment and change worked out again.
+ * none; totals, payment and change worked out again (the fixtures' toV2).
  */
 function toCanadianV2(message: TransactionMessage): TransactionMessageV2 {
   const store = CANADIAN_STORES[message.store.timezone as keyof typeof CANADIAN_STORES];
   assert.ok(store, message.store.timezone);
-  const rules = PROVINCE_TAXES[store.region] ?? [];
-  const totals = new Map<string, { code: string; jurisdiction: string; amount: bigint }>();
-  let taxTotal = 0n;
-  const items = message.items.map((item) => {
-    const lineTotal = units(item.line_total, 2);
-    const taxed = units(item.tax_rate, 6) !== 0n;
-    const taxes: TaxComponent[] = taxed ? rules.map((rule) => ({ ...rule, amount: money(taxOn(lineTotal, rule.rate)) })) : [];
-    let tax = 0n;
-    let rate = 0n;
-    for (const component of taxes) {
-      tax += units(component.amount, 2);
-      rate += units(component.rate, 6);
-      const key = `${component.code} ${component.jurisdiction}`;
-      const total = totals.get(key) ?? { code: component.code, jurisdiction: component.jurisdiction, amount: 0n };
-      total.amount += units(component.amount, 2);
-      totals.set(key, total);
-    }
-    taxTotal += tax;
-    return {
-      line_no: item.line_no,
-      sku: item.sku,
-      name: item.name,
-      category: item.category,
-      brand: item.brand,
-      unit: item.unit,
-      quantity: item.quantity,
-      unit_price: item.unit_price,
-      discount: item.discount,
-      tax_rate: taxed ? rateText(rate) : '0.0000',
-      tax: money(tax),
-      taxes,
-      line_total: item.line_total,
-    };
-  });
-  const total = units(message.subtotal, 2) + taxTotal;
-  const payment = { ...message.payment, amount: money(total) };
-  if (payment.method === 'cash') {
-    const given = units(payment.tendered as string, 2);
-    const tendered = message.type === 'return' ? total : given >= total ? given : ((total + 99n) / 100n) * 100n;
-    payment.tendered = money(tendered);
-    payment.change = money(tendered - total);
-  }
-  return {
-    schema_version: 2,
-    transaction_id: message.transaction_id,
-    type: message.type,
-    original_transaction_id: message.original_transaction_id,
-    occurred_at: message.occurred_at,
-    store,
-    register_id: message.register_id,
-    cashier_id: message.cashier_id,
-    customer: message.customer,
-    currency: 'CAD',
-    items,
-    subtotal: message.subtotal,
-    discount_total: message.discount_total,
-    tax_total: money(taxTotal),
-    tax_totals: [...totals.values()].map(({ code, jurisdiction, amount }) => ({ code, jurisdiction, amount: money(amount) })),
-    total: money(total),
-    payment,
-  };
+  return toV2({ ...message, store, currency: 'CAD' }, PROVINCE_TAXES[store.region] ?? []);
 }
 
 type AnyMessage = TransactionMessage | TransactionMessageV2;

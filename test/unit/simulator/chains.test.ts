@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { TransactionMessage, TransactionMessageV2 } from '../../../src/contract/message.ts';
-import { dryRun, messages } from './dry-run.ts';
+import { dryRun, messages } from '../../fixtures/simulated.ts';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -18,7 +18,7 @@ describe('the US chain on the tax engine', () => {
       seed: 11,
       count: 2000,
       sizes: { stores: 40, products: 300, customers: 500 },
-      start: '2025-03-28',
+      startDate: '2025-03-28',
       days: 10,
       threads: 2,
     });
@@ -79,7 +79,7 @@ describe('the US chain on the tax engine', () => {
 
 describe('the Canadian chain', () => {
   test('is deterministic per seed, the same bytes for any number of threads', async () => {
-    const options = { chain: 'canada' as const, seed: 9, count: 6000, start: '2026-02-01', days: 5 };
+    const options = { chain: 'canada' as const, seed: 9, count: 6000, startDate: '2026-02-01', days: 5 };
     const [alone, threaded] = await Promise.all([dryRun({ ...options, threads: 0 }), dryRun({ ...options, threads: 3 })]);
     assert.equal(sha256(threaded), sha256(alone));
     assert.equal(messages(alone).length, 6000);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { LineItemV2, TaxComponent, TransactionMessageV2 } from '../../../src/contract/message.ts';
-import { dryRun, messages } from '../simulator/dry-run.ts';
+import { dryRun, messages } from '../../fixtures/simulated.ts';
 
 // The Canadian chain's taxes, checked line by line against this table and exact decimal
 // arithmetic written here, not against the simulator's tax engine.
@@ -94,7 +94,7 @@ describe('the Canadian chain: a backfill across Nova Scotia’s HST cut (2025-03
 
   before(async () => {
     all = messages<TransactionMessageV2>(
-      await dryRun({ chain: 'canada', seed: 23, count: 12_000, start: '2025-03-25', days: 14 }),
+      await dryRun({ chain: 'canada', seed: 23, count: 12_000, startDate: '2025-03-25', days: 14 }),
     );
   });
 

@@ -124,18 +124,36 @@ interface BasketDayCell {
   sales: number;
 }
 
+/** Bounds of a cell key's parts: store indexes below 2^21, member numbers below 2^24 (keys stay exact integers). */
+const STORES = 2 ** 21;
+const MEMBERS = 2 ** 24;
+
 /** Sums a batch's transactions into aggregate cells; members by the index they were first seen with, renumbered at the end. */
 export class AggregateDeltaBuilder {
-  readonly #storeHour = new Map<string, StoreHourCell>();
-  readonly #productDay = new Map<string, ProductDayCell>();
-  readonly #tenderDay = new Map<string, TenderDayCell>();
-  readonly #basketDay = new Map<string, BasketDayCell>();
-  readonly #taxDay = new Map<string, TaxDayCell>();
+  // Cells by a number, not a string: (store, date) as its slot in this batch, then the member.
+  // Building a string key per line and hashing it was an eighth of the preparing thread's time.
+  readonly #days = new Map<number, number>();
+  readonly #storeHour = new Map<number, StoreHourCell>();
+  readonly #productDay = new Map<number, ProductDayCell>();
+  readonly #tenderDay = new Map<number, TenderDayCell>();
+  readonly #basketDay = new Map<number, BasketDayCell>();
+  readonly #taxDay = new Map<number, TaxDayCell>();
+
+  /** The first key of the store's date among this batch's cells: a member's cell is this plus the member's number. */
+  #day(store: number, dateKey: number): number {
+    const id = dateKey * STORES + store;
+    let slot = this.#days.get(id);
+    if (slot === undefined) {
+      slot = this.#days.size;
+      this.#days.set(id, slot);
+    }
+    return slot * MEMBERS;
+  }
 
   /** Adds one transaction; `products` holds its lines' members (product, taxes), in the order of `amounts.lines`. */
   add(amounts: TransactionAmounts, store: number, paymentMethod: number, products: readonly LineMembers[]): void {
     const { dateKey, hour, sale } = amounts;
-    const day = `${store},${dateKey},`;
+    const day = this.#day(store, dateKey);
     let hourCell = this.#storeHour.get(day + hour);
     if (!hourCell) {
       hourCell = {

@@ -13,7 +13,7 @@ import { consumeAll } from './support/topics.ts';
 import { migratedWarehouse } from './support/warehouse.ts';
 
 /** Each chain's share of the topic: the US chain in contract v1, the Canadian one in v2. */
-const PER_CHAIN = 1_500;
+const PER_CHAIN = 1_000;
 
 /** A backfill of `count` transactions of `chain` appended to `topic`, in the chain's contract version. */
 async function produceChain(topic: string, chain: 'us' | 'canada', count: number, seed: number): Promise<void> {

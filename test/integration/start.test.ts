@@ -109,7 +109,7 @@ describe("pos start --chain canada: the prototype's own chain", () => {
         '--chain',
         'canada',
         '--duration',
-        '40s',
+        '20s',
         '--rate',
         '30',
         '--speed',

@@ -34,7 +34,7 @@ export type { LiveFeed } from './dashboard/feed.ts';
 export type { DashboardState, TerminalView } from './dashboard/terminal.ts';
 // Ingest: the consumer, its status (for a readiness probe), and the same write path without Kafka
 export type { IngestTotals } from './ingest/acknowledge.ts';
-export { type ConsumeOptions, consume } from './ingest/consumer.ts';
+export { type ConsumeOptions, type ConsumeTotals, consume } from './ingest/consumer.ts';
 export type { ConsumerState } from './ingest/metrics.ts';
 export type { StartPolicy } from './ingest/positions.ts';
 export type { SourcePosition } from './ingest/rows.ts';

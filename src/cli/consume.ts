@@ -18,6 +18,8 @@ interface ConsumeFlags extends MetricsFlags {
   members: number;
   instanceId?: string;
   contract?: SchemaVersion[];
+  inventoryTopic?: string;
+  inventory: boolean;
 }
 
 export function registerConsumeCommand(program: Command): void {
@@ -26,6 +28,12 @@ export function registerConsumeCommand(program: Command): void {
     .description('ingest the topic into the PostgreSQL star schema, exactly once, dead-lettering what it cannot accept')
     .option('--group <name>', 'consumer group', flags.text(CONSUME_RULES.group), 'pos-warehouse')
     .option('--topic <name>', 'topic to read (default: POS_TOPIC or PointOfSale)', flags.topic)
+    .option(
+      '--inventory-topic <name>',
+      'the inventory topic (deliveries, counts), read by the group GROUP.inventory (default: POS_INVENTORY_TOPIC or TOPIC.Inventory)',
+      flags.topic,
+    )
+    .option('--no-inventory', 'read the sales topic only')
     .option('--from-beginning', 'a partition the group has no offset for starts at its beginning (the default)')
     .option('--from-latest', 'a partition the group has no offset for starts at its end: only what arrives from now on')
     .option(
@@ -69,7 +77,7 @@ export function registerConsumeCommand(program: Command): void {
       const { connectToKafka } = await import('../kafka/admin.ts');
       const { openWarehouse } = await import('../warehouse/database.ts');
       const { migrateWarehouse } = await import('../warehouse/migrate.ts');
-      const { consume } = await import('../ingest/consumer.ts');
+      const { consume, defaultInventoryTopic } = await import('../ingest/consumer.ts');
       const { ConsumerStatus } = await import('../ingest/status.ts');
       const { consumerMetrics } = await import('../ingest/metrics.ts');
 
@@ -85,7 +93,8 @@ export function registerConsumeCommand(program: Command): void {
         const warehouse = await openWarehouse(config.database, {
           logger,
           applicationName: 'pos-consumer',
-          maxConnections: options.members + 3,
+          // The inventory member's too.
+          maxConnections: options.members + 4,
         });
         try {
           const migration = await migrateWarehouse(warehouse);
@@ -120,6 +129,9 @@ export function registerConsumeCommand(program: Command): void {
             ...(options.batchBytes === undefined ? {} : { batchBytes: options.batchBytes }),
             ...(options.untilIdle === undefined ? {} : { untilIdleMs: options.untilIdle }),
             ...(options.contract === undefined ? {} : { contractVersions: options.contract }),
+            inventoryTopic: options.inventory
+              ? (options.inventoryTopic ?? config.inventoryTopic ?? defaultInventoryTopic(topic))
+              : false,
             status,
           });
           const codes = Object.entries(totals.deadLettersByCode).map(([code, count]) => `${code} ${count}`);
@@ -139,6 +151,14 @@ export function registerConsumeCommand(program: Command): void {
             );
           }
           if (totals.topicRecreations > 0) print(`The topic was deleted and recreated; the new one was read from its beginning.`);
+          const { inventory } = totals;
+          if (inventory) {
+            print(
+              `Inventory: read ${inventory.messages.toLocaleString('en-US')} messages: ${inventory.landed.toLocaleString('en-US')} events landed ` +
+                `(${inventory.lines.toLocaleString('en-US')} movements), ${inventory.duplicates.toLocaleString('en-US')} duplicates, ` +
+                `${inventory.deadLetters.toLocaleString('en-US')} dead letters.`,
+            );
+          }
         } finally {
           await warehouse.close();
         }

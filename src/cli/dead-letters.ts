@@ -86,8 +86,11 @@ export function registerDeadLettersCommands(program: Command): void {
         throw new ConfigError('Give --code or --id, not both.', 'Run `pos dead-letters replay --help`.');
       }
       const { replayDeadLetters } = await import('../ingest/replay.ts');
-      await withWarehouse(commandContext(command.optsWithGlobals<GlobalOptions>()), async (warehouse) => {
+      const context = commandContext(command.optsWithGlobals<GlobalOptions>());
+      const { defaultInventoryTopic } = await import('../ingest/consumer.ts');
+      await withWarehouse(context, async (warehouse) => {
         const result = await replayDeadLetters(warehouse, {
+          inventoryTopic: context.config.inventoryTopic ?? defaultInventoryTopic(context.config.topic),
           ...(options.code !== undefined ? { code: options.code } : {}),
           ...(options.id !== undefined ? { ids: options.id } : {}),
         });

@@ -113,6 +113,12 @@ export function decodeTransaction(
   return verdict;
 }
 
+/** A `schema_version` as written, in a detail: a value, never a whole (perhaps deeply nested) structure. */
+function writtenVersion(written: unknown): string {
+  if (written === null || typeof written !== 'object') return JSON.stringify(written) ?? String(written);
+  return Array.isArray(written) ? 'an array' : 'an object';
+}
+
 /**
  * An already parsed message → valid, or why not (version, schema, time zone, then arithmetic).
  * Each version is held to its own schema; one without `schema_version` (or not an object) to
@@ -125,7 +131,7 @@ export function validateTransaction(candidate: unknown, versions: readonly Schem
     if (written !== undefined && (version === undefined || !versions.includes(version))) {
       return rejected(
         'unknown_version',
-        `schema_version ${JSON.stringify(written)}; this consumer reads ${versionList(versions)}`,
+        `schema_version ${writtenVersion(written)}; this consumer reads ${versionList(versions)}`,
       );
     }
   }
@@ -209,11 +215,17 @@ const TEXT_PATTERNS = new Set(['#/$defs/text/pattern', '#/$defs/id/pattern']);
  * the warehouse takes the local date and hour from the text as written.
  */
 function timeZoneProblem(message: AnyTransactionMessage): string | undefined {
-  const { timezone } = message.store;
+  return offsetProblem(message.occurred_at, message.store.timezone, '/store/timezone');
+}
+
+/**
+ * Why `occurred_at` (accepted by the schema's pattern) does not carry the offset of `timezone` at
+ * that instant, or why the zone is none of the IANA database's (`zonePath` names the field); the
+ * check of both contracts, sales and inventory.
+ */
+export function offsetProblem(at: string, timezone: string, zonePath: string): string | undefined {
   const zone = timeZone(timezone);
-  if (!zone)
-    return `/store/timezone ${JSON.stringify(timezone)} is not a time zone of the IANA database (such as America/New_York)`;
-  const at = message.occurred_at;
+  if (!zone) return `${zonePath} ${JSON.stringify(timezone)} is not a time zone of the IANA database (such as America/New_York)`;
   const instant = Date.parse(at);
   // The schema's pattern and format leave nothing Date.parse refuses; should that change, the message is refused, not the batch.
   if (Number.isNaN(instant)) return `/occurred_at ${at} is not a time this consumer can place`;

@@ -10,7 +10,7 @@ import type { Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
 import { type AcknowledgeOptions, Acknowledger, type BatchTiming, type IngestTotals } from './acknowledge.ts';
 import { DEFAULT_BATCH_SIZE, defaultBatchBytes } from './batch-size.ts';
-import type { FetchedBatch } from './fetched-batch.ts';
+import { type FetchedBatch, fetchedRecords } from './fetched-batch.ts';
 import { KnownMembers } from './known-members.ts';
 import { consumerMetrics } from './metrics.ts';
 import { checkConsumeOptions } from './options.ts';
@@ -25,6 +25,7 @@ import {
   StoredTopicChanged,
   writeBatchIsolatingRefusals,
 } from './write.ts';
+import { decodeInventoryBatch, type InventoryBatch, writeInventoryIsolatingRefusals } from './write-inventory.ts';
 
 export type { IngestTotals } from './acknowledge.ts';
 
@@ -77,6 +78,16 @@ export interface ConsumeOptions {
    * holds a new version back until the reports that use it are ready).
    */
   contractVersions?: readonly SchemaVersion[];
+  /**
+   * The inventory topic (deliveries and counts), read besides the sales topic by the group
+   * `GROUP.inventory` (inventoryGroup): `TOPIC.Inventory` by default; false reads sales only.
+   */
+  inventoryTopic?: string | false;
+}
+
+/** The inventory topic that goes with sales topic `topic`. */
+export function defaultInventoryTopic(topic: string): string {
+  return `${topic}.Inventory`;
 }
 
 /**
@@ -86,30 +97,143 @@ export interface ConsumeOptions {
  * (acknowledge.ts) then commits to Kafka for lag tools, publishes dead letters and reports.
  * With several members, one that fails stops the others, and the run fails with its error.
  */
-export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
+export async function consume(options: ConsumeOptions): Promise<ConsumeTotals> {
   checkConsumeOptions(options);
   // The series are created at zero before the first batch: a rate or an alert sees them from the start.
   consumerMetrics();
-  if (options.untilIdleMs !== undefined) await requireTopic(options);
+  if (options.untilIdleMs !== undefined) await requireTopic(options, options.topic);
   const status = options.status ?? new ConsumerStatus();
   status.useDatabase(options.warehouse);
-  const acknowledger = await Acknowledger.start(acknowledgeOptions(options));
-  const stopMembers = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, stopMembers.signal]) : stopMembers.signal;
+  const stopStreams = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stopStreams.signal]) : stopStreams.signal;
   const members = options.members ?? 1;
   const preparer = new BatchPreparer({
     logger: options.logger,
     ...(options.preparerEntry ? { entry: options.preparerEntry } : {}),
     ...(options.contractVersions ? { contractVersions: options.contractVersions } : {}),
   });
+  const sales: BatchPath<PreparedBatch> = {
+    prepare: async (fetched) => (await preparer.prepare(fetched)).prepared,
+    write: (warehouse, batch, scope, known) => writeBatchIsolatingRefusals(warehouse, batch, scope, known),
+  };
+  const inventoryTopic = await inventoryTopicToRead(options);
+  // One failing stream stops the other, and the run fails with its error.
+  const stopOthers = (error: unknown) => {
+    stopStreams.abort(error);
+    throw error;
+  };
+  try {
+    const [totals, inventory] = await Promise.all([
+      runStream(options, { topic: options.topic, group: options.group, members, firstMember: 0 }, sales, status, signal).catch(
+        stopOthers,
+      ),
+      inventoryTopic === undefined
+        ? undefined
+        : whenTopicExists(options, inventoryTopic, signal)
+            .then(() =>
+              signal.aborted
+                ? undefined
+                : runStream(
+                    { ...withoutOnBatch(options), logger: options.logger.child({ topic: inventoryTopic }) },
+                    // Inventory messages are few: one member per process reads them, besides the sales members.
+                    { topic: inventoryTopic, group: inventoryGroup(options.group), members: 1, firstMember: members },
+                    INVENTORY_PATH,
+                    status,
+                    signal,
+                  ),
+            )
+            .catch(stopOthers),
+    ]);
+    return inventory ? { ...totals, inventory } : totals;
+  } finally {
+    await preparer.close();
+  }
+}
+
+/** The sales topic's totals (what `onBatch` reports), and the inventory topic's when it was read. */
+export type ConsumeTotals = IngestTotals & { inventory?: IngestTotals };
+
+/** The options without the caller's `onBatch`, which counts sales. */
+function withoutOnBatch(options: ConsumeOptions): ConsumeOptions {
+  const { onBatch: _, ...rest } = options;
+  return rest;
+}
+
+/** The consumer group that reads the inventory topic for group `group` (its own group: a member reads one topic). */
+export function inventoryGroup(group: string): string {
+  return `${group}.inventory`;
+}
+
+/** The inventory topic this run reads, if any: none when switched off, or when a bounded run finds it missing. */
+async function inventoryTopicToRead(options: ConsumeOptions): Promise<string | undefined> {
+  if (options.inventoryTopic === false) return undefined;
+  const topic = options.inventoryTopic ?? defaultInventoryTopic(options.topic);
+  if (options.untilIdleMs === undefined) return topic;
+  const topics = await withAdmin(options.kafka, (admin) => admin.listTopics());
+  if (topics.includes(topic)) return topic;
+  options.logger.info({ topic }, 'No inventory topic: only the sales topic is read');
+  return undefined;
+}
+
+/** How often a consumer looks for an inventory topic that does not exist yet. */
+const TOPIC_LOOKUP_EVERY_MS = 10_000;
+
+/**
+ * Resolves once `topic` exists (at once in a bounded run, which found it already): a chain
+ * without stock has no inventory topic, and the consumer does not complain about it; it starts
+ * reading it when a simulation with stock makes it. Resolves too when the run is stopped.
+ */
+async function whenTopicExists(options: ConsumeOptions, topic: string, signal: AbortSignal): Promise<void> {
+  if (options.untilIdleMs !== undefined) return;
+  let logged = false;
+  while (!signal.aborted) {
+    const topics = await withAdmin(options.kafka, (admin) => admin.listTopics()).catch(() => [] as string[]);
+    if (topics.includes(topic)) return;
+    if (!logged) options.logger.info({ topic }, 'No inventory topic yet: it is read once it exists');
+    logged = true;
+    await sleep(TOPIC_LOOKUP_EVERY_MS, undefined, { signal }).catch(() => {});
+  }
+}
+
+/** What a stream's members do with their batches: the sales path (a worker thread, the star) or the inventory one. */
+interface BatchPath<P> {
+  prepare(fetched: FetchedBatch): Promise<P>;
+  write(warehouse: Warehouse, batch: P, scope: OffsetScope, known: KnownMembers): Promise<BatchResult>;
+}
+
+const INVENTORY_PATH: BatchPath<InventoryBatch> = {
+  prepare: async (fetched) => decodeInventoryBatch(fetchedRecords(fetched)),
+  write: (warehouse, batch, scope) => writeInventoryIsolatingRefusals(warehouse, batch, scope),
+};
+
+/** One topic read by one consumer group: its members (status indexes from `firstMember`). */
+interface StreamScope {
+  topic: string;
+  group: string;
+  members: number;
+  firstMember: number;
+}
+
+/** A topic's members, with their acknowledge step (Kafka commits, the dead-letter outbox); returns its totals. */
+async function runStream<P>(
+  options: ConsumeOptions,
+  stream: StreamScope,
+  path: BatchPath<P>,
+  status: ConsumerStatus,
+  signal: AbortSignal,
+): Promise<IngestTotals> {
+  const streamOptions = { ...options, topic: stream.topic, group: stream.group };
+  const acknowledger = await Acknowledger.start(acknowledgeOptions(streamOptions));
+  const stopMembers = new AbortController();
+  const membersSignal = AbortSignal.any([signal, stopMembers.signal]);
   try {
     await Promise.all(
-      Array.from({ length: members }, (_, member) =>
+      Array.from({ length: stream.members }, (_, member) =>
         runMember(
-          memberOptions(options, member, members, signal),
+          memberOptions(streamOptions, member, stream.members, membersSignal),
           acknowledger,
-          new MemberStatus(status, member),
-          preparer,
+          new MemberStatus(status, stream.firstMember + member),
+          path,
         ).catch((error: unknown) => {
           stopMembers.abort(error);
           throw error;
@@ -118,8 +242,7 @@ export async function consume(options: ConsumeOptions): Promise<IngestTotals> {
     );
     return acknowledger.totals;
   } finally {
-    for (let member = 0; member < members; member++) status.set(member, 'stopped');
-    await preparer.close();
+    for (let member = 0; member < stream.members; member++) status.set(stream.firstMember + member, 'stopped');
     await acknowledger.close();
   }
 }
@@ -184,21 +307,21 @@ class MemberStatus {
 }
 
 /** A topic that does not exist would leave a bounded run waiting for it forever: say so instead. */
-async function requireTopic(options: ConsumeOptions): Promise<void> {
+async function requireTopic(options: ConsumeOptions, topic: string): Promise<void> {
   const topics = await withAdmin(options.kafka, (admin) => admin.listTopics());
-  if (!topics.includes(options.topic)) {
-    throw new UserError(`Topic ${options.topic} does not exist at ${options.kafka.brokers.join(',')}`, {
+  if (!topics.includes(topic)) {
+    throw new UserError(`Topic ${topic} does not exist at ${options.kafka.brokers.join(',')}`, {
       hint: 'Check --topic or POS_TOPIC; `pos simulate` creates the topic it produces to.',
     });
   }
 }
 
 /** One member of the group: sessions one after another until stopped, idle, or failing for good. */
-async function runMember(
+async function runMember<P>(
   options: MemberOptions,
   acknowledger: Acknowledger,
   status: MemberStatus,
-  preparer: BatchPreparer,
+  path: BatchPath<P>,
 ): Promise<void> {
   const { logger, signal } = options;
   const failures = new FailureCount(options, status);
@@ -239,22 +362,25 @@ async function runMember(
             idleSince = Date.now();
             continue;
           }
-          const { batch, prepared } = await preparer.prepare(fetched);
+          const batch = fetched;
+          const prepared = await path.prepare(fetched);
           await written();
           if (logger.isLevelEnabled('debug')) logger.debug({ batch: describeBatch(batch) }, 'Writing a batch');
           // The topic id the batch was fetched under, not the session's by now: a batch of a topic
           // since recreated must not advance (or pass for) the new topic's offsets.
           const scope: OffsetScope = { consumerGroup: options.group, topic: options.topic, topicId: fetched.topicId };
           const current = session;
-          writing = writeWithRetries(options, prepared, scope, known, status).then(async ({ result, timing }) => {
-            status.set('running');
-            logger.debug({ messages: batch.length, landed: result.landed }, 'Batch committed');
-            failures.reset();
-            current.processed(batch);
-            await acknowledger.batchWritten(batch, result, timing);
-            current.recycle(batch);
-            idleSince = Date.now();
-          });
+          writing = writeWithRetries(options, () => path.write(options.warehouse, prepared, scope, known), status).then(
+            async ({ result, timing }) => {
+              status.set('running');
+              logger.debug({ messages: batch.length, landed: result.landed }, 'Batch committed');
+              failures.reset();
+              current.processed(batch);
+              await acknowledger.batchWritten(batch, result, timing);
+              current.recycle(batch);
+              idleSince = Date.now();
+            },
+          );
           // Observed by written(); this only keeps a failure from counting as unhandled meanwhile.
           writing.catch(() => {});
         }
@@ -390,15 +516,13 @@ function nextOrFailure<T>(next: Promise<T>, writing: Promise<void> | undefined):
  */
 async function writeWithRetries(
   options: Pick<MemberOptions, 'warehouse' | 'logger' | 'signal'>,
-  batch: PreparedBatch,
-  scope: OffsetScope,
-  known: KnownMembers,
+  write: () => Promise<BatchResult>,
   status: MemberStatus,
 ): Promise<{ result: BatchResult; timing: BatchTiming }> {
   return retryTransient(
     async () => {
       const started = performance.now();
-      const result = await writeBatchIsolatingRefusals(options.warehouse, batch, scope, known);
+      const result = await write();
       return { result, timing: { committedAt: Date.now(), writeSeconds: (performance.now() - started) / 1000 } };
     },
     {

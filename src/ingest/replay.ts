@@ -11,7 +11,8 @@ import {
 import { storedPayloadHashes } from '../warehouse/sql/stored-payload-hashes.ts';
 import { KnownMembers } from './known-members.ts';
 import type { SourcePosition } from './rows.ts';
-import { type IncomingRecord, writeBatchIsolatingRefusals } from './write.ts';
+import { type IncomingRecord, type RawRecord, writeBatchIsolatingRefusals } from './write.ts';
+import { decodeInventoryBatch, storedEventHashes, writeInventoryIsolatingRefusals } from './write-inventory.ts';
 
 /**
  * What a replay made of a letter: it `landed`; its transaction was already stored with the same
@@ -26,6 +27,8 @@ export interface ReplaySelection {
   code?: string;
   /** …or these letters (ids). Neither: every letter no replay has settled. */
   ids?: string[];
+  /** Letters read from this topic are inventory messages, replayed through the inventory write path. */
+  inventoryTopic?: string;
 }
 
 export interface ReplayedLetter {
@@ -68,7 +71,14 @@ export async function replayDeadLetters(warehouse: Warehouse, selection: ReplayS
     const letters = await deadLettersToReplay(warehouse, { ...selection, afterId, limit: PAGE });
     const last = letters.at(-1);
     if (!last) return result;
-    const replayed = await replayPage(warehouse, letters);
+    const isInventory = (letter: DeadLetterToReplay) => letter.topic !== null && letter.topic === selection.inventoryTopic;
+    const replayed = [
+      ...(await replayPage(
+        warehouse,
+        letters.filter((letter) => !isInventory(letter)),
+      )),
+      ...(await replayInventoryPage(warehouse, letters.filter(isInventory))),
+    ];
     await recordReplayOutcomes(warehouse, replayed);
     for (const letter of replayed) {
       result.letters.push(letter);
@@ -147,7 +157,79 @@ async function replayPage(warehouse: Warehouse, letters: DeadLetterToReplay[]): 
   return letters.map((letter) => outcomes.get(letter.id) as ReplayedLetter);
 }
 
+/**
+ * Inventory letters, as replayPage does sales: each decoded with today's code, compared with the
+ * event stored under its id, and written through the inventory write path if it is new.
+ */
+async function replayInventoryPage(warehouse: Warehouse, letters: DeadLetterToReplay[]): Promise<ReplayedLetter[]> {
+  if (letters.length === 0) return [];
+  const records = letters.map(toRawRecord);
+  const { verdicts } = decodeInventoryBatch({
+    length: records.length,
+    source: (i) => records[i]?.source,
+    record: (i) => records[i] as RawRecord,
+  });
+  const outcomes = new Map<string, ReplayedLetter>();
+  const stored = await storedEventHashes(
+    warehouse,
+    verdicts.flatMap((verdict) => (verdict.ok ? [verdict.event.event_id.toLowerCase()] : [])),
+  );
+  const toWrite: number[] = [];
+  letters.forEach((letter, index) => {
+    const verdict = verdicts[index] as (typeof verdicts)[number];
+    if (!verdict.ok) {
+      outcomes.set(letter.id, { id: letter.id, outcome: `invalid:${verdict.code}`, detail: verdict.detail });
+      return;
+    }
+    const id = verdict.event.event_id.toLowerCase();
+    const known = stored.get(id);
+    if (known === undefined) {
+      stored.set(id, verdict.hash);
+      toWrite.push(index);
+    } else if (known.equals(verdict.hash)) outcomes.set(letter.id, { id: letter.id, outcome: 'duplicate' });
+    else
+      outcomes.set(letter.id, {
+        id: letter.id,
+        outcome: 'conflict',
+        detail: `inventory event ${id} is stored with different content`,
+      });
+  });
+  if (toWrite.length > 0) {
+    const part = toWrite.map((index) => records[index] as RawRecord);
+    const written = await writeInventoryIsolatingRefusals(
+      warehouse,
+      {
+        records: { length: part.length, source: (i) => part[i]?.source, record: (i) => part[i] as RawRecord },
+        verdicts: toWrite.map((index) => verdicts[index] as (typeof verdicts)[number]),
+      },
+      undefined,
+      { storeDeadLetters: false },
+    );
+    const refusals = new Map(
+      written.rejected.map((rejection) => [rejection.source ? positionKey(rejection.source) : '', rejection]),
+    );
+    for (const index of toWrite) {
+      const letter = letters[index] as DeadLetterToReplay;
+      const source = records[index]?.source;
+      const refusal = source ? refusals.get(positionKey(source)) : undefined;
+      if (!refusal) outcomes.set(letter.id, { id: letter.id, outcome: 'landed' });
+      else {
+        const outcome: ReplayOutcome =
+          refusal.code === 'conflict' ? 'conflict' : refusal.code === 'database' ? 'refused' : `invalid:${refusal.code}`;
+        outcomes.set(letter.id, { id: letter.id, outcome, detail: refusal.detail });
+      }
+    }
+  }
+  return letters.map((letter) => outcomes.get(letter.id) as ReplayedLetter);
+}
+
 function toIncomingRecord(letter: DeadLetterToReplay): IncomingRecord {
+  const record = toRawRecord(letter);
+  return { ...record, verdict: decodeTransaction(record.value) };
+}
+
+/** A letter's bytes and where it was read. */
+function toRawRecord(letter: DeadLetterToReplay): RawRecord {
   const bytes = (value: Uint8Array | null) =>
     value === null ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   const value = bytes(letter.raw_value);
@@ -165,7 +247,6 @@ function toIncomingRecord(letter: DeadLetterToReplay): IncomingRecord {
             ...(letter.topic_id === null ? {} : { topicId: letter.topic_id }),
           }
         : undefined,
-    verdict: decodeTransaction(value),
   };
 }
 

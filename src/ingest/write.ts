@@ -210,16 +210,7 @@ async function writeBatchOnce(
     const reject = (index: number, code: DeadLetterCode, detail: string, transactionId?: string) => {
       const record = records.record(index);
       result.rejected.push({ code, detail, source: record.source, transactionId });
-      deadLetters.push({
-        topicId: record.source ? (record.source.topicId ?? scope?.topicId ?? null) : null,
-        topic: record.source?.topic ?? null,
-        partition: record.source?.partition ?? null,
-        offset: record.source?.offset ?? null,
-        key: record.key,
-        rawValue: record.value,
-        errorCode: code,
-        errorDetail: detail,
-      });
+      deadLetters.push(deadLetterOf(record, scope, code, detail));
     };
     for (const index of fresh) {
       const outcome = outcomes[index] as Outcome;
@@ -309,6 +300,20 @@ async function writeBatchOnce(
   return result;
 }
 
+/** The dead-letter row of a record refused with `code`: its bytes and where it was read. */
+export function deadLetterOf(record: RawRecord, scope: OffsetScope | undefined, code: DeadLetterCode, detail: string): DeadLetterRow {
+  return {
+    topicId: record.source ? (record.source.topicId ?? scope?.topicId ?? null) : null,
+    topic: record.source?.topic ?? null,
+    partition: record.source?.partition ?? null,
+    offset: record.source?.offset ?? null,
+    key: record.key,
+    rawValue: record.value,
+    errorCode: code,
+    errorDetail: detail,
+  };
+}
+
 /**
  * Takes out of `candidates` the transactions dated before the facts' retention (retention.ts)
  * and refuses each (`refuse`); returns their ids and the first date the warehouse holds.
@@ -337,7 +342,7 @@ function prunedDetail(id: string, before: number): string {
 }
 
 /** Held from a writer's last statement to its commit (an arbitrary, fixed key). */
-const LAST_STEP_LOCK = 7_020_417;
+export const LAST_STEP_LOCK = 7_020_417;
 
 /** The dimension keys a batch used and the dates it added. */
 interface StoredMembers {
@@ -419,7 +424,7 @@ async function addNewMembers(tx: SqlRunner, rows: WarehouseRows, known: KnownMem
 }
 
 /** Locks the group's offsets and returns the indexes of the records at or above them: not yet ingested by this group. */
-async function skipIngested(tx: SqlRunner, records: BatchRecords, scope: OffsetScope, result: BatchResult): Promise<number[]> {
+export async function skipIngested(tx: SqlRunner, records: BatchRecords, scope: OffsetScope, result: BatchResult): Promise<number[]> {
   const partitions = new Set<number>();
   for (let index = 0; index < records.length; index++) {
     const source = records.source(index);
@@ -438,7 +443,7 @@ async function skipIngested(tx: SqlRunner, records: BatchRecords, scope: OffsetS
   return fresh;
 }
 
-function nextOffsets(records: BatchRecords): { partition: number; offset: bigint }[] {
+export function nextOffsets(records: BatchRecords): { partition: number; offset: bigint }[] {
   const next = new Map<number, bigint>();
   for (let index = 0; index < records.length; index++) {
     const source = records.source(index);
@@ -448,7 +453,7 @@ function nextOffsets(records: BatchRecords): { partition: number; offset: bigint
 }
 
 /** 0, 1, … for each record. */
-function indexesOf(records: BatchRecords): number[] {
+export function indexesOf(records: BatchRecords): number[] {
   return Array.from({ length: records.length }, (_, index) => index);
 }
 

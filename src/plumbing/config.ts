@@ -75,6 +75,8 @@ export interface Config {
   kafka: KafkaConfig;
   rolePasswords: RolePasswords;
   topic: string;
+  /** POS_INVENTORY_TOPIC: the inventory topic, when not the sales topic's `TOPIC.Inventory`. */
+  inventoryTopic: string | undefined;
   /** Project-local state: the local broker's data, the embedded database. */
   dataDir: string;
   logLevel: string;
@@ -96,6 +98,7 @@ export function loadConfig(options: { env?: Environment; cwd?: string } = {}): C
     kafka,
     rolePasswords: { ingest: password(env.POS_INGEST_PASSWORD), reader: password(env.POS_READER_PASSWORD) },
     topic: parseTopicName(nonEmpty(env.POS_TOPIC) ?? DEFAULT_TOPIC, 'POS_TOPIC'),
+    inventoryTopic: optionalTopicName(nonEmpty(env.POS_INVENTORY_TOPIC), 'POS_INVENTORY_TOPIC'),
     dataDir,
     logLevel: parseLogLevel(nonEmpty(env.LOG_LEVEL) ?? 'info'),
     logFormat: parseLogFormat(nonEmpty(env.LOG_FORMAT)),
@@ -206,6 +209,10 @@ export function parsePort(value: string, name: string, options: { allowZero?: bo
     throw new ConfigError(`${name} must be a port number from ${lowest} to 65535, not "${value}".`);
   }
   return port;
+}
+
+function optionalTopicName(value: string | undefined, name: string): string | undefined {
+  return value === undefined ? undefined : parseTopicName(value, name);
 }
 
 /** Kafka's own rule for topic names. */

@@ -295,6 +295,73 @@ export const aggTaxDay = pos.table(
 );
 
 /**
+ * Inventory messages (contract pos.inventory.v1: deliveries and counts) that landed, one row each:
+ * what makes a redelivered or replayed message a duplicate (its `event_id`, with the payload hash
+ * to tell a replay from a conflict), and where it came from. The stock it moved is in
+ * fact_inventory_movement. Stores and products are named by their natural keys: a delivery may
+ * arrive before the store's first sale made its dimension member.
+ */
+export const inventoryEvent = pos.table(
+  'inventory_event',
+  {
+    eventId: uuid('event_id').primaryKey(),
+    type: text('type').notNull(),
+    reason: text('reason').notNull(),
+    storeId: text('store_id').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull(),
+    dateKey: integer('date_key').notNull(),
+    reference: text('reference'),
+    lines: integer('lines').notNull(),
+    payloadHash: bytea('payload_hash').notNull(),
+    sourceTopic: text('source_topic'),
+    sourcePartition: integer('source_partition'),
+    sourceOffset: bigint('source_offset', { mode: 'bigint' }),
+    ingestedAt: timestamp('ingested_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [check('inventory_event_type_check', sql`${table.type} in ('receipt', 'adjustment')`)],
+);
+
+/**
+ * The stock movements that inventory messages make: one row per line, signed as the stock moves
+ * (a receipt and a found item positive, shrink and write-offs negative), in units. The sales'
+ * movements are not stored again: the view pos.stock_movement derives them from the sales lines.
+ */
+export const factInventoryMovement = pos.table(
+  'fact_inventory_movement',
+  {
+    eventId: uuid('event_id').notNull(),
+    lineNo: smallint('line_no').notNull(),
+    storeId: text('store_id').notNull(),
+    sku: text('sku').notNull(),
+    dateKey: integer('date_key').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull(),
+    kind: text('kind').notNull(),
+    reason: text('reason').notNull(),
+    quantity: numeric('quantity', { precision: 12, scale: 3 }).notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.eventId, table.lineNo] }),
+    index('fact_inventory_movement_store_sku_idx').on(table.storeId, table.sku, table.occurredAt),
+  ],
+);
+
+/**
+ * Stock on hand per store and product: Σ of every movement, kept up to date in the database
+ * transaction of each batch that moves it (sales and returns in the sales write path, receipts
+ * and adjustments in the inventory one), never recomputed by scanning. `pos db verify` checks it.
+ */
+export const stockOnHand = pos.table(
+  'stock_on_hand',
+  {
+    storeId: text('store_id').notNull(),
+    sku: text('sku').notNull(),
+    quantity: numeric('quantity', { precision: 14, scale: 3 }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.storeId, table.sku] })],
+);
+
+/**
  * How far back the facts go: `pos db prune --before` removed the facts of every local date before
  * `facts_from` (a date key), and kept their aggregates. One row once anything was pruned, none
  * before (a fresh warehouse holds no rows at all, which is what a restore checks). A transaction dated before it is

@@ -1,5 +1,6 @@
 import { AGGREGATES, aggregateDifferences, factsFrom } from './aggregates.ts';
 import type { SqlRunner } from './database.ts';
+import { MOVEMENTS_CHECK, STOCK_CHECK } from './stock.ts';
 
 /** One integrity rule of the star, and how many rows break it. */
 export interface VerifyCheck {
@@ -60,6 +61,8 @@ const CHECKS: { name: string; sql: string }[] = [
                         group by x.transaction_id, x.line_no) c on c.transaction_id = l.transaction_id and c.line_no = l.line_no
            where coalesce(c.tax, 0) <> l.tax or coalesce(c.rate, 0) <> l.tax_rate`,
   },
+  MOVEMENTS_CHECK,
+  STOCK_CHECK,
 ];
 
 /** The check that every fact's `key` has its row in `dimension` (a null customer is no one, not a broken key). */

@@ -11,7 +11,8 @@ import { createTestDatabase, runCli } from './support/environment.ts';
 import { migratedEmbeddedWarehouse, migratedWarehouse, migrateFirst } from './support/warehouse.ts';
 
 /** The integrity checks of the facts, then one per aggregate table. */
-const CHECK_COUNT = 12 + AGGREGATES.length;
+/** The star's checks, the stock's two, and one per aggregate. */
+const CHECK_COUNT = 14 + AGGREGATES.length;
 
 /** The count `pos db verify` printed for the check whose name starts with `name`. */
 function countOf(stdout: string, name: string): number {
@@ -67,7 +68,7 @@ describe('pos db verify on a server database', () => {
     assert.equal(rebuilt.factsFrom, 0);
     assert.deepEqual(
       rebuilt.tables.map(({ table }) => table),
-      AGGREGATES.map((aggregate) => aggregate.table),
+      [...AGGREGATES.map((aggregate) => aggregate.table), 'pos.stock_on_hand'],
     );
     assert.ok(rebuilt.tables.every(({ rows }) => rows > 0));
     assert.equal(await aggregateDifferences(setup.warehouse, STORE_HOUR, 0), 0);
@@ -78,7 +79,7 @@ describe('pos db verify on a server database', () => {
     for (const { table, rows } of rebuilt.tables) {
       assert.match(cli.stdout, new RegExp(`${table.replace('.', '\\.')}\\s+${rows.toLocaleString('en-US')} rows`));
     }
-    assert.match(cli.stdout, new RegExp(`Rebuilt ${AGGREGATES.length} aggregate tables of .* for every date`));
+    assert.match(cli.stdout, new RegExp(`Rebuilt ${AGGREGATES.length + 1} aggregate tables of .* for every date`));
     assert.equal((await verify()).code, 0);
   });
 
@@ -252,7 +253,7 @@ test("the migration that adds the tax components fills them, their taxes, their 
     }
 
     const result = await migrateWarehouse(warehouse);
-    assert.deepEqual(result.applied, ['0006_tax_components']);
+    assert.deepEqual(result.applied, ['0006_tax_components', '0007_inventory']);
     // The same components, taxes and currencies as the write path gave the source.
     for (const query of [
       `select x.transaction_id, x.line_no, d.jurisdiction, d.code, d.rate::text, d.valid_from, d.valid_to, x.taxable, x.tax

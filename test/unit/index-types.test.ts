@@ -7,6 +7,7 @@ import type {
   CatalogSizes,
   Config,
   ConsumeOptions,
+  ConsumeTotals,
   ConsumerState,
   ConsumerStatus,
   CopyText,
@@ -73,7 +74,7 @@ function sameType<_Check extends true>(): void {}
 
 // Each function's parameters and result are types the package exports.
 sameType<Same<Parameters<typeof api.consume>[0], ConsumeOptions>>();
-sameType<Same<Awaited<ReturnType<typeof api.consume>>, IngestTotals>>();
+sameType<Same<Awaited<ReturnType<typeof api.consume>>, ConsumeTotals>>();
 sameType<Same<Parameters<typeof api.writeTransactions>, [Warehouse, readonly unknown[]]>>();
 sameType<Same<Awaited<ReturnType<typeof api.writeTransactions>>, BatchResult>>();
 sameType<Same<Parameters<typeof api.simulate>[0], SimulationOptions>>();

@@ -1,5 +1,6 @@
 import { type Aggregate, BASKET_DAY, PRODUCT_DAY, STORE_HOUR, TAX_DAY, TENDER_DAY } from '../aggregates.ts';
 import type { WarehouseRows } from '../rows.ts';
+import { textArray } from './array-literal.ts';
 import { type DimensionKeys, paymentMethodName, taxName } from './dimension-keys.ts';
 import { type Statement, statement } from './statement.ts';
 
@@ -56,7 +57,30 @@ export function aggregateUpserts(rows: WarehouseRows, keys: DimensionKeys): Stat
     upsert(TENDER_DAY, [tenderDay.dateKey, storeKey(tenderDay.store), tenderKeys, tenderDay.transactions, tenderDay.total]),
     upsert(BASKET_DAY, [basketDay.dateKey, storeKey(basketDay.store), basketDay.lineCount, basketDay.sales]),
     upsert(TAX_DAY, [taxDay.dateKey, storeKey(taxDay.store), taxKeys, taxDay.lines, taxDay.taxable, taxDay.amount]),
+    stockTaken(rows),
   ].filter((each): each is Statement => each !== undefined);
+}
+
+/**
+ * The stock that the batch's sales took and its returns put back, per store and product:
+ * subtracted from pos.stock_on_hand, summed over the product-day cells (a batch spans a day or
+ * two of a store). Keyed by the natural keys, as the inventory write path keys it, and in key
+ * order like the aggregates, so that writers lock shared rows in one order.
+ */
+function stockTaken(rows: WarehouseRows): Statement | undefined {
+  const { productDay } = rows.aggregates;
+  if (productDay.store.length === 0) return undefined;
+  return statement(
+    `insert into pos.stock_on_hand as s (store_id, sku, quantity)
+     select store_id, sku, -sum(quantity) from unnest($1::text[], $2::text[], $3::numeric[]) as d(store_id, sku, quantity)
+     group by store_id, sku order by store_id, sku
+     on conflict (store_id, sku) do update set quantity = s.quantity + excluded.quantity, updated_at = now()`,
+    [
+      textArray(productDay.store.map((index) => rows.stores.storeId[index] as string)),
+      textArray(productDay.product.map((index) => rows.products.sku[index] as string)),
+      `{${productDay.quantity.join(',')}}`,
+    ],
+  );
 }
 
 /** One aggregate's upsert: `columns` holds its keys and then its measures, one array each; undefined when there is no row. */

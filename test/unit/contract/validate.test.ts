@@ -31,6 +31,15 @@ function mutated(change: (message: TransactionMessage) => void): Buffer {
 }
 
 describe('decodeTransaction', () => {
+  test('a schema_version nested 100,000 arrays deep is an unknown version, not a stack overflow', () => {
+    const deep = `{"schema_version":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const verdict = decodeTransaction(Buffer.from(deep));
+    assert.deepEqual(verdict.ok ? undefined : [verdict.code, verdict.detail.startsWith('schema_version an array;')], [
+      'unknown_version',
+      true,
+    ]);
+  });
+
   test('accepts a valid sale', () => {
     const verdict = decodeTransaction(bytes(validSale()));
     assert.ok(verdict.ok, verdict.ok ? '' : verdict.detail);

@@ -12,6 +12,8 @@
  *     database of its own, and each run is compared with the mean of the two around it: the
  *     machine's speed drifts within a minute, by more than the differences measured;
  *   - the prototype's approach (one message at a time, one commit each) over the first --naive.
+ * With a chain that keeps stock (`--chain canada`), the simulation also fills `<topic>.Inventory`:
+ * `pos consume` reads it beside the sales, and the reference COPYs its events and movements too.
  * --prefill N first loads N transactions of history (fast, with COPY) into the databases of pos
  * and of the COPY reference, to see how the rates hold as the warehouse grows.
  */
@@ -19,14 +21,14 @@ import { parseArgs } from 'node:util';
 import { MessagesStreamModes } from '@platformatic/kafka';
 import { kafkaConnection, kafkaUp } from '../src/broker/lifecycle.ts';
 import { DEFAULT_BATCH_SIZE } from '../src/ingest/batch-size.ts';
-import { withAdmin } from '../src/kafka/admin.ts';
+import { partitionBounds, withAdmin } from '../src/kafka/admin.ts';
 import { createConsumer } from '../src/kafka/clients.ts';
 import { deadLetterTopic } from '../src/kafka/topics.ts';
 import { databaseUrl, loadConfig, type ServerDatabaseConfig } from '../src/plumbing/config.ts';
 import { createLogger } from '../src/plumbing/logger.ts';
 import { openWarehouse, withServerClient } from '../src/warehouse/database.ts';
 import { migrateWarehouse } from '../src/warehouse/migrate.ts';
-import { acceptAll, copyReference, type RawMessage } from './copy-reference.ts';
+import { acceptAll, acceptAllEvents, copyInventory, copyReference, type RawMessage } from './copy-reference.ts';
 import { naiveIngest } from './naive-ingest.ts';
 import { prefill } from './prefill.ts';
 import { runPos } from './run-pos.ts';
@@ -54,6 +56,8 @@ const up = await kafkaUp(config, { logger });
 const kafka = kafkaConnection(config);
 const { brokers } = kafka;
 const topic = `bench-ingest-${Date.now()}`;
+/** Where a chain with stock (canada) sends its deliveries and counts; `pos consume` reads it too. */
+const inventoryTopic = `${topic}.Inventory`;
 const server = benchServer(config.database);
 const number = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -67,7 +71,12 @@ await runPos(
 const databases: string[] = [];
 try {
   console.log('Reading the backlog back, for the COPY reference and the naive loop…');
-  const backlog = acceptAll(await readMessages(count));
+  const backlog = acceptAll(await readMessages(topic, count));
+  const inventoryTopicExists = await withAdmin(kafka, (admin) => admin.listTopics()).then((topics) =>
+    topics.includes(inventoryTopic),
+  );
+  const inventory = inventoryTopicExists ? acceptAllEvents(await readAll(inventoryTopic)) : [];
+  if (inventory.length > 0) console.log(`  and ${number(inventory.length)} inventory messages of ${inventoryTopic}`);
 
   let template: string | undefined;
   if (prefillCount > 0) {
@@ -102,8 +111,9 @@ try {
     await migrateWarehouse(copyWarehouse);
     await checkpoint();
     const reference = await copyReference(copyWarehouse, backlog, batchSize);
+    const inventorySeconds = await copyInventory(copyWarehouse, inventory);
     await copyWarehouse.close();
-    copyRates.push(reference.transactions / reference.seconds);
+    copyRates.push(reference.transactions / (reference.seconds + inventorySeconds));
   };
   await runReference(copies[0] as ServerDatabaseConfig);
   const consumed = [];
@@ -161,7 +171,13 @@ try {
   console.table(table);
 } finally {
   for (const name of databases.reverse()) await adminQuery(`drop database if exists ${name} with (force)`);
-  await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }));
+  await withAdmin(kafka, async (admin) => {
+    const made = new Set(await admin.listTopics());
+    const topics = [topic, deadLetterTopic(topic), inventoryTopic, deadLetterTopic(inventoryTopic)].filter((name) =>
+      made.has(name),
+    );
+    await admin.deleteTopics({ topics });
+  });
   if (up.started) console.log('The local broker was started for this benchmark; `npx pos kafka down` stops it.');
 }
 
@@ -215,8 +231,15 @@ function runConsumer(database: ServerDatabaseConfig, members: number): ReturnTyp
   );
 }
 
-/** The first `n` messages of the topic, partition by partition, with their positions. */
-async function readMessages(n: number): Promise<RawMessage[]> {
+/** Every message of `name`, as it is now. */
+async function readAll(name: string): Promise<RawMessage[]> {
+  const { partitions } = await partitionBounds(kafka, name);
+  const total = partitions.reduce((sum, { start, end }) => sum + Number(end - start), 0);
+  return total === 0 ? [] : readMessages(name, total);
+}
+
+/** The first `n` messages of `topic`, partition by partition, with their positions. */
+async function readMessages(topic: string, n: number): Promise<RawMessage[]> {
   const consumer = createConsumer(kafka, 'bench-reader', { groupId: `bench-reader-${Date.now()}`, maxWaitTime: 200 });
   const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
   const messages: RawMessage[] = [];

@@ -1,10 +1,19 @@
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { DEFAULT_CATALOG_SEED, DEFAULT_SIZES } from '../catalog/catalog.ts';
 import { CHAIN_NAMES, type ChainName } from '../catalog/chains.ts';
 import type { SchemaVersion } from '../contract/message.ts';
 import { ConfigError } from '../plumbing/errors.ts';
-import { checkCustomersPerStore, checkProductsOfChain, contractOf, SIMULATION_RULES as rules } from '../simulator/options.ts';
+import {
+  checkCustomersPerStore,
+  checkProductsOfChain,
+  checkStockedSizes,
+  contractOf,
+  SIMULATION_RULES as rules,
+} from '../simulator/options.ts';
 import { commandContext, type GlobalOptions, interruptSignal, print } from './context.ts';
 import * as flags from './flags.ts';
 import { addMetricsOptions, type MetricsFlags, startMetricsEndpoint } from './metrics.ts';
@@ -29,6 +38,10 @@ interface SimulateFlags extends MetricsFlags {
   format: 'jsonl' | 'pretty';
   compression: 'lz4' | 'zstd' | 'gzip' | 'snappy' | 'none';
   threads: number;
+  /** Undefined unless --stock or --no-stock: the chain's default then. */
+  stock?: boolean;
+  inventoryTopic?: string;
+  inventoryOut?: string;
 }
 
 /** One thread per core but one: the main thread produces to Kafka. */
@@ -100,10 +113,21 @@ export function registerSimulateCommand(program: Command): void {
     )
     .option(
       '--threads <n>',
-      'backfill: worker threads that make transactions (output is the same for any number)',
+      'backfill: worker threads that make transactions (output is the same for any number; not used with stock)',
       flags.integer(rules.threads),
       defaultThreads(),
-    );
+    )
+    .option(
+      '--stock',
+      'keep stock per store and product: sales take what the shelves hold, deliveries and counts go to the inventory topic (default: on for canada, off for us)',
+    )
+    .option('--no-stock', 'no stock: every basket sells in full, and there are no inventory messages')
+    .option(
+      '--inventory-topic <name>',
+      'with stock: the inventory topic, created like the sales topic (default: POS_INVENTORY_TOPIC or TOPIC.Inventory)',
+      flags.topic,
+    )
+    .option('--inventory-out <file>', 'with stock and --dry-run: write the inventory messages to this file (default: drop them)');
   addMetricsOptions(command, 'serve /metrics, /healthz and /readyz on this port (default: off)').action(
     async (options: SimulateFlags, command: Command) => {
       const { config, logger } = commandContext(command.optsWithGlobals<GlobalOptions>());
@@ -120,6 +144,26 @@ export function registerSimulateCommand(program: Command): void {
       checkCustomersPerStore(options, (size) => `--${size}`);
       checkProductsOfChain(options.products, options.chain, '--products');
       const contract = contractOf(options.chain, options.contract, '--contract');
+      // The US chain's messages stay as they were unless asked; the prototype's chain kept stock.
+      const stock = options.stock ?? options.chain === 'canada';
+      if (stock) checkStockedSizes(options, (size) => `--${size}`, '--no-stock');
+      for (const [name, flag] of [
+        ['inventoryTopic', '--inventory-topic'],
+        ['inventoryOut', '--inventory-out'],
+      ] as const) {
+        if (!stock && sources(name) === 'cli') {
+          throw new ConfigError(
+            `${flag} is for a run with stock, and ${options.stock === false ? '--no-stock says there is none' : `the ${options.chain} chain runs without stock unless --stock is given`}.`,
+            options.stock === false ? `Leave out ${flag} or --no-stock.` : 'Add --stock, or leave it out.',
+          );
+        }
+      }
+      if (options.inventoryOut !== undefined && !options.dryRun) {
+        throw new ConfigError(
+          '--inventory-out is for --dry-run.',
+          'Add --dry-run, or leave it out: without --dry-run the inventory messages go to the inventory topic.',
+        );
+      }
       const seed = options.seed ?? flags.randomSeed();
       const topic = options.topic ?? config.topic;
 
@@ -131,14 +175,23 @@ export function registerSimulateCommand(program: Command): void {
       simulatorMetrics();
       let readiness: import('../metrics/endpoint.ts').Readiness = { ready: false, reason: 'connecting to Kafka' };
       const endpoint = await startMetricsEndpoint(options, config, logger, () => readiness);
+      let inventoryFile: WriteStream | undefined;
       try {
         let sink: import('../simulator/sinks.ts').MessageSink;
+        let inventorySink: import('../simulator/sinks.ts').MessageSink | undefined;
+        let inventoryTopic: string | undefined;
         if (options.dryRun) {
-          sink = new JsonLinesSink(process.stdout, { pretty: options.format === 'pretty' });
+          const pretty = options.format === 'pretty';
+          sink = new JsonLinesSink(process.stdout, { pretty });
+          if (stock && options.inventoryOut !== undefined) {
+            inventoryFile = await openOutput(options.inventoryOut);
+            inventorySink = new JsonLinesSink(inventoryFile, { pretty });
+          }
         } else {
           const { kafkaConnection } = await import('../broker/lifecycle.ts');
+          const kafka = kafkaConnection(config);
           sink = await KafkaSink.open({
-            kafka: kafkaConnection(config),
+            kafka,
             external: config.kafka.external,
             topic,
             createPartitions: options.partitions,
@@ -146,6 +199,25 @@ export function registerSimulateCommand(program: Command): void {
             schemaVersion: contract,
             logger,
           });
+          if (stock) {
+            const { defaultInventoryTopic } = await import('../ingest/consumer.ts');
+            const { partitionCount } = await import('../kafka/admin.ts');
+            const { INVENTORY_SCHEMA_NAME } = await import('../contract/inventory.ts');
+            inventoryTopic = options.inventoryTopic ?? config.inventoryTopic ?? defaultInventoryTopic(topic);
+            // Created like the sales topic: as many partitions as it has, so a store's two streams split alike.
+            inventorySink = await KafkaSink.open({
+              kafka,
+              external: config.kafka.external,
+              topic: inventoryTopic,
+              createPartitions: await partitionCount(kafka, topic),
+              compression: options.compression,
+              schema: INVENTORY_SCHEMA_NAME,
+              logger,
+            }).catch(async (error: unknown) => {
+              await sink.close().catch(() => {});
+              throw error;
+            });
+          }
         }
 
         const mode = backfill
@@ -156,7 +228,10 @@ export function registerSimulateCommand(program: Command): void {
               speed: options.speed,
               ...(options.duration ? { durationMs: options.duration } : {}),
             };
-        logger.info({ seed, chain: options.chain, contract, topic: options.dryRun ? undefined : topic, mode }, 'Simulating');
+        logger.info(
+          { seed, chain: options.chain, contract, topic: options.dryRun ? undefined : topic, stock, inventoryTopic, mode },
+          'Simulating',
+        );
         readiness = { ready: true };
         const result = await simulate({
           seed,
@@ -170,7 +245,10 @@ export function registerSimulateCommand(program: Command): void {
           signal: interruptSignal(logger),
           threads: options.threads,
           progressStream: process.stderr,
+          stock,
+          ...(inventorySink ? { inventorySink } : {}),
         });
+        if (inventoryFile) await closeOutput(inventoryFile);
         const seconds = result.elapsedMs / 1000;
         const summary = {
           seed,
@@ -194,11 +272,50 @@ export function registerSimulateCommand(program: Command): void {
               `. Seed ${seed}.`,
           );
         }
+        if (result.stock) {
+          const { events, lost, lostUnits } = result.stock;
+          const failed = inventorySink?.stats.failed ?? 0;
+          const where = inventoryTopic
+            ? `to ${inventoryTopic}${failed > 0 ? ` (${failed.toLocaleString('en-US')} failed)` : ''}`
+            : options.inventoryOut !== undefined
+              ? `written to ${options.inventoryOut}`
+              : 'dropped (--inventory-out FILE keeps them)';
+          logger.info({ inventoryMessages: events, inventoryFailed: failed, lostUnits, lostPairs: lost.length }, 'Stock');
+          // With --dry-run stdout holds the messages alone: the summary goes to stderr.
+          const line =
+            `Stock: ${events.toLocaleString('en-US')} inventory messages ${where}; ` +
+            `${Number(lostUnits).toLocaleString('en-US', { maximumFractionDigits: 3 })} units lost to empty shelves ` +
+            `(${lost.length.toLocaleString('en-US')} store and product pairs ran out).`;
+          if (options.dryRun) process.stderr.write(`${line}\n`);
+          else print(line);
+          if (failed > 0) process.exitCode = 1;
+        }
         if (result.failed > 0) process.exitCode = 1;
       } finally {
         readiness = { ready: false, reason: 'finished' };
+        inventoryFile?.destroy();
         await endpoint?.close();
       }
     },
   );
+}
+
+/** A file to write to, opened (a path that cannot be written fails here, naming it). */
+async function openOutput(path: string): Promise<WriteStream> {
+  const stream = createWriteStream(path);
+  try {
+    await once(stream, 'open');
+  } catch (error) {
+    throw new ConfigError(
+      `Cannot write ${path}: ${(error as Error).message}`,
+      'Give --inventory-out a file in a folder that exists.',
+    );
+  }
+  return stream;
+}
+
+/** Ends the file and waits until what was written is in it. */
+async function closeOutput(stream: WriteStream): Promise<void> {
+  stream.end();
+  await finished(stream);
 }

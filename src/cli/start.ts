@@ -25,6 +25,8 @@ interface StartFlags extends MetricsFlags {
   seed?: number;
   chain: ChainName;
   contract?: SchemaVersion;
+  /** Undefined unless --stock or --no-stock: on then. */
+  stock?: boolean;
   group: string;
   web: boolean;
   webPort: number;
@@ -54,6 +56,11 @@ export function registerStartCommand(program: Command): void {
       'message contract version: 1 or 2; default: 1 for us, 2 for canada (which cannot be written in 1)',
       flags.integer(START_RULES.contract),
     )
+    .option(
+      '--stock',
+      'keep stock (the default): sales take what the shelves hold, deliveries and counts go to the inventory topic (POS_INVENTORY_TOPIC or TOPIC.Inventory)',
+    )
+    .option('--no-stock', 'no stock: every basket sells in full, and there are no inventory messages')
     .option(
       '--web-port <port>',
       'serve the live web dashboard on this port of 127.0.0.1 (0: any free port)',
@@ -108,6 +115,7 @@ export function registerStartCommand(program: Command): void {
         seed: options.seed ?? flags.randomSeed(),
         chain: options.chain,
         contract,
+        stock: options.stock ?? true,
         group: options.group,
         view: live ? new TerminalView(process.stdout) : undefined,
         lastProblem: () => lastProblem,
@@ -122,6 +130,14 @@ export function registerStartCommand(program: Command): void {
           `${(ingest?.landed ?? 0).toLocaleString('en-US')} landed in the warehouse (${(ingest?.lines ?? 0).toLocaleString('en-US')} lines), ` +
           `${(ingest?.deadLetters ?? 0).toLocaleString('en-US')} dead letters.`,
       );
+      if (summary.stock) {
+        const inventory = ingest?.inventory;
+        print(
+          `Stock: ${summary.stock.events.toLocaleString('en-US')} inventory messages produced, ` +
+            `${(inventory?.landed ?? 0).toLocaleString('en-US')} landed; ` +
+            `${Number(summary.stock.lostUnits).toLocaleString('en-US', { maximumFractionDigits: 3 })} units lost to empty shelves.`,
+        );
+      }
       const [best] = summary.salesToday;
       if (best) print(`Best store today: ${best.storeId} ${best.name}, ${best.total} in ${best.transactions} transactions.`);
       if (summary.stoppedBroker) print('The local Kafka broker this run started is stopped.');

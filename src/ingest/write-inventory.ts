@@ -128,7 +128,7 @@ async function insertEvents(
        returning event_id
      ), movements as (
        insert into pos.fact_inventory_movement (event_id, line_no, store_id, sku, date_key, occurred_at, kind, reason, quantity)
-       select m.event_id, m.line_no, m.store_id, m.sku, e.date_key, e.occurred_at, e.type, e.reason, m.quantity
+       select m.event_id, m.line_no, e.store_id, m.sku, e.date_key, e.occurred_at, e.type, e.reason, m.quantity
          from unnest($13::uuid[], $14::int2[], $15::text[], $16::numeric[]) as m(event_id, line_no, sku, quantity)
          join incoming e on e.event_id = m.event_id
         where m.event_id in (select event_id from events)

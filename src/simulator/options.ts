@@ -16,6 +16,7 @@ import {
   type Rule,
   wholeNumber,
 } from '../plumbing/options.ts';
+import { MAX_STOCKED_PAIRS } from './stock.ts';
 
 /**
  * What simulate() allows in each option; `pos simulate` and `pos start` parse their flags with the
@@ -47,6 +48,11 @@ export const SIMULATION_RULES = {
   progressStream: objectWith('a writable stream, such as process.stderr', ['write']),
   onTransaction: FUNCTION,
   threads: wholeNumber(0, 64),
+  stock: {
+    expected: 'true or false',
+    accepts: (value): value is boolean => typeof value === 'boolean',
+  } satisfies Rule<boolean>,
+  inventorySink: objectWith('a MessageSink (with write() and close())', ['write', 'close']),
 } as const;
 
 /** The options of one mode only: given with the other, they would be ignored. */
@@ -68,6 +74,27 @@ export function checkCustomersPerStore(
     throw new ConfigError(
       `${where ? `${where}: ` : ''}${name('customers')} ${sizes.customers} is fewer than ${name('stores')} ${sizes.stores}.`,
       'Give every store at least one customer.',
+    );
+  }
+}
+
+/**
+ * Stock is kept per store and product (src/simulator/stock.ts), for so many pairs at most: `name`
+ * says how the caller calls the sizes, `without` how to run without stock.
+ */
+export function checkStockedSizes(
+  sizes: { stores: number; products: number },
+  name: (size: 'stores' | 'products') => string,
+  without: string,
+  where?: string,
+): void {
+  const pairs = sizes.stores * sizes.products;
+  if (pairs > MAX_STOCKED_PAIRS) {
+    throw new ConfigError(
+      `${where ? `${where}: ` : ''}stock is kept for each store and product, ${MAX_STOCKED_PAIRS.toLocaleString('en-US')} pairs at most, ` +
+        `and ${name('stores')} ${sizes.stores.toLocaleString('en-US')} × ${name('products')} ${sizes.products.toLocaleString('en-US')} ` +
+        `is ${pairs.toLocaleString('en-US')}.`,
+      `Give fewer stores or products, or run without stock (${without}).`,
     );
   }
 }
@@ -118,6 +145,8 @@ export function checkSimulationOptions(
     | 'progressStream'
     | 'onTransaction'
     | 'threads'
+    | 'stock'
+    | 'inventorySink'
   >,
 ): void {
   const where = 'simulate()';
@@ -164,4 +193,19 @@ export function checkSimulationOptions(
   checkOptionalOption(where, 'progressStream', options.progressStream, rules.progressStream);
   checkOptionalOption(where, 'onTransaction', options.onTransaction, rules.onTransaction);
   checkOptionalOption(where, 'threads', options.threads, rules.threads);
+  checkOptionalOption(where, 'stock', options.stock, rules.stock);
+  checkOptionalOption(where, 'inventorySink', options.inventorySink, rules.inventorySink);
+  if (options.stock === true) {
+    checkStockedSizes(
+      { stores: sizes.stores as number, products: sizes.products as number },
+      (size) => `sizes.${size}`,
+      'stock: false',
+      where,
+    );
+  } else if (options.inventorySink !== undefined) {
+    throw new ConfigError(
+      `${where}: inventorySink is given, and stock is ${options.stock === false ? 'false' : 'off (the default)'}.`,
+      'Give stock: true to keep stock and send its inventory messages there, or leave inventorySink out.',
+    );
+  }
 }

@@ -10,11 +10,13 @@ import { Random } from '../plumbing/random.ts';
 import { encodeChunks } from './chunk-pool.ts';
 import { chunkSlots } from './chunks.ts';
 import { encodeTransaction } from './encode.ts';
+import { encodeInventoryEvent, type StockEvent } from './inventory-events.ts';
 import { simulatorMetrics } from './metrics.ts';
 import { checkSimulationOptions, contractOf } from './options.ts';
 import { backfillSchedule, TradingPattern } from './schedule.ts';
 import { Simulator } from './simulator.ts';
 import type { MessageSink } from './sinks.ts';
+import { Stock, type StockSummary } from './stock.ts';
 
 export interface BackfillMode {
   kind: 'backfill';
@@ -58,8 +60,20 @@ export interface SimulationOptions {
   progressStream?: NodeJS.WriteStream;
   /** Called for each transaction made, with the running count (for live views). */
   onTransaction?: (made: number) => void;
-  /** Backfill: threads that make transactions besides this one (0: only this one). Output is the same either way. */
+  /**
+   * Backfill: threads that make transactions besides this one (0: only this one). Output is the
+   * same either way. Ignored with stock, which makes the backfill in one sequence.
+   */
   threads?: number;
+  /**
+   * Keep stock per store and product (src/simulator/stock.ts): sales take what the shelves hold
+   * (the rest is lost; a basket left empty is no transaction), and deliveries, counts and write-offs
+   * go to `inventorySink` as messages of the contract pos.inventory.v1. Default false (`pos simulate`
+   * turns it on for the Canadian chain, `pos start` for both); with it, the run is one sequence.
+   */
+  stock?: boolean;
+  /** With stock: where the inventory messages go (a KafkaSink on `<topic>.Inventory`); made and dropped when absent. */
+  inventorySink?: MessageSink;
 }
 
 export interface SimulationResult {
@@ -73,6 +87,8 @@ export interface SimulationResult {
   elapsedMs: number;
   /** Real-time slots that fell when every store was closed. */
   skipped: number;
+  /** With stock: the inventory messages made, and the sales lost to empty shelves. */
+  stock?: StockSummary;
 }
 
 /** `pos simulate`: makes transactions from the seed and hands them to the sink (Kafka or stdout). */
@@ -84,6 +100,19 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const contract = contractOf(chain, options.contract);
   const catalog = createCatalog(catalogSeed, options.sizes, chain);
   const pattern = new TradingPattern(catalog);
+  const mode = options.mode;
+  // Real time starts now unless told: taken once, for the slots and for the stock's opening.
+  const realtimeStart = mode.kind === 'realtime' ? (mode.startAt ?? Date.now()) : 0;
+  const stock = options.stock
+    ? new Stock({
+        catalog,
+        pattern,
+        seed: options.seed,
+        transactionsPerDay: mode.kind === 'backfill' ? mode.count / mode.days : (mode.rate / mode.speed) * 86_400,
+        // The first slot is at ⌊start⌋ (runRealtime): the shelves are stocked by then.
+        opening: mode.kind === 'backfill' ? { startDate: mode.startDate } : { startAt: Math.floor(realtimeStart) },
+      })
+    : undefined;
   const started = performance.now();
   const progress =
     options.progressStream &&
@@ -91,7 +120,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       unit: 'transactions',
       logger,
       stream: options.progressStream,
-      ...(options.mode.kind === 'backfill' ? { total: options.mode.count } : {}),
+      ...(mode.kind === 'backfill' ? { total: mode.count } : {}),
     });
   const metrics = simulatorMetrics();
   let made = 0;
@@ -102,12 +131,62 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     progress?.update(made, { failed: options.sink.stats.failed });
     return options.sink.write((catalog.stores[store] as Store).storeId, value);
   };
+  const sendEvents = async (events: StockEvent[]): Promise<void> => {
+    for (const event of events) {
+      const wait = options.inventorySink?.write(event.store.storeId, encodeInventoryEvent(event, pattern.clock(event.store)));
+      if (wait) await wait;
+    }
+  };
+  const closeSinks = () => Promise.all([options.sink.close(), options.inventorySink?.close()]);
 
   let skipped = 0;
   metrics.running.set(1);
   try {
-    if (options.mode.kind === 'backfill') {
-      const slots = chunkSlots(backfillSchedule(pattern, new Random(options.seed, 0x5c4ed), options.mode));
+    if (stock) {
+      if (mode.kind === 'backfill' && (options.threads ?? 0) > 0) {
+        logger.debug({ threads: options.threads }, 'Stock is kept: the backfill is made in one sequence, threads are not used');
+      }
+      const simulator = new Simulator(catalog, options.seed, 0);
+      const out = new ByteWriter();
+      const format = { version: contract, currency: catalog.chain.currency };
+      // A slot: the inventory events due by then, its transaction (if its basket is not left empty), then an unsellable return's write-off.
+      const sell = (at: number, store: number): Promise<void> | undefined => {
+        metrics.clock.set(at / 1000);
+        const transaction = simulator.stockedTransactionAt(at, store, stock);
+        if (!transaction) return undefined;
+        out.reset();
+        encodeTransaction(transaction, pattern.clock(transaction.store), out, format);
+        const wait = emit(store, Buffer.from(out.written()));
+        const writeOff = stock.eventsUntil(at);
+        if (writeOff.length === 0) return wait;
+        return wait ? wait.then(() => sendEvents(writeOff)) : sendEvents(writeOff);
+      };
+      const slot = (at: number, store: number): Promise<void> | undefined => {
+        const due = stock.eventsUntil(at);
+        return due.length === 0 ? sell(at, store) : sendEvents(due).then(() => sell(at, store));
+      };
+      if (mode.kind === 'backfill') {
+        let slots = 0;
+        for (const { at, store } of backfillSchedule(pattern, new Random(options.seed, 0x5c4ed), mode)) {
+          if (options.signal?.aborted) break;
+          const wait = slot(at, store);
+          if (wait) await wait;
+          // Let timers and signals (Ctrl-C) in now and then, as between the chunks of a backfill without stock.
+          if (++slots % 4096 === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+      } else {
+        skipped = await runRealtime(
+          mode,
+          realtimeStart,
+          pattern,
+          new Random(options.seed, 0x5c4ed),
+          slot,
+          logger,
+          options.signal,
+        );
+      }
+    } else if (mode.kind === 'backfill') {
+      const slots = chunkSlots(backfillSchedule(pattern, new Random(options.seed, 0x5c4ed), mode));
       for await (const chunk of encodeChunks(
         slots,
         { seed: options.seed, catalogSeed, sizes: options.sizes, chain, contract },
@@ -134,18 +213,24 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         encodeTransaction(transaction, pattern.clock(transaction.store), out, format);
         return emit(store, Buffer.from(out.written()));
       };
-      skipped = await runRealtime(options.mode, pattern, new Random(options.seed, 0x5c4ed), make, logger, options.signal);
+      skipped = await runRealtime(mode, realtimeStart, pattern, new Random(options.seed, 0x5c4ed), make, logger, options.signal);
     }
   } catch (error) {
-    // Release the producer's connections; the error that stopped the run is the one to report.
-    await options.sink.close().catch(() => {});
+    // Release the producers' connections; the error that stopped the run is the one to report.
+    await closeSinks().catch(() => {});
     throw error;
   } finally {
     metrics.running.set(0);
     progress?.finish();
   }
-  const stats = await options.sink.close();
-  return { made, ...stats, elapsedMs: performance.now() - started, skipped };
+  const [stats] = await closeSinks();
+  return {
+    made,
+    ...stats,
+    elapsedMs: performance.now() - started,
+    skipped,
+    ...(stock ? { stock: stock.summary() } : {}),
+  };
 }
 
 /**
@@ -155,6 +240,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
  */
 async function runRealtime(
   mode: RealtimeMode,
+  simulatedStart: number,
   pattern: TradingPattern,
   random: Random,
   emit: (at: number, store: number) => Promise<void> | undefined,
@@ -162,7 +248,6 @@ async function runRealtime(
   signal: AbortSignal | undefined,
 ): Promise<number> {
   const started = performance.now();
-  const simulatedStart = mode.startAt ?? Date.now();
   let slot = 0;
   let skipped = 0;
   let lastClosedNotice = Number.NEGATIVE_INFINITY;

@@ -1,6 +1,7 @@
 import type { Catalog } from '../catalog/catalog.ts';
 import { Random } from '../plumbing/random.ts';
 import { TimeZoneClock } from './local-time.ts';
+import type { Stock } from './stock.ts';
 import { makeReturn, makeSale, type Transaction } from './transactions.ts';
 
 /** Share of transactions that are returns of an earlier sale of the same run. */
@@ -32,6 +33,18 @@ export class Simulator {
   }
 
   transactionAt(at: number, storeIndex: number): Transaction {
+    return this.#transactionAt(at, storeIndex, undefined) as Transaction;
+  }
+
+  /**
+   * The same, with the store's stock: a sale takes what the shelves hold (undefined when its basket
+   * is left empty: the slot makes no transaction), and a return puts its lines back.
+   */
+  stockedTransactionAt(at: number, storeIndex: number, stock: Stock): Transaction | undefined {
+    return this.#transactionAt(at, storeIndex, stock);
+  }
+
+  #transactionAt(at: number, storeIndex: number, stock: Stock | undefined): Transaction | undefined {
     const store = this.#catalog.stores[storeIndex];
     if (!store) throw new RangeError(`no store ${storeIndex}`);
     if (this.#random.chance(RETURN_SHARE)) this.#owedReturns++;
@@ -40,10 +53,18 @@ export class Simulator {
       const sale = ring?.take(this.#random) ?? this.#recent.take(this.#random);
       if (sale) {
         this.#owedReturns--;
-        return makeReturn(this.#catalog, this.#random, store, at, sale);
+        const returned = makeReturn(this.#catalog, this.#random, store, at, sale);
+        stock?.restock(returned);
+        return returned;
       }
     }
-    const sale = makeSale(this.#catalog, this.#random, store, at, this.#localDate(store.region.timezone, at));
+    const localDate = this.#localDate(store.region.timezone, at);
+    const sale = stock
+      ? makeSale(this.#catalog, this.#random, store, at, localDate, (product, quantity) =>
+          stock.take(store, product, quantity, at),
+        )
+      : makeSale(this.#catalog, this.#random, store, at, localDate);
+    if (!sale) return undefined;
     this.#byStore[storeIndex]?.add(sale);
     this.#recent.add(sale);
     return sale;

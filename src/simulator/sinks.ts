@@ -37,6 +37,8 @@ export interface KafkaSinkOptions {
   compression?: Compression;
   /** The contract version of the messages, for their `schema` header (default 1). */
   schemaVersion?: SchemaVersion;
+  /** The `schema` header of messages of another contract than the sales' (`pos.inventory.v1`): instead of schemaVersion's. */
+  schema?: string;
   logger?: Logger;
 }
 
@@ -74,11 +76,11 @@ const RESEND_WITHIN_MS = 90_000;
 
 type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 
-/** The headers of every message: its content type and its contract version. */
-function headers(version: SchemaVersion): Map<Buffer, Buffer> {
+/** The headers of every message: its content type and its contract (and version). */
+function headers(schema: string): Map<Buffer, Buffer> {
   return new Map([
     [Buffer.from('content-type'), Buffer.from(CONTENT_TYPE)],
-    [Buffer.from('schema'), Buffer.from(schemaHeader(version))],
+    [Buffer.from('schema'), Buffer.from(schema)],
   ]);
 }
 
@@ -120,7 +122,7 @@ export class KafkaSink implements MessageSink {
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
     this.#partitionBytes = new Array(options.partitions).fill(0);
-    this.#headers = headers(options.schemaVersion ?? 1);
+    this.#headers = headers(options.schema ?? schemaHeader(options.schemaVersion ?? 1));
     this.#producer = this.#createProducer();
   }
 

@@ -13,6 +13,8 @@ const ANONYMOUS_SHARE = 0.35;
 const MEAN_BASKET_LINES = 4;
 const BASKET_SPREAD = 0.8;
 const MAX_LINES = 200;
+/** The mean number of lines of a basket as drawn: the lognormal's mean, and a little for the baskets rounded up to one line. */
+export const EXPECTED_BASKET_LINES = 4.02;
 /** Share of lines on promotion, and the promotions (percent off). */
 const PROMOTION_SHARE = 0.12;
 const PROMOTIONS = [10, 15, 20, 25, 30, 50];
@@ -61,10 +63,35 @@ export interface Transaction {
 }
 
 /**
- * A sale at `store` at `at`: who buys, what, at which discounts and taxes, and how they pay.
- * The taxes are those in force on `localDate` (YYYYMMDD), the store's own calendar day.
+ * What the shelves give a line that wants `quantity` (thousandths) of `product`: all of it, less,
+ * or 0. The stock (stock.ts) takes it from the store as it answers.
  */
-export function makeSale(catalog: Catalog, random: Random, store: Store, at: number, localDate: number): Transaction {
+export type TakeFromShelf = (product: Product, quantity: number) => number;
+
+/**
+ * A sale at `store` at `at`: who buys, what, at which discounts and taxes, and how they pay.
+ * The taxes are those in force on `localDate` (YYYYMMDD), the store's own calendar day. With
+ * `take`, each line sells what the shelves give it (priced for that quantity; a line given nothing
+ * is dropped), and a basket left empty is no sale (undefined). The draws from `random` are the
+ * same either way, so the stock changes the quantities and never which products are chosen.
+ */
+export function makeSale(catalog: Catalog, random: Random, store: Store, at: number, localDate: number): Transaction;
+export function makeSale(
+  catalog: Catalog,
+  random: Random,
+  store: Store,
+  at: number,
+  localDate: number,
+  take: TakeFromShelf,
+): Transaction | undefined;
+export function makeSale(
+  catalog: Catalog,
+  random: Random,
+  store: Store,
+  at: number,
+  localDate: number,
+  take?: TakeFromShelf,
+): Transaction | undefined {
   const { taxes, tenders } = catalog.chain;
   const customer = random.chance(ANONYMOUS_SHARE) ? null : catalog.customers.sample(random, store.index);
   const lineCount = Math.min(MAX_LINES, Math.max(1, Math.round(random.lognormal(MEAN_BASKET_LINES, BASKET_SPREAD))));
@@ -72,12 +99,15 @@ export function makeSale(catalog: Catalog, random: Random, store: Store, at: num
   const lines: Line[] = [];
   for (let i = 0; i < lineCount; i++) {
     const product = catalog.products.sample(random);
-    const quantity = pickQuantity(random, product);
+    const wanted = pickQuantity(random, product);
     let percentOff = random.chance(PROMOTION_SHARE) ? random.pick(PROMOTIONS) : 0;
     if (member && random.chance(0.2)) percentOff += 5;
+    const quantity = take ? take(product, wanted) : wanted;
+    if (quantity === 0) continue;
     const discount = percentOff === 0 ? 0 : divideRounded(lineAmounts(quantity, product.unitPrice, 0, 0).gross * percentOff, 100);
     lines.push(priced(product, quantity, discount, taxes.taxesOn(store.region.code, product.category.taxCategory, localDate)));
   }
+  if (lines.length === 0) return undefined;
   const transaction = assemble(random, store, at, 'sale', null, customer, lines);
   transaction.tender = chooseTender(random, transaction.total, customer === null, tenders);
   if (transaction.tender.method === 'cash') transaction.tendered = cashTendered(random, transaction.total);
@@ -109,6 +139,20 @@ export function makeReturn(catalog: Catalog, random: Random, store: Store, at: n
 function pickQuantity(random: Random, product: Product): number {
   if (product.unit === 'kg') return Math.max(50, Math.round(random.lognormal(800, 0.6)));
   return (random.chance(0.75) ? 1 : 2 + Math.floor(random.exponential(1.2))) * 1000;
+}
+
+/**
+ * The mean quantity of a line of a product, and the mean of its square, in thousandths (and
+ * thousandths squared), for sizing stock (stock.ts): what pickQuantity draws. Sold each, 1 three
+ * times in four and else 2 + K, K = ⌊exponential(1.2)⌋ being geometric (1.44 units on average);
+ * by weight, a lognormal of mean 0.8 kg. Kept beside the draws they sum up.
+ */
+export function lineQuantityMoments(unit: Product['unit']): { mean: number; meanSquare: number } {
+  if (unit === 'kg') return { mean: 800, meanSquare: 800 * 800 * Math.exp(0.6 * 0.6) };
+  const q = Math.exp(-1 / 1.2);
+  const k = q / (1 - q);
+  const kSquare = (q * (1 + q)) / (1 - q) ** 2;
+  return { mean: (0.75 + 0.25 * (2 + k)) * 1000, meanSquare: (0.75 + 0.25 * (4 + 4 * k + kSquare)) * 1e6 };
 }
 
 function priced(product: Product, quantity: number, discount: number, applied: readonly AppliedTax[]): Line {

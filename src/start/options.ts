@@ -37,6 +37,7 @@ export const START_RULES = {
   seed: SIMULATION_RULES.seed,
   chain: SIMULATION_RULES.chain,
   contract: SIMULATION_RULES.contract,
+  stock: SIMULATION_RULES.stock,
   view: objectWith('a TerminalView', ['draw']),
   lastProblem: FUNCTION,
   consumerStatus: CONSUME_RULES.status,
@@ -64,6 +65,7 @@ export function checkStartOptions(options: Unchecked<Exclude<keyof typeof START_
   checkOptionalOption(where, 'chain', options.chain, rules.chain);
   checkOptionalOption(where, 'contract', options.contract, rules.contract);
   contractOf((options.chain ?? 'us') as ChainName, options.contract as SchemaVersion | undefined);
+  checkOptionalOption(where, 'stock', options.stock, rules.stock);
   checkOptionalOption(where, 'view', options.view, rules.view);
   checkOptionalOption(where, 'lastProblem', options.lastProblem, rules.lastProblem);
   checkOptionalOption(where, 'consumerStatus', options.consumerStatus, rules.consumerStatus);

@@ -1,10 +1,11 @@
 import { kafkaConnection, kafkaDown, kafkaUp, localKafkaRunning, TOPIC_PARTITIONS } from '../broker/lifecycle.ts';
 import { DEFAULT_SIZES } from '../catalog/catalog.ts';
 import type { ChainName } from '../catalog/chains.ts';
+import { INVENTORY_SCHEMA_NAME } from '../contract/inventory.ts';
 import type { SchemaVersion } from '../contract/message.ts';
 import type { LiveFeed } from '../dashboard/feed.ts';
 import { type DashboardState, dashboardLines, type TerminalView } from '../dashboard/terminal.ts';
-import { consume, type IngestTotals } from '../ingest/consumer.ts';
+import { type ConsumeTotals, consume, defaultInventoryTopic, inventoryGroup } from '../ingest/consumer.ts';
 import { partitionsBehind } from '../ingest/session.ts';
 import type { ConsumerStatus } from '../ingest/status.ts';
 import { partitionBounds } from '../kafka/admin.ts';
@@ -16,6 +17,7 @@ import { waitUntil } from '../plumbing/wait.ts';
 import { contractOf } from '../simulator/options.ts';
 import { simulate } from '../simulator/run.ts';
 import { KafkaSink } from '../simulator/sinks.ts';
+import type { StockSummary } from '../simulator/stock.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/database.ts';
 import { migrateWarehouse } from '../warehouse/migrate.ts';
 import { anchorOffsets } from '../warehouse/sql/ingest-offsets.ts';
@@ -40,6 +42,12 @@ export interface StartOptions {
   chain?: ChainName;
   /** The contract version of the messages (default: the chain's: us 1, canada 2). */
   contract?: SchemaVersion;
+  /**
+   * Keep stock (default true): sales take what the shelves hold, and deliveries, counts and
+   * write-offs go to the inventory topic (POS_INVENTORY_TOPIC, or `TOPIC.Inventory`), which the
+   * consumer reads besides the sales.
+   */
+  stock?: boolean;
   /** On a terminal: the live view, redrawn every second. Without one, a log line every 10 s. */
   view: TerminalView | undefined;
   /** The last warning or error, for the live view. */
@@ -54,7 +62,10 @@ export interface StartSummary {
   seconds: number;
   produced: number;
   failed: number;
-  ingest: IngestTotals | undefined;
+  /** The sales topic's totals, and the inventory topic's (`inventory`) once the consumer has stopped. */
+  ingest: ConsumeTotals | undefined;
+  /** With stock: the inventory messages made, and the sales lost to empty shelves. */
+  stock?: StockSummary;
   salesToday: DashboardState['salesToday'];
   stoppedBroker: boolean;
 }
@@ -104,6 +115,8 @@ async function runPipeline(
   const group = options.group ?? DEFAULT_START_GROUP;
   const chain = options.chain ?? 'us';
   const contract = contractOf(chain, options.contract);
+  const stock = options.stock ?? true;
+  const inventoryTopic = config.inventoryTopic ?? defaultInventoryTopic(topic);
   await migrateWarehouse(warehouse);
   const sink = await KafkaSink.open({
     kafka,
@@ -115,16 +128,34 @@ async function runPipeline(
   });
   // This run's data: a first run starts the group at the topic's end, before the tills open.
   const { partitions } = await partitionBounds(kafka, topic);
-  await anchorOffsets(
-    warehouse,
-    group,
-    topic,
-    partitions.map(({ partition, end }) => ({ partition, offset: end })),
-  );
+  const atTheEnd = (bounds: { partition: number; end: bigint }[]) =>
+    bounds.map(({ partition, end }) => ({ partition, offset: end }));
+  await anchorOffsets(warehouse, group, topic, atTheEnd(partitions));
+  let inventorySink: KafkaSink | undefined;
+  if (stock) {
+    // Created like the sales topic, and its group anchored alike: the opening stock is this run's first message.
+    inventorySink = await KafkaSink.open({
+      kafka,
+      external: config.kafka.external,
+      topic: inventoryTopic,
+      createPartitions: partitions.length,
+      schema: INVENTORY_SCHEMA_NAME,
+      logger,
+    }).catch(async (error: unknown) => {
+      await sink.close().catch(() => {});
+      throw error;
+    });
+    await anchorOffsets(
+      warehouse,
+      inventoryGroup(group),
+      inventoryTopic,
+      atTheEnd((await partitionBounds(kafka, inventoryTopic)).partitions),
+    );
+  }
 
   const started = Date.now();
   let produced = 0;
-  let ingest: IngestTotals | undefined;
+  let ingest: ConsumeTotals | undefined;
   let sales: DashboardState['salesToday'] = [];
   const stopConsumer = new AbortController();
   const stopSimulator = new AbortController();
@@ -138,6 +169,7 @@ async function runPipeline(
     signal: stopConsumer.signal,
     batchSize: 1000,
     lingerMs: 250,
+    inventoryTopic,
     onBatch: (totals) => {
       ingest = { ...totals };
     },
@@ -215,6 +247,8 @@ async function runPipeline(
         ...(options.durationMs ? { durationMs: options.durationMs } : {}),
       },
       sink,
+      stock,
+      ...(inventorySink ? { inventorySink } : {}),
       logger,
       signal: AbortSignal.any([options.signal, stopSimulator.signal]),
       onTransaction: (count) => {
@@ -222,7 +256,10 @@ async function runPipeline(
       },
     });
     // The tills have stopped: give the warehouse a moment to take in what is still on its way.
-    await waitUntil(async () => (await partitionsBehind(warehouse, kafka, group, topic)).length === 0, {
+    const caughtUp = async () =>
+      (await partitionsBehind(warehouse, kafka, group, topic)).length === 0 &&
+      (!inventorySink || (await partitionsBehind(warehouse, kafka, inventoryGroup(group), inventoryTopic)).length === 0);
+    await waitUntil(caughtUp, {
       what: 'the consumer to catch up',
       timeoutMs: 15_000,
     }).catch(() => logger.warn('The consumer did not catch up within 15 s; the rest stays in Kafka for the next run'));
@@ -234,6 +271,7 @@ async function runPipeline(
       produced: simulation.sent,
       failed: simulation.failed,
       ingest,
+      ...(simulation.stock ? { stock: simulation.stock } : {}),
       salesToday: sales,
     };
   } finally {

@@ -56,5 +56,4 @@ select st.store_id, p.sku, -sum(a.quantity)
 from pos.agg_product_day a
 join pos.dim_store st on st.store_key = a.store_key
 join pos.dim_product p on p.product_key = a.product_key
-group by st.store_id, p.sku
-having sum(a.quantity) <> 0;
+group by st.store_id, p.sku;

@@ -9,6 +9,7 @@ interface ReportFlags {
   from?: string;
   to?: string;
   store?: string;
+  limit?: number;
   format: ReportFormat;
 }
 
@@ -21,18 +22,19 @@ export function registerReportCommand(program: Command): void {
     .option('--from <date>', 'first local date, YYYY-MM-DD', flags.isoDate)
     .option('--to <date>', 'last local date, YYYY-MM-DD', flags.isoDate)
     .option('--store <id>', 'only this store (its store_id, e.g. S001)')
+    .option('--limit <n>', 'at most this many rows', flags.integer(1))
     .option('--format <format>', 'table, csv or json', flags.oneOf(['table', 'csv', 'json'] as const), 'table')
     .action(async (name: string | undefined, options: ReportFlags, command: Command) => {
-      const { REPORTS, findReport, runReport } = await import('../reports/reports.ts');
+      const { EVERY_REPORT, findReport, runReport } = await import('../reports/reports.ts');
       if (options.list || name === undefined) {
-        const width = Math.max(...REPORTS.map((report) => report.name.length));
-        for (const report of REPORTS) print(`${report.name.padEnd(width)}  ${report.description}`);
+        const width = Math.max(...EVERY_REPORT.map((report) => report.name.length));
+        for (const report of EVERY_REPORT) print(`${report.name.padEnd(width)}  ${report.description}`);
         if (!options.list) process.exitCode = 2;
         return;
       }
       const report = findReport(name);
       if (!report) {
-        throw new ConfigError(`There is no report "${name}".`, `Reports: ${REPORTS.map((entry) => entry.name).join(', ')}.`);
+        throw new ConfigError(`There is no report "${name}".`, `Reports: ${EVERY_REPORT.map((entry) => entry.name).join(', ')}.`);
       }
       if (options.from && options.to && options.from > options.to) {
         throw new ConfigError(`--from ${options.from} is after --to ${options.to}.`);
@@ -48,6 +50,7 @@ export function registerReportCommand(program: Command): void {
           ...(options.from ? { from: options.from } : {}),
           ...(options.to ? { to: options.to } : {}),
           ...(options.store ? { storeId: options.store } : {}),
+          ...(options.limit ? { limit: options.limit } : {}),
         });
         process.stdout.write(formatReport(result, options.format));
       } finally {

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { HttpStream } from '../http/server.ts';
 import { findReport, type ReportResult, runReport } from '../reports/reports.ts';
-import { storeCurrencies, type TodayFigures, todayFigures } from '../reports/today.ts';
+import { type LowStock, lowStock, storeCurrencies, type TodayFigures, todayFigures } from '../reports/today.ts';
 import type { SqlRunner } from '../warehouse/database.ts';
 import { type DeadLetterSummary, listDeadLetters } from '../warehouse/sql/list-dead-letters.ts';
 
@@ -41,12 +41,20 @@ export interface Snapshot {
   allTime: ReportResult['rows'];
   /** Each store's currency, by store id. */
   currencies: Record<string, string>;
+  /** Products out of stock or about to be, over the whole chain; null when stock is not tracked. */
+  lowStock: LowStock | null;
   deadLetters: DeadLetterSummary[];
   history: Sample[];
 }
 
 const HISTORY_SECONDS = 300;
 const RATE_WINDOW = 5;
+/**
+ * The low-stock figures read 28 days of the product aggregate, more than the rest together: they
+ * are read again once this many times their last run has passed, so that they never take more
+ * than a small share of the database's time, and every second while they are quick.
+ */
+const LOW_STOCK_SPACING = 10;
 const SALES_BY_STORE = findReport('sales-by-store');
 
 /**
@@ -58,6 +66,7 @@ export class LiveFeed {
   readonly #clients = new Set<ServerResponse>();
   readonly #history: Sample[] = [];
   #last: string | undefined;
+  #lowStock: { figures: LowStock | null; readAt: number; tookMs: number } | undefined;
 
   readonly #command: string;
 
@@ -75,6 +84,7 @@ export class LiveFeed {
     const today = await todayFigures(db, todayAt);
     const allTime = await runReport(db, SALES_BY_STORE);
     const currencies = await storeCurrencies(db);
+    const lowStockNow = await this.#lowStockFigures(db);
     const { letters: deadLetters } = await listDeadLetters(db, { limit: 10, newestFirst: true });
     const now = Date.now();
     this.#history.push({ at: now, produced: counters.produced, landed: counters.landed, lag: counters.lag });
@@ -89,6 +99,7 @@ export class LiveFeed {
       today,
       allTime: allTime.rows,
       currencies,
+      lowStock: lowStockNow,
       deadLetters,
       history: this.#history,
     };
@@ -109,6 +120,15 @@ export class LiveFeed {
         closed.addEventListener('abort', () => this.#clients.delete(response), { once: true });
       },
     };
+  }
+
+  async #lowStockFigures(db: SqlRunner): Promise<LowStock | null> {
+    const last = this.#lowStock;
+    if (last && performance.now() - last.readAt < last.tookMs * LOW_STOCK_SPACING) return last.figures;
+    const started = performance.now();
+    const figures = await lowStock(db);
+    this.#lowStock = { figures, readAt: started, tookMs: performance.now() - started };
+    return figures;
   }
 
   #rate(): number {

@@ -19,6 +19,8 @@ export interface DashboardState {
   deadLetters: number;
   lag: number;
   salesToday: { storeId: string; name: string; transactions: number; total: string }[];
+  /** Store and product pairs out of stock, and under 2 days of cover (src/reports/today.ts lowStock), when stock is tracked. */
+  lowStock?: { outOfStock: number; underTwoDays: number } | undefined;
   /** The last warning or error logged, if any. */
   lastProblem: string | undefined;
   /** Where the web dashboard is served, if it is. */
@@ -41,6 +43,11 @@ export function dashboardLines(state: DashboardState, width = 100): string[] {
     `  ingested      ${number(state.ingested).padStart(10)}   ${number(state.lines)} lines`,
     `  consumer lag  ${number(state.lag).padStart(10)}`,
     `  dead letters  ${number(state.deadLetters).padStart(10)}`,
+    ...(state.lowStock
+      ? [
+          `  out of stock  ${number(state.lowStock.outOfStock).padStart(10)}   ${number(state.lowStock.underTwoDays)} more under 2 days of cover`,
+        ]
+      : []),
     '',
     "Sales today, on each store's own calendar:",
   ];

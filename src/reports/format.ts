@@ -1,4 +1,4 @@
-import type { ReportResult } from './reports.ts';
+import type { ReportResult } from './definition.ts';
 
 export type ReportFormat = 'table' | 'csv' | 'json';
 
@@ -30,11 +30,16 @@ export function formatReport(result: ReportResult, format: ReportFormat): string
       .join('\r\n')
       .concat('\r\n');
   }
-  const rows = result.rows.map((row) => result.columns.map((column) => cell(row[column])));
+  // An empty cell that means something (∞ days of cover) says it, in a table only: CSV and JSON keep it empty.
+  const shown = (column: string, value: unknown) =>
+    value === null || value === undefined ? (result.nullShownAs?.[column] ?? '') : String(value);
+  const rows = result.rows.map((row) => result.columns.map((column) => shown(column, row[column])));
   const widths = result.columns.map((column, i) => Math.max(column.length, ...rows.map((row) => (row[i] as string).length)));
-  // A column whose every value is a number is right-aligned.
+  // A column whose every value is a number (or an empty cell) is right-aligned.
   const numeric = result.columns.map(
-    (_, i) => rows.length > 0 && rows.every((row) => row[i] === '' || DECIMAL.test(row[i] as string)),
+    (column, i) =>
+      rows.length > 0 &&
+      rows.every((row) => row[i] === '' || row[i] === result.nullShownAs?.[column] || DECIMAL.test(row[i] as string)),
   );
   const line = (values: string[]) =>
     values

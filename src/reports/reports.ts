@@ -1,27 +1,17 @@
 import { dateKey } from '../domain/date-key.ts';
 import type { SqlRunner } from '../warehouse/database.ts';
+import type { ReportDefinition, ReportFilter, ReportResult } from './definition.ts';
+import { INVENTORY_REPORTS } from './inventory.ts';
+
+export type { ReportDefinition, ReportFilter, ReportResult } from './definition.ts';
 
 /**
- * The reports: each one SQL query over the aggregate tables (src/warehouse/aggregates.ts), run as
+ * The sales reports: each one SQL query over the aggregate tables (src/warehouse/aggregates.ts), run as
  * it is on the server and on the embedded database, so that a report answers as fast over years
  * of facts as over a day. Filters are parameters: $1 first local date (YYYYMMDD or null), $2 last
  * local date (or null), $3 store id (or null). Money comes out as decimal text, counts as
- * integers, shares as decimals of 4 places.
+ * integers, shares as decimals of 4 places. The inventory reports are in inventory.ts.
  */
-export interface ReportDefinition {
-  name: string;
-  description: string;
-  /** The output columns, in order: the select list's names. */
-  columns: string[];
-  /** The report, read from the aggregate tables: what `pos report` and the dashboard run. */
-  sql: string;
-  /**
-   * The same report computed from the facts, with the same parameters, columns, text and order:
-   * the reference the tests and `npm run bench:warehouse` compare with. Over days `pos db prune`
-   * removed, the facts no longer have what `sql` still reports.
-   */
-  factSql: string;
-}
 
 /** The filter every report applies, on its fact or aggregate row (`alias`) and its store (alias s). */
 const filterOn = (alias: string) =>
@@ -271,24 +261,21 @@ export const REPORTS: readonly ReportDefinition[] = [
   },
 ];
 
-export interface ReportFilter {
-  /** Local dates, YYYY-MM-DD, inclusive. */
-  from?: string;
-  to?: string;
-  storeId?: string;
-}
-
-export interface ReportResult {
-  columns: string[];
-  rows: Record<string, unknown>[];
-}
+/** Every report `pos report` knows: the sales reports, then the inventory ones. */
+export const EVERY_REPORT: readonly ReportDefinition[] = [...REPORTS, ...INVENTORY_REPORTS];
 
 export function findReport(name: string): ReportDefinition | undefined {
-  return REPORTS.find((report) => report.name === name);
+  return EVERY_REPORT.find((report) => report.name === name);
 }
 
 export async function runReport(db: SqlRunner, report: ReportDefinition, filter: ReportFilter = {}): Promise<ReportResult> {
   const key = (date: string | undefined) => (date === undefined ? null : dateKey(date));
-  const rows = await db.query(report.sql, [key(filter.from), key(filter.to), filter.storeId ?? null]);
-  return { columns: report.columns, rows };
+  const parameters: unknown[] = [key(filter.from), key(filter.to), filter.storeId ?? null];
+  if (report.limitParameter) parameters.push(filter.limit ?? null);
+  const rows = await db.query(report.sql, parameters);
+  return {
+    columns: report.columns,
+    rows: filter.limit === undefined || report.limitParameter ? rows : rows.slice(0, filter.limit),
+    ...(report.nullShownAs ? { nullShownAs: report.nullShownAs } : {}),
+  };
 }

@@ -1,5 +1,6 @@
 import type { SqlRunner } from '../warehouse/database.ts';
 import { type StoreSales, salesToday } from '../warehouse/sql/sales-today.ts';
+import { COVER_ORDER, stockCover } from './inventory.ts';
 
 /**
  * The live dashboard's queries: "today" is each store's own local date at an instant ($1), as
@@ -153,6 +154,53 @@ export async function storeCurrencies(db: SqlRunner): Promise<Record<string, str
     'select store_id, currency from pos.dim_store where currency is not null',
   );
   return Object.fromEntries(rows.map((row) => [row.store_id, row.currency]));
+}
+
+/** A product of a store with little stock: on hand, units sold per day and days of cover as in `pos report stock-on-hand`. */
+export interface LowStockRow {
+  store_id: string;
+  sku: string;
+  name: string | null;
+  on_hand: string;
+  sold_per_day: string | null;
+  /** null: nothing sold in the period, so no end in sight. */
+  days_of_cover: string | null;
+}
+
+export interface LowStock {
+  /** Store and product pairs with nothing on hand (≤ 0). */
+  outOfStock: number;
+  /** Pairs in stock for less than 2 days at the period's rate. */
+  underTwoDays: number;
+  /** The lowest cover first, as the stock-on-hand report orders it. */
+  lowest: LowStockRow[];
+}
+
+/**
+ * The dashboard's low-stock figures: the stock-on-hand report's rows over the whole chain, counted,
+ * and the `limit` lowest. Null when no inventory message ever landed: stock is not tracked (a
+ * chain simulated without stock), and the sales alone would make every product out of stock.
+ * It reads pos.stock_on_hand and the product aggregate's last 28 days (LiveFeed spaces its runs).
+ */
+export async function lowStock(db: SqlRunner, limit = 10): Promise<LowStock | null> {
+  const [tracked] = await db.query<{ tracked: boolean }>('select exists (select 1 from pos.inventory_event) as tracked');
+  if (!tracked?.tracked) return null;
+  const rows = await db.query<LowStockRow & { out_of_stock: number; under_two_days: number } & Record<string, unknown>>(
+    `with ${stockCover('aggregates', { from: 'null::int', to: 'null::int', store: 'null::text' })}
+     select c.store_id, c.sku, c.name, c.quantity::text as on_hand, round(c.sold_per_day, 3)::text as sold_per_day,
+            round(c.days_of_cover, 1)::text as days_of_cover,
+            (count(*) filter (where c.quantity <= 0) over ())::int as out_of_stock,
+            (count(*) filter (where c.quantity > 0 and c.days_of_cover < 2) over ())::int as under_two_days
+       from cover c
+      order by ${COVER_ORDER}
+      limit $1`,
+    [limit],
+  );
+  return {
+    outOfStock: rows[0]?.out_of_stock ?? 0,
+    underTwoDays: rows[0]?.under_two_days ?? 0,
+    lowest: rows.map(({ out_of_stock: _, under_two_days: __, ...row }) => row),
+  };
 }
 
 /**

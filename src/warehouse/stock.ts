@@ -33,12 +33,15 @@ export const MOVEMENTS_CHECK = {
             or m.date_key is distinct from e.date_key`,
 };
 
-/** Replaces stock on hand with the sum of the movements (`pos db rebuild-aggregates`); returns the rows written. */
+/**
+ * Replaces stock on hand with the sum of the movements (`pos db rebuild-aggregates`), a row for
+ * every store and product that ever moved (one at zero is out of stock, not unknown); returns the rows written.
+ */
 export async function rebuildStock(tx: SqlRunner): Promise<number> {
   await tx.query('delete from pos.stock_on_hand');
   const rows = await tx.query<{ count: string }>(
     `with written as (insert into pos.stock_on_hand (store_id, sku, quantity)
-       select store_id, sku, quantity from (${STOCK_FROM_MOVEMENTS}) m where quantity <> 0 order by store_id, sku returning 1)
+       select store_id, sku, quantity from (${STOCK_FROM_MOVEMENTS}) m order by store_id, sku returning 1)
      select count(*) from written`,
   );
   return Number(rows[0]?.count ?? 0);

@@ -28,6 +28,9 @@ function sumDecimals(texts, scale = 4) {
   return `${negative ? '-' : ''}${digits.slice(0, -scale)}.${fraction}`;
 }
 
+/** A quantity as decimal text, "12.000" → "12", "0.500" → "0.5": the string trimmed, no float. */
+const quantity = (text) => (text === null || text === undefined ? '—' : text.includes('.') ? text.replace(/\.?0+$/, '') : text);
+
 const percent = (share) => (share === null || share === undefined ? '—' : `${(Number(share) * 100).toFixed(1)} %`);
 
 function cell(text, className) {
@@ -184,6 +187,8 @@ function draw(snapshot) {
     `${integer(returns.returns)} returns for ${integer(returns.sales)} sales (${percent(returns.return_rate)}), ` +
     `${money(returns.refunded)} refunded.`;
 
+  drawLowStock(snapshot.lowStock);
+
   $('no-dead-letters').hidden = snapshot.deadLetters.length > 0;
   fillRows($('dead-letter-list').tBodies[0], snapshot.deadLetters, (letter) => {
     const copy = document.createElement('button');
@@ -202,6 +207,27 @@ function draw(snapshot) {
       show,
     ];
   });
+}
+
+/** The low-stock tile and table; `lowStock` is null when no inventory message has landed. */
+function drawLowStock(lowStock) {
+  const tracked = lowStock !== null && lowStock !== undefined;
+  $('out-of-stock').textContent = tracked ? integer(lowStock.outOfStock) : '—';
+  $('out-of-stock').dataset.value = tracked ? String(lowStock.outOfStock) : '';
+  $('out-of-stock').dataset.state = tracked && lowStock.outOfStock > 0 ? 'out' : '';
+  $('under-two-days').textContent = tracked
+    ? `out of stock; ${integer(lowStock.underTwoDays)} more under 2 days of cover`
+    : 'stock not tracked';
+  $('under-two-days').dataset.value = tracked ? String(lowStock.underTwoDays) : '';
+  $('no-stock').hidden = tracked;
+  fillRows($('low-stock').tBodies[0], tracked ? lowStock.lowest : [], (row) => [
+    cell(row.store_id),
+    cell(row.sku),
+    cell(row.name ?? ''),
+    cell(quantity(row.on_hand), 'num'),
+    cell(row.sold_per_day ?? '—', 'num'),
+    cell(row.days_of_cover === null ? '∞' : row.days_of_cover, 'num'),
+  ]);
 }
 
 function setState(state, text) {

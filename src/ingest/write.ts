@@ -301,7 +301,12 @@ async function writeBatchOnce(
 }
 
 /** The dead-letter row of a record refused with `code`: its bytes and where it was read. */
-export function deadLetterOf(record: RawRecord, scope: OffsetScope | undefined, code: DeadLetterCode, detail: string): DeadLetterRow {
+export function deadLetterOf(
+  record: RawRecord,
+  scope: OffsetScope | undefined,
+  code: DeadLetterCode,
+  detail: string,
+): DeadLetterRow {
   return {
     topicId: record.source ? (record.source.topicId ?? scope?.topicId ?? null) : null,
     topic: record.source?.topic ?? null,
@@ -424,7 +429,12 @@ async function addNewMembers(tx: SqlRunner, rows: WarehouseRows, known: KnownMem
 }
 
 /** Locks the group's offsets and returns the indexes of the records at or above them: not yet ingested by this group. */
-export async function skipIngested(tx: SqlRunner, records: BatchRecords, scope: OffsetScope, result: BatchResult): Promise<number[]> {
+export async function skipIngested(
+  tx: SqlRunner,
+  records: BatchRecords,
+  scope: OffsetScope,
+  result: BatchResult,
+): Promise<number[]> {
   const partitions = new Set<number>();
   for (let index = 0; index < records.length; index++) {
     const source = records.source(index);

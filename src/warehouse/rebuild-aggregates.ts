@@ -19,7 +19,9 @@ export interface RebuildResult {
 export async function rebuildAggregates(warehouse: Warehouse): Promise<RebuildResult> {
   return warehouse.transaction(async (tx) => {
     // The order in which the write path writes them, so that it and the rebuild never wait on each other in a circle.
-    await tx.query('lock table pos.fact_transaction, pos.fact_sales_line, pos.fact_line_tax, pos.fact_inventory_movement in share mode');
+    await tx.query(
+      'lock table pos.fact_transaction, pos.fact_sales_line, pos.fact_line_tax, pos.fact_inventory_movement in share mode',
+    );
     const from = await factsFrom(tx);
     const tables: RebuildResult['tables'] = [];
     for (const aggregate of AGGREGATES)

@@ -24,7 +24,8 @@ import {
  * The warehouse: Kimball's retail-sales star. The grain of the facts is one line of a POS
  * transaction; the transaction number is a degenerate dimension. Dimensions have surrogate keys
  * and keep the latest attributes (type 1); `attributes_as_of` is the time of the event that
- * set them, so that an older event never overwrites a newer one.
+ * set them, so that an older event never overwrites a newer one. A newer event with the same
+ * attributes changes nothing, and writes nothing: most events of a batch repeat what is stored.
  *
  * The facts' keys are informational, not enforced foreign keys (Kimball's practice): their
  * triggers cost two thirds of what PostgreSQL spent on the facts. Integrity holds by construction

@@ -171,6 +171,19 @@ for (const kind of ['server', 'embedded'] as const)
         store('Newest Market', '2026-05-03T10:00:00.000-04:00', 'a0000000-0000-4000-8000-000000000003'),
       ]);
       assert.equal(await name(), 'Newest Market');
+
+      // A newer event with the same attributes writes nothing: the row (its version, xmin) stays as it was.
+      const version = async () =>
+        (
+          await warehouse.query<{ xmin: string; as_of: string }>(
+            "select xmin::text, attributes_as_of::text as as_of from pos.dim_store where store_id = 'S900'",
+          )
+        )[0];
+      const before = await version();
+      await writeTransactions(warehouse, [
+        store('Newest Market', '2026-05-04T10:00:00.000-04:00', 'a0000000-0000-4000-8000-000000000004'),
+      ]);
+      assert.deepEqual(await version(), before);
     });
   });
 

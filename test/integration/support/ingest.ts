@@ -80,6 +80,19 @@ export async function landedCount(warehouse: Warehouse): Promise<number> {
 }
 
 /** The sum of the group's stored next offsets: the messages it has ingested, when its partitions started at 0. */
+/**
+ * The transactions landed and the group's stored offsets, read in one statement (one snapshot):
+ * with other writers at work, two queries would see different commits.
+ */
+export async function landedAndOffsets(warehouse: Warehouse, group: string): Promise<{ landed: number; offsets: number }> {
+  const [row] = await warehouse.query<{ landed: string; offsets: string }>(
+    `select (select count(*) from pos.fact_transaction)::text as landed,
+            (select coalesce(sum(next_offset), 0) from pos.ingest_offset where consumer_group = $1)::text as offsets`,
+    [group],
+  );
+  return { landed: Number(row?.landed), offsets: Number(row?.offsets) };
+}
+
 export async function offsetsTotal(warehouse: Warehouse, group: string): Promise<number> {
   const [row] = await warehouse.query<{ total: string }>(
     'select coalesce(sum(next_offset), 0)::text as total from pos.ingest_offset where consumer_group = $1',

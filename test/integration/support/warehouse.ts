@@ -72,6 +72,8 @@ export async function emptyFacts(warehouse: Warehouse, also: string[] = []): Pro
     'pos.fact_sales_line',
     'pos.fact_transaction',
     ...AGGREGATES.map((aggregate) => aggregate.table),
+    // Stock on hand moves with the facts (a sales batch takes from it), as the aggregates do.
+    'pos.stock_on_hand',
     ...also,
   ];
   await warehouse.query(`truncate ${tables.join(', ')}`);

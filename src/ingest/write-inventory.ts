@@ -9,6 +9,7 @@ import { offsetsAdvance } from '../warehouse/sql/ingest-offsets.ts';
 import { insertDeadLetters } from '../warehouse/sql/insert-dead-letters.ts';
 import { runTogether } from '../warehouse/sql/statement.ts';
 import {
+  addedResults,
   type BatchRecords,
   type BatchResult,
   deadLetterOf,
@@ -211,12 +212,6 @@ export async function writeInventoryIsolatingRefusals(
     });
     const first = await writeInventoryIsolatingRefusals(warehouse, part(0, middle), scope, options);
     const second = await writeInventoryIsolatingRefusals(warehouse, part(middle, records.length), scope, options);
-    return {
-      landed: first.landed + second.landed,
-      lines: first.lines + second.lines,
-      duplicates: first.duplicates + second.duplicates,
-      alreadyIngested: first.alreadyIngested + second.alreadyIngested,
-      rejected: [...first.rejected, ...second.rejected],
-    };
+    return addedResults(first, second);
   }
 }

@@ -508,14 +508,19 @@ export async function writeBatchIsolatingRefusals(
       known,
       options,
     );
-    return {
-      landed: first.landed + second.landed,
-      lines: first.lines + second.lines,
-      duplicates: first.duplicates + second.duplicates,
-      alreadyIngested: first.alreadyIngested + second.alreadyIngested,
-      rejected: [...first.rejected, ...second.rejected],
-    };
+    return addedResults(first, second);
   }
+}
+
+/** The results of two halves of a batch, as one. */
+export function addedResults(first: BatchResult, second: BatchResult): BatchResult {
+  return {
+    landed: first.landed + second.landed,
+    lines: first.lines + second.lines,
+    duplicates: first.duplicates + second.duplicates,
+    alreadyIngested: first.alreadyIngested + second.alreadyIngested,
+    rejected: [...first.rejected, ...second.rejected],
+  };
 }
 
 /**

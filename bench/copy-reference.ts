@@ -1,6 +1,7 @@
 import { payloadHash } from '../src/contract/canonical.ts';
 import { decodeInventoryEvent, type InventoryEvent } from '../src/contract/inventory.ts';
 import { decodeTransaction } from '../src/contract/validate.ts';
+import { dateKey } from '../src/domain/date-key.ts';
 import { type AcceptedMessage, type SourcePosition, toWarehouseRows } from '../src/ingest/rows.ts';
 import { copyField } from '../src/warehouse/copy.ts';
 import type { Warehouse } from '../src/warehouse/database.ts';
@@ -126,7 +127,7 @@ export async function copyInventory(warehouse: Warehouse, accepted: readonly Acc
   const events: string[] = [];
   const movements: string[] = [];
   for (const { event, hash, source } of accepted) {
-    const dateKey = event.occurred_at.slice(0, 10).replaceAll('-', '');
+    const date = String(dateKey(event.occurred_at));
     events.push(
       [
         event.event_id,
@@ -134,7 +135,7 @@ export async function copyInventory(warehouse: Warehouse, accepted: readonly Acc
         event.reason,
         copyField(event.store_id),
         event.occurred_at,
-        dateKey,
+        date,
         copyField(event.reference),
         String(event.lines.length),
         `\\\\x${hash.toString('hex')}`,
@@ -150,7 +151,7 @@ export async function copyInventory(warehouse: Warehouse, accepted: readonly Acc
           String(i + 1),
           copyField(event.store_id),
           copyField(line.sku),
-          dateKey,
+          date,
           event.occurred_at,
           event.type,
           event.reason,

@@ -1,5 +1,6 @@
 import { decodeInventoryEvent, type InventoryEvent, type InventoryVerdict } from '../contract/inventory.ts';
 import { boundedDetail, type DeadLetterCode } from '../contract/validate.ts';
+import { dateKey } from '../domain/date-key.ts';
 import { errorMessage } from '../plumbing/errors.ts';
 import type { SqlRunner, Warehouse } from '../warehouse/database.ts';
 import { classifyDatabaseError } from '../warehouse/failures.ts';
@@ -146,7 +147,7 @@ async function insertEvents(
       textArray(events.map(({ event }) => event.reason)),
       textArray(events.map(({ event }) => event.store_id)),
       textArray(events.map(({ event }) => event.occurred_at)),
-      `{${events.map(({ event }) => localDateKey(event.occurred_at)).join(',')}}`,
+      `{${events.map(({ event }) => dateKey(event.occurred_at)).join(',')}}`,
       textArray(events.map(({ event }) => event.reference)),
       `{${events.map(({ event }) => event.lines.length).join(',')}}`,
       textArray(events.map(({ hash }) => hash.toString('hex'))),
@@ -170,11 +171,6 @@ export async function storedEventHashes(tx: SqlRunner, ids: string[]): Promise<M
     [textArray(ids)],
   );
   return new Map(rows.map((row) => [row.event_id, row.payload_hash]));
-}
-
-/** The local date of an RFC 3339 time with its offset, as a date key: its own date part. */
-function localDateKey(occurredAt: string): number {
-  return Number(occurredAt.slice(0, 10).replaceAll('-', ''));
 }
 
 /**

@@ -27,6 +27,11 @@ export interface AggregateDeltas {
   basketDay: { store: number[]; dateKey: number[]; lineCount: number[]; sales: number[] };
   /** `tax`: the tax's index among the batch's taxes; `amount`: Σ of its components' amounts. */
   taxDay: { store: number[]; dateKey: number[]; tax: number[]; lines: number[]; taxable: string[]; amount: string[] };
+  /**
+   * What the batch's lines took from stock per store and product, whatever their dates (a return's
+   * negative quantity puts back): pos.stock_on_hand's change, summed here rather than in SQL.
+   */
+  stockTaken: { store: number[]; product: number[]; quantity: string[] };
 }
 
 /** A line's members as the deltas read them: its product, and its tax components (tax index and amount in cents). */
@@ -117,6 +122,12 @@ interface TaxDayCell {
   amount: ExactSum;
 }
 
+interface StockCell {
+  store: number;
+  product: number;
+  quantity: ExactSum;
+}
+
 interface BasketDayCell {
   store: number;
   dateKey: number;
@@ -138,6 +149,8 @@ export class AggregateDeltaBuilder {
   readonly #tenderDay = new Map<number, TenderDayCell>();
   readonly #basketDay = new Map<number, BasketDayCell>();
   readonly #taxDay = new Map<number, TaxDayCell>();
+  /** By store × MEMBERS + product: no date. */
+  readonly #stockTaken = new Map<number, StockCell>();
 
   /** The first key of the store's date among this batch's cells: a member's cell is this plus the member's number. */
   #day(store: number, dateKey: number): number {
@@ -226,6 +239,14 @@ export class AggregateDeltaBuilder {
       cell.lines++;
       cell.quantity.add(line.quantity);
       cell.netSales.add(line.lineTotal);
+
+      const stockKey = store * MEMBERS + product;
+      let stock = this.#stockTaken.get(stockKey);
+      if (!stock) {
+        stock = { store, product, quantity: new ExactSum() };
+        this.#stockTaken.set(stockKey, stock);
+      }
+      stock.quantity.add(line.quantity);
     }
   }
 
@@ -238,6 +259,7 @@ export class AggregateDeltaBuilder {
     const tenders = [...this.#tenderDay.values()];
     const baskets = [...this.#basketDay.values()];
     const taxes = [...this.#taxDay.values()];
+    const stock = [...this.#stockTaken.values()];
     return {
       storeHour: {
         store: hours.map((cell) => store(cell.store)),
@@ -281,6 +303,11 @@ export class AggregateDeltaBuilder {
         lines: taxes.map((cell) => cell.lines),
         taxable: taxes.map((cell) => money(cell.taxable)),
         amount: taxes.map((cell) => money(cell.amount)),
+      },
+      stockTaken: {
+        store: stock.map((cell) => store(cell.store)),
+        product: stock.map((cell) => renumber.product[cell.product] as number),
+        quantity: stock.map((cell) => cell.quantity.text(QUANTITY_PLACES)),
       },
     };
   }

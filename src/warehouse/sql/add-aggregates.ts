@@ -62,23 +62,23 @@ export function aggregateUpserts(rows: WarehouseRows, keys: DimensionKeys): Stat
 }
 
 /**
- * The stock that the batch's sales took and its returns put back, per store and product:
- * subtracted from pos.stock_on_hand, summed over the product-day cells (a batch spans a day or
- * two of a store). Keyed by the natural keys, as the inventory write path keys it, and in key
- * order like the aggregates, so that writers lock shared rows in one order.
+ * The stock that the batch's sales took and its returns put back, per store and product (summed
+ * by the mapping: aggregate-deltas.ts), subtracted from pos.stock_on_hand. Keyed by the natural
+ * keys, as the inventory write path keys it, and in key order like the aggregates, so that
+ * writers lock shared rows in one order.
  */
 function stockTaken(rows: WarehouseRows): Statement | undefined {
-  const { productDay } = rows.aggregates;
-  if (productDay.store.length === 0) return undefined;
+  const { stockTaken } = rows.aggregates;
+  if (stockTaken.store.length === 0) return undefined;
   return statement(
     `insert into pos.stock_on_hand as s (store_id, sku, quantity)
-     select store_id, sku, -sum(quantity) from unnest($1::text[], $2::text[], $3::numeric[]) as d(store_id, sku, quantity)
-     group by store_id, sku order by store_id, sku
+     select store_id, sku, -taken from unnest($1::text[], $2::text[], $3::numeric[]) as d(store_id, sku, taken)
+     order by store_id, sku
      on conflict (store_id, sku) do update set quantity = s.quantity + excluded.quantity, updated_at = now()`,
     [
-      textArray(productDay.store.map((index) => rows.stores.storeId[index] as string)),
-      textArray(productDay.product.map((index) => rows.products.sku[index] as string)),
-      `{${productDay.quantity.join(',')}}`,
+      textArray(stockTaken.store.map((index) => rows.stores.storeId[index] as string)),
+      textArray(stockTaken.product.map((index) => rows.products.sku[index] as string)),
+      `{${stockTaken.quantity.join(',')}}`,
     ],
   );
 }

@@ -114,6 +114,35 @@ test("a batch's deltas sum its transactions per store, local date and hour, prod
   assert.deepEqual(tenderDay.total, ['0.00', '11.25']);
 });
 
+test('the stock a batch takes is one sum per store and product, whatever the dates; a return (negative quantity) puts back', () => {
+  const rows = toWarehouseRows(
+    [
+      sale('00000000-0000-4000-8000-00000000000a', '2026-03-06T23:30:00.000-05:00', 'S001', [
+        ['P1', '2', '4.00'],
+        ['P2', '0.250', '6.00'],
+      ]),
+      sale('00000000-0000-4000-8000-00000000000b', '2026-03-07T08:00:00.000-05:00', 'S001', [['P1', '3', '6.00']]),
+      sale('00000000-0000-4000-8000-00000000000c', '2026-03-08T08:00:00.000-05:00', 'S001', [['P1', '-1', '-2.00']], 'return'),
+      sale('00000000-0000-4000-8000-00000000000d', '2026-03-07T09:00:00.000-05:00', 'S002', [['P1', '1', '2.00']]),
+    ].map(accepted),
+  );
+  const { stockTaken, productDay } = rows.aggregates;
+  assert.equal(productDay.store.length, 5, 'three dates of S001/P1, one of S001/P2, one of S002/P1');
+  const taken = stockTaken.store.map((store, i) => [
+    rows.stores.storeId[store],
+    rows.products.sku[stockTaken.product[i] as number],
+    stockTaken.quantity[i],
+  ]);
+  assert.deepEqual(
+    taken.sort((a, b) => String(a).localeCompare(String(b))),
+    [
+      ['S001', 'P1', '4.000'],
+      ['S001', 'P2', '0.250'],
+      ['S002', 'P1', '1.000'],
+    ],
+  );
+});
+
 test("sums stay exact beyond the safe integers: money at the contract's largest amounts", () => {
   const largest = '999999999999.99';
   const many = Array.from({ length: 1000 }, (_, i) => {

@@ -28,11 +28,21 @@ if (major < 22 || (major === 22 && minor < 18)) {
 // simulator, buffers of a megabyte or more (a batch's text) are mapped and unmapped on their own
 // rather than carved from the heap, where freed ones left holes: 10 MB less at the peak of two
 // members.
+// `pos start` runs PGlite's WebAssembly at a demo's pace and keeps V8's baseline code for it
+// (Liftoff): optimizing PostgreSQL's hottest functions with TurboFan took some 500 MB for a few
+// seconds after start (peak RSS 894 – 1,174 MB, against 380 – 410 MB running). PGlite's queries
+// run at about half speed without it; no other code here is WebAssembly.
 const args = process.argv.slice(2);
-const simulating = commandName(args) === 'simulate';
+const command = commandName(args);
+const simulating = command === 'simulate';
 const HEAP_FLAGS = simulating
   ? ['--max-semi-space-size=32']
-  : ['--max-semi-space-size=8', '--max-old-space-size=512', '--heap-growing-percent=100'];
+  : [
+      '--max-semi-space-size=8',
+      '--max-old-space-size=512',
+      '--heap-growing-percent=100',
+      ...(command === 'start' ? ['--liftoff-only'] : []),
+    ];
 if (typeof process.execve === 'function' && !process.execArgv.some((arg) => arg.startsWith('--max-semi-space-size'))) {
   const self = fileURLToPath(import.meta.url);
   process.execve(process.execPath, [process.execPath, ...process.execArgv, ...HEAP_FLAGS, self, ...args], {

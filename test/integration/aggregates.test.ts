@@ -186,6 +186,48 @@ for (const kind of ['server', 'embedded'] as const) {
   });
 }
 
+test('the aggregate tables are never scanned in parallel: a report plans no worker where a table without the setting gets them', async () => {
+  const { warehouse, close } = await migratedWarehouse();
+  try {
+    for (const { table } of AGGREGATES) {
+      const [row] = await warehouse.query<{ options: string[] | null }>(
+        'select reloptions as options from pg_class where oid = $1::regclass',
+        [table],
+      );
+      assert.ok(row?.options?.includes('parallel_workers=0'), `${table} has the options ${JSON.stringify(row?.options)}`);
+    }
+    await warehouse.query(
+      `insert into pos.agg_product_day (date_key, store_key, product_key, lines, quantity, net_sales)
+       select 20261200 + d, s, p, 1, 1, 1 from generate_series(1, 3) d, generate_series(1, 5) s, generate_series(1, 2000) p`,
+    );
+    // The same rows in a table without the setting (LIKE copies no storage parameter).
+    await warehouse.query('create table public.agg_reference (like pos.agg_product_day including all)');
+    await warehouse.query('insert into public.agg_reference select * from pos.agg_product_day');
+    await warehouse.query('analyze pos.agg_product_day, public.agg_reference');
+    const topProducts = REPORTS.find(({ name }) => name === 'top-products');
+    assert.ok(topProducts);
+    const plans = await warehouse.transaction(async (tx) => {
+      // Workers for free and for any table size.
+      await tx.query('set local parallel_setup_cost = 0');
+      await tx.query('set local parallel_tuple_cost = 0');
+      await tx.query('set local min_parallel_table_scan_size = 0');
+      const explain = async (sql: string) =>
+        (await tx.query<{ 'QUERY PLAN': string }>(`explain ${sql}`, [20261126, null, null]))
+          .map((line) => line['QUERY PLAN'])
+          .join('\n');
+      return {
+        reference: await explain(topProducts.sql.replaceAll('pos.agg_product_day', 'public.agg_reference')),
+        report: await explain(topProducts.sql),
+      };
+    });
+    assert.match(plans.reference, /Parallel Seq Scan on agg_reference/, plans.reference);
+    assert.match(plans.report, /Seq Scan on agg_product_day/, plans.report);
+    assert.doesNotMatch(plans.report, /Parallel Seq Scan on agg_product_day/, plans.report);
+  } finally {
+    await close();
+  }
+});
+
 /** No filter, date ranges open and closed, a store, both, and a store with no row. */
 async function filters(warehouse: Warehouse): Promise<ReportFilter[]> {
   const stores = await warehouse.query<{ store_id: string }>('select store_id from pos.dim_store order by store_id');

@@ -30,8 +30,8 @@ if (major < 22 || (major === 22 && minor < 18)) {
 // members.
 // `pos start` runs PGlite's WebAssembly at a demo's pace and keeps V8's baseline code for it
 // (Liftoff): optimizing PostgreSQL's hottest functions with TurboFan took some 500 MB for a few
-// seconds after start (peak RSS 894 – 1,174 MB, against 380 – 410 MB running). PGlite's queries
-// run at about half speed without it; no other code here is WebAssembly.
+// seconds after start (peak RSS 894 – 1,174 MB, against 380 – 410 MB running). On Liftoff, PGlite's
+// queries run at about half speed; no other code here is WebAssembly.
 const args = process.argv.slice(2);
 const command = commandName(args);
 const simulating = command === 'simulate';

@@ -2,6 +2,25 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dashboardLines } from '../../../src/dashboard/terminal.ts';
 
+/** A run that has just started: nothing produced yet. */
+const STARTED = {
+  elapsedMs: 0,
+  simulatedAt: 0,
+  speed: 1,
+  rate: 20,
+  brokers: 'b',
+  topic: 't',
+  database: 'd',
+  produced: 0,
+  failed: 0,
+  ingested: 0,
+  lines: 0,
+  deadLetters: 0,
+  lag: 0,
+  salesToday: [],
+  lastProblem: undefined,
+};
+
 test('the live view shows produced, ingested, lag, dead letters and each store today', () => {
   const lines = dashboardLines({
     elapsedMs: 83_000,
@@ -31,25 +50,14 @@ test('the live view shows produced, ingested, lag, dead letters and each store t
 });
 
 test('the live view fits the terminal width', () => {
-  const lines = dashboardLines(
-    {
-      elapsedMs: 0,
-      simulatedAt: 0,
-      speed: 1,
-      rate: 20,
-      brokers: 'b',
-      topic: 't',
-      database: 'd',
-      produced: 0,
-      failed: 0,
-      ingested: 0,
-      lines: 0,
-      deadLetters: 0,
-      lag: 0,
-      salesToday: [],
-      lastProblem: 'x'.repeat(300),
-    },
-    60,
-  );
+  const lines = dashboardLines({ ...STARTED, lastProblem: 'x'.repeat(300) }, 60);
   assert.ok(lines.every((line) => line.length <= 60));
+});
+
+test('the live view counts the products out of stock when stock is tracked', () => {
+  assert.match(
+    dashboardLines({ ...STARTED, lowStock: { outOfStock: 1234, underTwoDays: 56 } }).join('\n'),
+    /out of stock\s+1,234 {3}56 more under 2 days of cover/,
+  );
+  assert.doesNotMatch(dashboardLines(STARTED).join('\n'), /out of stock/);
 });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dashboardLines } from '../../../src/dashboard/terminal.ts';
 import { formatReport } from '../../../src/reports/format.ts';
 import { INVENTORY_REPORTS } from '../../../src/reports/inventory.ts';
 import { EVERY_REPORT, findReport, REPORTS } from '../../../src/reports/reports.ts';
@@ -72,29 +71,4 @@ test('an empty days of cover is ∞ in a table, right-aligned with the numbers, 
   );
   assert.equal(formatReport(result, 'csv'), 'sku,days_of_cover\r\nP1,0.0\r\nP2,12.5\r\nP3,\r\n');
   assert.equal(JSON.parse(formatReport(result, 'json'))[2].days_of_cover, null);
-});
-
-test("pos start's terminal view counts the products out of stock when stock is tracked", () => {
-  const state = {
-    elapsedMs: 1000,
-    simulatedAt: 0,
-    speed: 1,
-    rate: 20,
-    brokers: 'b',
-    topic: 't',
-    database: 'd',
-    produced: 0,
-    failed: 0,
-    ingested: 0,
-    lines: 0,
-    deadLetters: 0,
-    lag: 0,
-    salesToday: [],
-    lastProblem: undefined,
-  };
-  assert.match(
-    dashboardLines({ ...state, lowStock: { outOfStock: 1234, underTwoDays: 56 } }).join('\n'),
-    /out of stock\s+1,234 {3}56 more under 2 days of cover/,
-  );
-  assert.doesNotMatch(dashboardLines(state).join('\n'), /out of stock/);
 });

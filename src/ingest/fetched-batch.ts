@@ -4,13 +4,14 @@ import type { BatchRecords, RawRecord } from './write.ts';
 
 /**
  * A batch's messages as plain data, in a few flat arrays: their values end to end, their keys
- * end to end, and each one's partition, offset and timestamp. It crosses to the preparer's
- * thread and back with its buffers moved, not copied.
+ * end to end, and each one's partition, offset and timestamp. The values, nearly all of its
+ * bytes, are in shared memory: the preparer's thread reads them where they are, and a crash of
+ * that thread takes nothing with it.
  */
 export interface FetchedMessages {
   topic: string;
   length: number;
-  values: Uint8Array<ArrayBuffer>;
+  values: Uint8Array<SharedArrayBuffer>;
   /** Where each message's value ends in `values` (it starts where the one before ends). */
   valueEnds: Uint32Array<ArrayBuffer>;
   keys: Uint8Array<ArrayBuffer>;
@@ -57,7 +58,7 @@ export class BatchCollector {
   readonly #topic: string;
   readonly #maxMessages: number;
   readonly #maxBytes: number;
-  #values: Uint8Array<ArrayBuffer>;
+  #values: Uint8Array<SharedArrayBuffer>;
   #valueBytes = 0;
   #keys = new Uint8Array(16 * 1024);
   #keyBytes = 0;
@@ -75,7 +76,7 @@ export class BatchCollector {
    * `values`: where the values go first (ValueBuffers.take), replaced by a larger one if they
    * outgrow it; `origin`: where the messages are fetched, stamped on the batch.
    */
-  constructor(topic: string, maxMessages: number, maxBytes: number, values = new Uint8Array(64 * 1024), origin?: BatchOrigin) {
+  constructor(topic: string, maxMessages: number, maxBytes: number, values = sharedBytes(64 * 1024), origin?: BatchOrigin) {
     this.#topic = topic;
     this.#origin = origin;
     this.#maxMessages = maxMessages;
@@ -107,12 +108,12 @@ export class BatchCollector {
     const i = this.#length++;
     const { key, value } = message;
     if (value) {
-      this.#values = fitted(this.#values, this.#valueBytes + value.length);
+      this.#values = fitted(this.#values, this.#valueBytes + value.length, sharedBytes);
       this.#values.set(value, this.#valueBytes);
       this.#valueBytes += value.length;
     }
     if (key) {
-      this.#keys = fitted(this.#keys, this.#keyBytes + key.length);
+      this.#keys = fitted(this.#keys, this.#keyBytes + key.length, (length) => new Uint8Array(length));
       this.#keys.set(key, this.#keyBytes);
       this.#keyBytes += key.length;
     }
@@ -153,12 +154,12 @@ export class BatchCollector {
  * the external memory allocated since the last one against the old generation's limit).
  */
 export class ValueBuffers {
-  readonly #spare: ArrayBuffer[] = [];
+  readonly #spare: SharedArrayBuffer[] = [];
 
   /** A buffer of at least `bytes` (what the batch before held, so that it seldom has to grow). */
-  take(bytes: number): Uint8Array<ArrayBuffer> {
+  take(bytes: number): Uint8Array<SharedArrayBuffer> {
     const spare = this.#spare.pop();
-    return spare !== undefined && spare.byteLength >= bytes ? new Uint8Array(spare) : new Uint8Array(Math.max(bytes, 1024));
+    return spare !== undefined && spare.byteLength >= bytes ? new Uint8Array(spare) : sharedBytes(Math.max(bytes, 1024));
   }
 
   /** The batch is written and done with: the next one may overwrite its values. */
@@ -170,18 +171,25 @@ export class ValueBuffers {
 /** Batches written while the next ones are collected: one or two at a time. */
 const MAX_SPARE_BUFFERS = 2;
 
-/** `bytes`, or a copy at least twice as large when `needed` bytes do not fit. */
-function fitted(bytes: Uint8Array<ArrayBuffer>, needed: number): Uint8Array<ArrayBuffer> {
+function sharedBytes(length: number): Uint8Array<SharedArrayBuffer> {
+  return new Uint8Array(new SharedArrayBuffer(length));
+}
+
+/** `bytes`, or a copy at least twice as large (made by `allocate`) when `needed` bytes do not fit. */
+function fitted<T extends Uint8Array<ArrayBufferLike>>(bytes: T, needed: number, allocate: (length: number) => T): T {
   if (needed <= bytes.length) return bytes;
-  const larger = new Uint8Array(Math.max(needed, bytes.length * 2));
+  const larger = allocate(Math.max(needed, bytes.length * 2));
   larger.set(bytes);
   return larger;
 }
 
-/** The buffers of a batch's messages, to move them to another thread. */
-export function fetchedBuffers(messages: FetchedMessages): ArrayBuffer[] {
-  const { values, valueEnds, keys, keyEnds, absent, partitions, offsets, timestamps } = messages;
-  return [values, valueEnds, keys, keyEnds, absent, partitions, offsets, timestamps].map((view) => view.buffer);
+/**
+ * The batch's messages alone (without the client's objects of its last messages), to post to
+ * another thread: the values are shared, the few small arrays copied.
+ */
+export function postable(messages: FetchedMessages): FetchedMessages {
+  const { topic, length, values, valueEnds, keys, keyEnds, absent, partitions, offsets, timestamps } = messages;
+  return { topic, length, values, valueEnds, keys, keyEnds, absent, partitions, offsets, timestamps };
 }
 
 /** Message `index`'s value: a view of the batch's bytes; null when it had none. */

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { SchemaVersion } from '../contract/message.ts';
 import type { Logger } from '../plumbing/logger.ts';
-import { type FetchedBatch, type FetchedMessages, fetchedBuffers, fetchedRecords } from './fetched-batch.ts';
+import { type FetchedBatch, type FetchedMessages, fetchedRecords, postable } from './fetched-batch.ts';
 import type { Preparation } from './prepare.ts';
 import type { PrepareRequest, PrepareResponse, PreparerData } from './prepare-worker.ts';
 import type { PreparedBatch } from './write.ts';
@@ -48,7 +48,7 @@ export class BatchPreparer {
     this.#started();
   }
 
-  /** The batch, prepared; the batch's own buffers stay here (the thread gets a copy, which a crash may take with it). */
+  /** The batch, prepared; the thread reads its values where they are (shared memory), so a crash of it takes nothing with it. */
   async prepare(batch: FetchedBatch): Promise<{ batch: FetchedBatch; prepared: PreparedBatch }> {
     const preparation = await this.#prepareSurviving(batch);
     return { batch, prepared: { ...preparation, records: fetchedRecords(batch) } };
@@ -107,11 +107,10 @@ export class BatchPreparer {
 
   #request(batch: FetchedMessages, part: Pick<PrepareRequest, 'only' | 'excluded'> = {}): Promise<Preparation> {
     const id = ++this.#nextId;
-    const messages = copyOf(batch);
     const worker = this.#started();
     return new Promise<Preparation>((resolve, reject) => {
       this.#pending.set(id, { worker, resolve, reject });
-      worker.postMessage({ id, messages, ...part } satisfies PrepareRequest, fetchedBuffers(messages));
+      worker.postMessage({ id, messages: postable(batch), ...part } satisfies PrepareRequest);
     });
   }
 
@@ -143,20 +142,4 @@ export class BatchPreparer {
     this.#worker = worker;
     return worker;
   }
-}
-
-/** The batch's messages in buffers of their own, exactly their size, to move to the thread. */
-function copyOf(messages: FetchedMessages): FetchedMessages {
-  return {
-    topic: messages.topic,
-    length: messages.length,
-    values: messages.values.slice(),
-    valueEnds: messages.valueEnds.slice(),
-    keys: messages.keys.slice(),
-    keyEnds: messages.keyEnds.slice(),
-    absent: messages.absent.slice(),
-    partitions: messages.partitions.slice(),
-    offsets: messages.offsets.slice(),
-    timestamps: messages.timestamps.slice(),
-  };
 }

@@ -443,7 +443,7 @@ class ReadAhead {
     return dropped;
   }
 
-  #collector(values?: Uint8Array<ArrayBuffer>): BatchCollector {
+  #collector(values?: Uint8Array<SharedArrayBuffer>): BatchCollector {
     const { topic, batchSize, batchBytes } = this.#limits;
     return new BatchCollector(topic, batchSize, batchBytes, values, this.#origin);
   }

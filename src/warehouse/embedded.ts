@@ -7,6 +7,7 @@ import { describeDatabase, type EmbeddedDatabaseConfig } from '../plumbing/confi
 import { errorMessage, UserError } from '../plumbing/errors.ts';
 import type { Logger } from '../plumbing/logger.ts';
 import { sqlRunner, type Warehouse } from './connection.ts';
+import { createEmbedded } from './embedded-template.ts';
 import { refuseNonEmpty, warehouseRows } from './restore-guard.ts';
 import * as schema from './schema.ts';
 
@@ -27,9 +28,14 @@ async function openEmbedded(config: EmbeddedDatabaseConfig, logger: Logger): Pro
   let pglite: PGlite;
   try {
     mkdirSync(dirname(config.dataDir), { recursive: true });
-    const fresh = !existsSync(config.dataDir);
-    if (fresh) logger.info({ dataDir: config.dataDir }, 'Creating the embedded database (first run only, a few seconds)');
-    pglite = await PGlite.create(config.dataDir, { postgresqlconf: EMBEDDED_SETTINGS });
+    const options = { postgresqlconf: EMBEDDED_SETTINGS };
+    if (existsSync(config.dataDir)) {
+      pglite = await PGlite.create(config.dataDir, options);
+    } else {
+      let from: string;
+      ({ pglite, from } = await createEmbedded(config.dataDir, options, logger));
+      logger.info({ dataDir: config.dataDir, from }, 'Created the embedded database (first run only)');
+    }
   } catch (error) {
     unlock();
     throw new UserError(`Cannot open the embedded database in ${config.dataDir}: ${errorMessage(error)}`, {

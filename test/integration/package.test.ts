@@ -70,6 +70,8 @@ describe('the published package: packed, installed into an empty folder, run wit
       'schemas/pos-transaction.v1.json',
       'src/dashboard/page/index.html',
       'kafka/pom.xml',
+      'assets/embedded-database.tar.gz',
+      'assets/embedded-database.json',
       'CHANGELOG.md',
       'README.md',
       'LICENSE',
@@ -111,8 +113,10 @@ describe('the published package: packed, installed into an empty folder, run wit
     const ran = /Ran \d+ s: ([\d,]+) transactions produced, ([\d,]+) landed in the warehouse/.exec(started.stdout);
     assert.ok(ran, started.stdout);
     assert.ok(Number((ran[2] as string).replaceAll(',', '')) > 0, started.stdout);
-    // The build ran, not a source tree: the dashboard page came from the package.
+    // The build ran, not a source tree: the dashboard page came from the package, and the embedded
+    // database was loaded from the package's initdb template.
     assert.doesNotMatch(started.stderr, /Cannot find module|ERR_UNKNOWN_FILE_EXTENSION/);
+    assert.match(started.stderr, /"from":"template".*Created the embedded database/);
 
     const report = await pos(['report', 'sales-by-store', '--format', 'json']);
     const rows = JSON.parse(report.stdout) as { store_id: string; transactions: number }[];

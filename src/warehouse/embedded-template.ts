@@ -1,5 +1,5 @@
 import { existsSync, openAsBlob, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
@@ -83,7 +83,6 @@ export async function createEmbedded(
 
 /** Writes the template: runs PGlite's initdb in a scratch folder and stores the result. */
 export async function writeTemplate(scratch: string, template: EmbeddedTemplate = EMBEDDED_TEMPLATE): Promise<void> {
-  const { writeFile } = await import('node:fs/promises');
   await rm(scratch, { recursive: true, force: true });
   const pglite = await PGlite.create(scratch);
   try {

@@ -60,6 +60,17 @@ export async function createEmbedded(
   logger: Logger,
   template: EmbeddedTemplate = EMBEDDED_TEMPLATE,
 ): Promise<{ pglite: PGlite; from: 'template' | 'initdb' }> {
+  const created = await loadedOrInitialised(dataDir, options, logger, template);
+  logger.info({ dataDir, from: created.from }, 'Created the embedded database (first run only)');
+  return created;
+}
+
+async function loadedOrInitialised(
+  dataDir: string,
+  options: PGliteOptions,
+  logger: Logger,
+  template: EmbeddedTemplate,
+): Promise<{ pglite: PGlite; from: 'template' | 'initdb' }> {
   const made = templateVersion(template);
   const installed = installedPgliteVersion();
   if (made !== undefined && readsTemplateOf(installed, made)) {

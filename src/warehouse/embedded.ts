@@ -29,13 +29,9 @@ async function openEmbedded(config: EmbeddedDatabaseConfig, logger: Logger): Pro
   try {
     mkdirSync(dirname(config.dataDir), { recursive: true });
     const options = { postgresqlconf: EMBEDDED_SETTINGS };
-    if (existsSync(config.dataDir)) {
-      pglite = await PGlite.create(config.dataDir, options);
-    } else {
-      let from: string;
-      ({ pglite, from } = await createEmbedded(config.dataDir, options, logger));
-      logger.info({ dataDir: config.dataDir, from }, 'Created the embedded database (first run only)');
-    }
+    pglite = existsSync(config.dataDir)
+      ? await PGlite.create(config.dataDir, options)
+      : (await createEmbedded(config.dataDir, options, logger)).pglite;
   } catch (error) {
     unlock();
     throw new UserError(`Cannot open the embedded database in ${config.dataDir}: ${errorMessage(error)}`, {
